@@ -1,0 +1,25 @@
+#include "cli_args.h"
+
+namespace sparseio::cli {
+
+std::vector<std::string> glue_dash_values(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  out.reserve(args.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool takes_range = a == "-r" || a == "--ranges";
+    if (takes_range && i + 1 < args.size() && args[i + 1].starts_with("-") && args[i + 1].size() > 1) {
+      out.push_back("--ranges=" + args[i + 1]);
+      ++i;
+      continue;
+    }
+    if (a == "--") {  // everything after is positional
+      out.insert(out.end(), args.begin() + static_cast<long>(i), args.end());
+      break;
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+}  // namespace sparseio::cli

@@ -1,0 +1,38 @@
+// The commands of SPEC.md as library calls; the CLI in app/ parses arguments,
+// calls these and prints. Each throws UsageError/Error subclasses.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sparseio/destination.h"
+#include "sparseio/fetch_coordinator.h"
+#include "sparseio/range_list.h"
+#include "sparseio/report.h"
+
+namespace sparseio {
+
+struct FetchCommand {
+  std::string source;
+  std::string destination;
+  std::vector<RangeItem> ranges;  // empty: the whole object
+  FetchOptions fetch;
+  DestinationOptions dest;
+};
+
+// sparseio fetch: validates ranges against the source before touching DST,
+// so that a bad range list leaves nothing behind.
+Report run_fetch(const FetchCommand& cmd);
+
+// sparseio stat: the report for DST without touching any source.
+Report run_stat(const std::string& destination);
+
+}  // namespace sparseio
+
+namespace sparseio {
+
+// Reads a --ranges-from file ("-": standard input) and parses it. An
+// unreadable file or a bad item is a UsageError naming the file.
+std::vector<RangeItem> load_range_file(const std::string& path);
+
+}  // namespace sparseio

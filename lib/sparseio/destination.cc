@@ -1,0 +1,335 @@
+#include "sparseio/destination.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "sparseio/block.h"
+#include "sparseio/dst_lock.h"
+#include "sparseio/errors.h"
+#include "sparseio/file_io.h"
+
+namespace sparseio {
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Empties fd and gives it `size` bytes of holes.
+void reset_file(int fd, uint64_t size, const std::string& path) {
+  if (::ftruncate(fd, 0) != 0 || ::ftruncate(fd, static_cast<off_t>(size)) != 0)
+    throw_errno(fmt::format("cannot reset {}", path), errno);
+}
+
+// Creates DST atomically: a locked temporary file is hard-linked into place,
+// so no other process can ever see DST unlocked and without a sidecar being
+// on its way. Returns an invalid fd when someone else created DST first.
+UniqueFd create_locked(const std::string& path, uint64_t size) {
+  std::string tmp = path + ".sparseio-new.XXXXXX";
+  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
+  if (!fd.valid()) throw_errno(fmt::format("cannot create {}", path), errno);
+  try {
+    lock_file(fd.get(), path, true);
+    if (::fchmod(fd.get(), 0644) != 0) throw_errno(fmt::format("cannot chmod {}", tmp), errno);
+    reset_file(fd.get(), size, path);
+    if (::link(tmp.c_str(), path.c_str()) != 0) {
+      if (errno != EEXIST) throw_errno(fmt::format("cannot create {}", path), errno);
+      fd.reset();
+    }
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  ::unlink(tmp.c_str());
+  return fd;
+}
+
+bool is_zero(const std::byte* p, size_t n) {
+  // Word-at-a-time OR; the compiler vectorizes it. Most data exits at once.
+  uint64_t acc = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    acc |= w;
+    if ((i & 511) == 0 && acc != 0) return false;
+  }
+  for (; i < n; ++i) acc |= static_cast<uint64_t>(p[i]);
+  return acc == 0;
+}
+
+}  // namespace
+
+Destination::Destination(std::string path, UniqueFd fd, Sidecar sidecar, CoverageMap coverage,
+                         DestinationOptions options)
+    : path_(std::move(path)),
+      fd_(std::move(fd)),
+      sidecar_(std::move(sidecar)),
+      options_(options),
+      coverage_(std::move(coverage)) {
+  block_ = block_size_of(fd_.get(), path_);
+}
+
+Destination::~Destination() = default;
+
+std::unique_ptr<Destination> Destination::open_for_source(const std::string& path,
+                                                          const SourceIdentity& identity,
+                                                          const DestinationOptions& options) {
+  const std::string sidecar_path = Sidecar::path_for(path);
+  const SidecarHeader fresh{identity.size, identity};
+  for (;;) {
+    if (!exists(path)) {
+      UniqueFd fd = create_locked(path, identity.size);
+      if (!fd.valid()) continue;  // lost a creation race: open the winner's DST
+      Sidecar sc = Sidecar::create(sidecar_path, fresh);
+      return std::unique_ptr<Destination>(
+          new Destination(path, std::move(fd), std::move(sc), CoverageMap{}, options));
+    }
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd.valid()) {
+      if (errno == ENOENT) continue;
+      throw_errno(fmt::format("cannot open destination {}", path), errno);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno(fmt::format("cannot stat {}", path), errno);
+    if (!S_ISREG(st.st_mode))
+      throw DestinationConflictError(fmt::format("destination {} is not a regular file", path));
+    lock_file(fd.get(), path, options.wait_for_lock);
+
+    if (!exists(sidecar_path)) {
+      if (!options.overwrite)
+        throw DestinationConflictError(fmt::format(
+            "destination {} exists and is not sparseio's (no {}); use --overwrite to replace it",
+            path, sidecar_path));
+      reset_file(fd.get(), identity.size, path);
+      Sidecar sc = Sidecar::create(sidecar_path, fresh);
+      return std::unique_ptr<Destination>(
+          new Destination(path, std::move(fd), std::move(sc), CoverageMap{}, options));
+    }
+    CoverageMap coverage;
+    std::optional<Sidecar> sc;
+    try {
+      sc.emplace(Sidecar::open(sidecar_path, coverage, true));
+    } catch (const Error&) {
+      if (!options.restart) throw;
+    }
+    if (sc && !options.restart) {
+      if (sc->header().identity != identity)
+        throw SourceChangedError(fmt::format(
+            "the source changed since {} was started ({}); use --restart to discard it and start over",
+            path, describe_identity_change(sc->header().identity, identity)));
+      if (file_size(fd.get(), path) != sc->header().logical_size)
+        throw DestinationConflictError(fmt::format(
+            "destination {} has size {} but its sidecar says {}; use --restart to start over", path,
+            file_size(fd.get(), path), sc->header().logical_size));
+      return std::unique_ptr<Destination>(
+          new Destination(path, std::move(fd), std::move(*sc), std::move(coverage), options));
+    }
+    // --restart: discard contents, then the record of them.
+    reset_file(fd.get(), identity.size, path);
+    Sidecar fresh_sc = Sidecar::create(sidecar_path, fresh);
+    return std::unique_ptr<Destination>(
+        new Destination(path, std::move(fd), std::move(fresh_sc), CoverageMap{}, options));
+  }
+}
+
+std::unique_ptr<Destination> Destination::open_existing(const std::string& path, bool writable,
+                                                        bool wait_for_lock) {
+  UniqueFd fd(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC));
+  if (!fd.valid()) throw_errno(fmt::format("cannot open destination {}", path), errno);
+  const std::string sidecar_path = Sidecar::path_for(path);
+  if (writable) lock_file(fd.get(), path, wait_for_lock);
+  if (!exists(sidecar_path))
+    throw DestinationConflictError(
+        fmt::format("{} is not a sparseio destination (no {})", path, sidecar_path));
+  CoverageMap coverage;
+  Sidecar sc = Sidecar::open(sidecar_path, coverage, writable);
+  return std::unique_ptr<Destination>(
+      new Destination(path, std::move(fd), std::move(sc), std::move(coverage), DestinationOptions{}));
+}
+
+void Destination::write_span(uint64_t offset, std::span<const std::byte> data) {
+  if (!options_.zero_runs_as_holes || data.size() < block_) {
+    pwrite_full(fd_.get(), data, offset, path_);
+    return;
+  }
+  // Walk whole blocks; write non-zero runs, punch zero runs. Partial blocks
+  // at the edges are always written.
+  const uint64_t end = offset + data.size();
+  const ByteRange whole = whole_blocks_inside({offset, end}, block_);
+  auto at = [&](uint64_t off) { return data.data() + (off - offset); };
+  if (whole.empty()) {
+    pwrite_full(fd_.get(), data, offset, path_);
+    return;
+  }
+  if (whole.begin > offset) pwrite_full(fd_.get(), {at(offset), whole.begin - offset}, offset, path_);
+  uint64_t run_start = whole.begin;
+  bool run_zero = is_zero(at(run_start), block_);
+  auto flush = [&](uint64_t run_end) {
+    if (run_end <= run_start) return;
+    if (run_zero && punch_hole(fd_.get(), {run_start, run_end}, block_, path_) != PunchResult::kUnsupported) {
+      zero_hole_bytes_ += run_end - run_start;
+    } else {
+      pwrite_full(fd_.get(), {at(run_start), run_end - run_start}, run_start, path_);
+    }
+  };
+  for (uint64_t b = whole.begin + block_; b < whole.end; b += block_) {
+    bool z = is_zero(at(b), block_);
+    if (z != run_zero) {
+      flush(b);
+      run_start = b;
+      run_zero = z;
+    }
+  }
+  flush(whole.end);
+  if (end > whole.end) pwrite_full(fd_.get(), {at(whole.end), end - whole.end}, whole.end, path_);
+}
+
+void Destination::write_data(uint64_t offset, std::span<const std::byte> data) {
+  if (offset + data.size() > logical_size())
+    throw Error(fmt::format("write to {} at {}+{} is past its size {}", path_, offset, data.size(),
+                            logical_size()));
+  write_span(offset, data);
+}
+
+void Destination::write_zeros(ByteRange r) {
+  if (r.empty()) return;
+  bool punched = punch_hole(fd_.get(), r, block_, path_) == PunchResult::kPunched;
+  ByteRange whole = punched ? whole_blocks_inside(r, block_) : ByteRange{r.begin, r.begin};
+  static const std::vector<std::byte> zeros(1 << 16);
+  auto fill = [&](ByteRange z) {
+    for (uint64_t pos = z.begin; pos < z.end;) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), z.end - pos));
+      pwrite_full(fd_.get(), {zeros.data(), n}, pos, path_);
+      pos += n;
+    }
+  };
+  if (whole.empty()) {
+    fill(r);
+  } else {
+    fill({r.begin, whole.begin});
+    fill({whole.end, r.end});
+  }
+}
+
+void Destination::copy_from_fd(int src_fd, const std::string& src_path, ByteRange r) {
+  if (options_.zero_runs_as_holes) {
+    // Zero detection needs the bytes in memory; fall back to buffered copy.
+    struct Adapter : ExtentWriter {
+      Destination& d;
+      explicit Adapter(Destination& dest) : d(dest) {}
+      void write(uint64_t off, std::span<const std::byte> b) override { d.write_data(off, b); }
+      void write_zeros(ByteRange z) override { d.write_zeros(z); }
+    } adapter(*this);
+    adapter.ExtentWriter::copy_from_fd(src_fd, src_path, r);
+    return;
+  }
+  uint64_t pos = r.begin;
+  while (pos < r.end) {
+    loff_t in = static_cast<loff_t>(pos), out = static_cast<loff_t>(pos);
+    ssize_t n = ::copy_file_range(src_fd, &in, fd_.get(), &out, r.end - pos, 0);
+    if (n > 0) {
+      pos += static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n == 0) throw Error(fmt::format("{} ended early at offset {}: was it truncated?", src_path, pos));
+    if (errno == EINTR) continue;
+    if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
+      // No in-kernel copy between these files: copy through a buffer.
+      struct Plain : ExtentWriter {
+        Destination& d;
+        explicit Plain(Destination& dest) : d(dest) {}
+        void write(uint64_t off, std::span<const std::byte> b) override {
+          pwrite_full(d.fd_.get(), b, off, d.path_);
+        }
+        void write_zeros(ByteRange z) override { d.write_zeros(z); }
+      } plain(*this);
+      plain.ExtentWriter::copy_from_fd(src_fd, src_path, {pos, r.end});
+      return;
+    }
+    throw_errno(fmt::format("cannot copy {} to {} at offset {}", src_path, path_, pos), errno);
+  }
+}
+
+void Destination::mark_present(ByteRange r) {
+  if (r.empty()) return;
+  std::lock_guard lock(mu_);
+  sidecar_.append_present(r);
+  coverage_.insert(r);
+  if (sidecar_.wants_compaction(coverage_)) sidecar_.compact(coverage_);
+}
+
+void Destination::write_extent(uint64_t offset, std::span<const std::byte> data) {
+  write_data(offset, data);
+  mark_present({offset, offset + data.size()});
+}
+
+std::optional<std::vector<std::byte>> Destination::read_extent(ByteRange r) const {
+  if (!contains(r)) return std::nullopt;
+  std::vector<std::byte> out(r.size());
+  read_raw(r.begin, out);
+  return out;
+}
+
+void Destination::delete_extent(ByteRange r) {
+  r = r.intersect({0, logical_size()});
+  if (r.empty()) return;
+  std::lock_guard lock(mu_);
+  if (coverage_.present_bytes_within(r) == 0) return;  // deleting what is missing: no-op
+  // Record first: a claim must never outlive its bytes.
+  sidecar_.append_evicted(r);
+  coverage_.remove(r);
+  punch_hole(fd_.get(), r, block_, path_);
+  if (sidecar_.wants_compaction(coverage_)) sidecar_.compact(coverage_);
+}
+
+std::vector<ByteRange> Destination::missing(ByteRange r) const {
+  std::lock_guard lock(mu_);
+  return coverage_.missing(r);
+}
+
+bool Destination::contains(ByteRange r) const {
+  std::lock_guard lock(mu_);
+  return coverage_.contains(r);
+}
+
+CoverageMap Destination::coverage() const {
+  std::lock_guard lock(mu_);
+  return coverage_;
+}
+
+uint64_t Destination::present_bytes() const {
+  std::lock_guard lock(mu_);
+  return coverage_.total_bytes();
+}
+
+size_t Destination::present_ranges() const {
+  std::lock_guard lock(mu_);
+  return coverage_.range_count();
+}
+
+void Destination::read_raw(uint64_t offset, std::span<std::byte> out) const {
+  size_t got = pread_full(fd_.get(), out, offset, path_);
+  if (got < out.size())
+    throw Error(fmt::format("{} is shorter than expected at offset {}", path_, offset + got));
+}
+
+uint64_t Destination::allocated_bytes() const { return sparseio::allocated_bytes(fd_.get(), path_); }
+
+size_t Destination::data_segments() const { return count_data_segments(fd_.get(), path_); }
+
+void Destination::sync() {
+  if (::fdatasync(fd_.get()) != 0) throw_errno(fmt::format("cannot sync {}", path_), errno);
+  std::lock_guard lock(mu_);
+  sidecar_.sync();
+}
+
+}  // namespace sparseio

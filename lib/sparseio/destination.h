@@ -1,0 +1,110 @@
+// The sparse destination: DST (a file with the source's logical size, holes
+// where nothing was fetched) plus its sidecar, guarded by an exclusive flock
+// on DST while a writer has it open.
+//
+// Seed semantics: bytes written read back exactly, the last write to an
+// offset wins, reading what is missing gives nothing, deleting what is
+// missing is a no-op. A range becomes present only through mark_present(),
+// which callers invoke after its bytes were written, so the sidecar never
+// claims bytes that are not in DST.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sparseio/coverage_map.h"
+#include "sparseio/sidecar.h"
+#include "sparseio/source.h"
+#include "sparseio/unique_fd.h"
+
+namespace sparseio {
+
+struct DestinationOptions {
+  bool overwrite = false;       // replace a DST that has no sidecar
+  bool restart = false;         // discard DST's contents and start over
+  bool wait_for_lock = true;    // false: fail at once when another process holds DST
+  bool zero_runs_as_holes = true;  // whole zero blocks in written data become holes
+};
+
+class Destination {
+ public:
+  // Opens DST for fetching from a source with `identity`, creating it when it
+  // does not exist. Throws DestinationConflictError (DST not ours, or locked
+  // with wait_for_lock=false) or SourceChangedError (without restart).
+  static std::unique_ptr<Destination> open_for_source(const std::string& path,
+                                                      const SourceIdentity& identity,
+                                                      const DestinationOptions& options = {});
+
+  // Opens an existing DST and its sidecar. With `writable`, takes the lock
+  // (for punch); without, reads a consistent snapshot (for stat, verify).
+  static std::unique_ptr<Destination> open_existing(const std::string& path, bool writable,
+                                                    bool wait_for_lock = true);
+
+  ~Destination();
+  Destination(const Destination&) = delete;
+  Destination& operator=(const Destination&) = delete;
+
+  const std::string& path() const { return path_; }
+  uint64_t logical_size() const { return sidecar_.header().logical_size; }
+  const SidecarHeader& header() const { return sidecar_.header(); }
+  uint64_t block_size() const { return block_; }
+
+  // --- Seed API: each call writes/removes and records in one step. ---
+  void write_extent(uint64_t offset, std::span<const std::byte> data);
+  // The bytes of r when all of r is present; nullopt otherwise.
+  std::optional<std::vector<std::byte>> read_extent(ByteRange r) const;
+  // Evicts r: punches its whole blocks and records it as no longer present.
+  void delete_extent(ByteRange r);
+
+  // --- Building blocks for the fetch coordinator (thread-safe). ---
+  // Write bytes without recording them; zero runs that cover whole blocks
+  // are punched (when enabled).
+  void write_data(uint64_t offset, std::span<const std::byte> data);
+  // Make r read as zeros: punch whole blocks, write zeros on partial ones.
+  void write_zeros(ByteRange r);
+  // Copy r from local file `fd` at the same offsets.
+  void copy_from_fd(int fd, const std::string& src_path, ByteRange r);
+  // Records r as present (after its bytes were written).
+  void mark_present(ByteRange r);
+
+  // Coverage queries (thread-safe).
+  std::vector<ByteRange> missing(ByteRange r) const;
+  bool contains(ByteRange r) const;
+  CoverageMap coverage() const;
+  uint64_t present_bytes() const;
+  size_t present_ranges() const;
+
+  // Reads bytes that are known present (no coverage check).
+  void read_raw(uint64_t offset, std::span<std::byte> out) const;
+
+  // What the filesystem says about DST.
+  uint64_t allocated_bytes() const;
+  size_t data_segments() const;
+  // Bytes written as holes because they were whole zero blocks (this process).
+  uint64_t zero_hole_bytes() const { return zero_hole_bytes_.load(); }
+
+  // Flushes DST's data, then the sidecar's records.
+  void sync();
+
+ private:
+  Destination(std::string path, UniqueFd fd, Sidecar sidecar, CoverageMap coverage,
+              DestinationOptions options);
+  void write_span(uint64_t offset, std::span<const std::byte> data);
+
+  std::string path_;
+  UniqueFd fd_;
+  Sidecar sidecar_;
+  uint64_t block_ = 4096;
+  DestinationOptions options_;
+  mutable std::mutex mu_;  // guards coverage_ and sidecar_ appends
+  CoverageMap coverage_;
+  std::atomic<uint64_t> zero_hole_bytes_{0};
+};
+
+}  // namespace sparseio

@@ -1,0 +1,22 @@
+#include "sparseio/open_source.h"
+
+#include <fmt/format.h>
+
+#include "sparseio/errors.h"
+#include "sparseio/file_source.h"
+
+namespace sparseio {
+
+bool is_url(const std::string& spec) {
+  return spec.starts_with("http://") || spec.starts_with("https://");
+}
+
+std::unique_ptr<Source> open_source(const std::string& spec) {
+  if (is_url(spec)) throw UsageError(fmt::format("source {}: HTTP sources are not supported yet", spec));
+  if (size_t colon = spec.find("://"); colon != std::string::npos)
+    throw UsageError(fmt::format("source {}: unsupported scheme \"{}\" (use a path, http:// or https://)",
+                                 spec, spec.substr(0, colon)));
+  return std::make_unique<FileSource>(spec);
+}
+
+}  // namespace sparseio

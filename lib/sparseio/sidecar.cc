@@ -1,0 +1,205 @@
+#include "sparseio/sidecar.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "sparseio/errors.h"
+#include "sparseio/file_io.h"
+
+namespace sparseio {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'P', 'A', 'R', 'S', 'E', 'I', 'O'};
+constexpr size_t kFixedHeader = 8 + 4 + 4 + 8 * 5 + 4 + 4;
+constexpr uint32_t kMaxStringLen = 64 * 1024;
+
+void put32(std::vector<std::byte>& b, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::byte>(v >> (8 * i)));
+}
+void put64(std::vector<std::byte>& b, uint64_t v) {
+  for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::byte>(v >> (8 * i)));
+}
+uint32_t get32(const std::byte* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(p[i]) << (8 * i);
+  return v;
+}
+uint64_t get64(const std::byte* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+void put_bytes(std::vector<std::byte>& b, const std::string& s) {
+  const auto* p = reinterpret_cast<const std::byte*>(s.data());
+  b.insert(b.end(), p, p + s.size());
+}
+
+std::vector<std::byte> encode_header(const SidecarHeader& h) {
+  std::vector<std::byte> b;
+  put_bytes(b, std::string(kMagic, 8));
+  put32(b, Sidecar::kVersion);
+  put32(b, static_cast<uint32_t>(kFixedHeader + h.identity.etag.size() +
+                                 h.identity.last_modified.size() + 8));
+  put64(b, h.logical_size);
+  put64(b, h.identity.size);
+  put64(b, static_cast<uint64_t>(h.identity.mtime_ns));
+  put64(b, h.identity.device);
+  put64(b, h.identity.inode);
+  put32(b, static_cast<uint32_t>(h.identity.etag.size()));
+  put32(b, static_cast<uint32_t>(h.identity.last_modified.size()));
+  put_bytes(b, h.identity.etag);
+  put_bytes(b, h.identity.last_modified);
+  put64(b, XXH64(b.data(), b.size(), 0));
+  return b;
+}
+
+std::vector<std::byte> encode_record(char type, ByteRange r, uint64_t seed) {
+  std::vector<std::byte> b;
+  b.reserve(Sidecar::kRecordSize);
+  put32(b, static_cast<uint32_t>(type));
+  put32(b, 0);
+  put64(b, r.begin);
+  put64(b, r.end);
+  put64(b, 0);
+  put64(b, XXH64(b.data(), b.size(), seed));
+  return b;
+}
+
+[[noreturn]] void garbled(const std::string& path, const std::string& why) {
+  throw Error(fmt::format("sidecar {} is not a valid sparseio sidecar ({}); use --restart to start over",
+                          path, why));
+}
+
+void fsync_dir_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (d.valid()) ::fsync(d.get());  // best effort: some filesystems refuse
+}
+
+}  // namespace
+
+Sidecar::Sidecar(std::string path, UniqueFd fd, SidecarHeader header, uint64_t checksum,
+                 uint64_t end, uint64_t records)
+    : path_(std::move(path)),
+      fd_(std::move(fd)),
+      header_(std::move(header)),
+      header_checksum_(checksum),
+      end_(end),
+      records_(records) {}
+
+Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header,
+                        const CoverageMap& coverage) {
+  std::vector<std::byte> buf = encode_header(header);
+  uint64_t checksum = get64(buf.data() + buf.size() - 8);
+  size_t header_len = buf.size();
+  uint64_t records = 0;
+  for (const ByteRange& r : coverage.ranges()) {
+    std::vector<std::byte> rec = encode_record('P', r, checksum);
+    buf.insert(buf.end(), rec.begin(), rec.end());
+    ++records;
+  }
+  std::string tmp = path + ".tmp";
+  UniqueFd fd(::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) throw_errno(fmt::format("cannot create sidecar {}", tmp), errno);
+  try {
+    pwrite_full(fd.get(), buf, 0, tmp);
+    if (::fsync(fd.get()) != 0) throw_errno(fmt::format("cannot sync sidecar {}", tmp), errno);
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      throw_errno(fmt::format("cannot rename {} to {}", tmp, path), errno);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  fsync_dir_of(path);
+  (void)header_len;
+  return Sidecar(path, std::move(fd), header, checksum, buf.size(), records);
+}
+
+Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writable) {
+  UniqueFd fd(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC));
+  if (!fd.valid()) throw_errno(fmt::format("cannot open sidecar {}", path), errno);
+  uint64_t size = file_size(fd.get(), path);
+  if (size < kFixedHeader + 8) garbled(path, "too short");
+  std::vector<std::byte> fixed(kFixedHeader);
+  pread_full(fd.get(), fixed, 0, path);
+  if (std::memcmp(fixed.data(), kMagic, 8) != 0) garbled(path, "bad magic");
+  uint32_t version = get32(&fixed[8]);
+  if (version != kVersion) garbled(path, fmt::format("unsupported version {}", version));
+  uint32_t header_len = get32(&fixed[12]);
+  uint32_t etag_len = get32(&fixed[kFixedHeader - 8]);
+  uint32_t lm_len = get32(&fixed[kFixedHeader - 4]);
+  if (etag_len > kMaxStringLen || lm_len > kMaxStringLen ||
+      header_len != kFixedHeader + etag_len + lm_len + 8 || header_len > size)
+    garbled(path, "bad header length");
+  std::vector<std::byte> hbuf(header_len);
+  pread_full(fd.get(), hbuf, 0, path);
+  uint64_t checksum = get64(&hbuf[header_len - 8]);
+  if (XXH64(hbuf.data(), header_len - 8, 0) != checksum) garbled(path, "header checksum mismatch");
+
+  SidecarHeader h;
+  h.logical_size = get64(&hbuf[16]);
+  h.identity.size = get64(&hbuf[24]);
+  h.identity.mtime_ns = static_cast<int64_t>(get64(&hbuf[32]));
+  h.identity.device = get64(&hbuf[40]);
+  h.identity.inode = get64(&hbuf[48]);
+  h.identity.etag.assign(reinterpret_cast<const char*>(&hbuf[kFixedHeader]), etag_len);
+  h.identity.last_modified.assign(reinterpret_cast<const char*>(&hbuf[kFixedHeader + etag_len]), lm_len);
+
+  // Replay records in large reads.
+  coverage.clear();
+  uint64_t pos = header_len, records = 0;
+  std::vector<std::byte> buf(kRecordSize * 4096);
+  bool torn = false;
+  while (pos < size && !torn) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - pos));
+    size_t got = pread_full(fd.get(), std::span(buf.data(), want), pos, path);
+    size_t i = 0;
+    for (; i + kRecordSize <= got; i += kRecordSize) {
+      const std::byte* rec = &buf[i];
+      uint32_t type = get32(rec);
+      ByteRange r{get64(rec + 8), get64(rec + 16)};
+      if (XXH64(rec, kRecordSize - 8, checksum) != get64(rec + kRecordSize - 8) ||
+          (type != 'P' && type != 'E') || r.end < r.begin || r.end > h.logical_size) {
+        torn = true;
+        break;
+      }
+      if (type == 'P') coverage.insert(r);
+      else coverage.remove(r);
+      ++records;
+    }
+    pos += i;
+    if (i < got && !torn) torn = true;  // a partial record at the end
+    if (got == 0) break;
+  }
+  if (torn && writable) {
+    if (::ftruncate(fd.get(), static_cast<off_t>(pos)) != 0)
+      throw_errno(fmt::format("cannot truncate torn tail of sidecar {}", path), errno);
+  }
+  return Sidecar(path, std::move(fd), std::move(h), checksum, pos, records);
+}
+
+void Sidecar::append(char type, ByteRange r) {
+  std::vector<std::byte> rec = encode_record(type, r, header_checksum_);
+  pwrite_full(fd_.get(), rec, end_, path_);
+  end_ += rec.size();
+  ++records_;
+}
+
+void Sidecar::sync() {
+  if (::fdatasync(fd_.get()) != 0) throw_errno(fmt::format("cannot sync sidecar {}", path_), errno);
+}
+
+void Sidecar::compact(const CoverageMap& coverage) {
+  *this = create(path_, header_, coverage);
+}
+
+}  // namespace sparseio

@@ -1,0 +1,41 @@
+// Helpers shared by the unit tests: temporary directories on the real
+// filesystem, deterministic data, and hole inspection.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sparseio/byte_range.h"
+
+namespace sparseio::test {
+
+// A fresh directory under $TMPDIR (default /tmp), removed with its contents.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Deterministic pseudo-random bytes (splitmix64 of the offset and seed), so
+// that any slice can be recomputed without keeping the whole buffer.
+std::vector<std::byte> pattern_bytes(uint64_t offset, size_t n, uint64_t seed = 1);
+
+// Writes `data` to `path` (replacing it).
+void write_file(const std::string& path, const std::vector<std::byte>& data);
+// Reads the whole file.
+std::vector<std::byte> read_file(const std::string& path);
+// The data runs of a file as SEEK_DATA/SEEK_HOLE report them.
+std::vector<ByteRange> file_data_runs(const std::string& path);
+// st_blocks * 512.
+uint64_t file_allocated(const std::string& path);
+
+}  // namespace sparseio::test

@@ -78,7 +78,13 @@ Destination::Destination(std::string path, UniqueFd fd, Sidecar sidecar, Coverag
   block_ = block_size_of(fd_.get(), path_);
 }
 
-Destination::~Destination() = default;
+Destination::~Destination() {
+  try {
+    commit();
+  } catch (const std::exception&) {
+    // Claims that could not be made durable are simply fetched again.
+  }
+}
 
 std::unique_ptr<Destination> Destination::open_for_source(const std::string& path,
                                                           const SourceIdentity& identity,
@@ -261,10 +267,58 @@ void Destination::copy_from_fd(int src_fd, const std::string& src_path, ByteRang
 
 void Destination::mark_present(ByteRange r) {
   if (r.empty()) return;
+  bool due;
+  {
+    std::lock_guard lock(mu_);
+    coverage_.insert(r);
+    if (options_.sync == SyncMode::kNone) {
+      sidecar_.append_present(r);
+      maybe_compact();
+      return;
+    }
+    pending_.push_back(r);
+    pending_bytes_ += r.size();
+    due = commit_due();
+  }
+  if (due) commit();
+}
+
+bool Destination::commit_due() const {
+  return pending_bytes_ >= options_.batch_bytes ||
+         std::chrono::steady_clock::now() - last_commit_ >= std::chrono::milliseconds(options_.batch_ms);
+}
+
+void Destination::commit() {
+  std::lock_guard commit_lock(commit_mu_);
+  std::vector<ByteRange> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(pending_);
+    pending_bytes_ = 0;
+    last_commit_ = std::chrono::steady_clock::now();
+  }
+  if (batch.empty()) return;
+  // The data first: a record may only ever describe bytes already on disk.
+  if (options_.sync == SyncMode::kBatch && ::fdatasync(fd_.get()) != 0) {
+    int err = errno;
+    std::lock_guard lock(mu_);
+    for (const ByteRange& r : batch) coverage_.remove(r);  // not durable: not ours
+    throw_errno(fmt::format("cannot sync {}", path_), err);
+  }
   std::lock_guard lock(mu_);
-  sidecar_.append_present(r);
-  coverage_.insert(r);
-  if (sidecar_.wants_compaction(coverage_)) sidecar_.compact(coverage_);
+  for (const ByteRange& r : batch) sidecar_.append_present(r);
+  maybe_compact();
+}
+
+void Destination::maybe_compact() {
+  if (!sidecar_.wants_compaction(coverage_)) return;
+  if (pending_.empty()) {
+    sidecar_.compact(coverage_);
+    return;
+  }
+  CoverageMap committed = coverage_;  // compaction must not claim pending bytes
+  for (const ByteRange& r : pending_) committed.remove(r);
+  sidecar_.compact(committed);
 }
 
 void Destination::write_extent(uint64_t offset, std::span<const std::byte> data) {
@@ -282,13 +336,15 @@ std::optional<std::vector<std::byte>> Destination::read_extent(ByteRange r) cons
 void Destination::delete_extent(ByteRange r) {
   r = r.intersect({0, logical_size()});
   if (r.empty()) return;
+  commit();  // pending claims must not land after the eviction record
+  std::lock_guard commit_lock(commit_mu_);
   std::lock_guard lock(mu_);
   if (coverage_.present_bytes_within(r) == 0) return;  // deleting what is missing: no-op
   // Record first: a claim must never outlive its bytes.
   sidecar_.append_evicted(r);
   coverage_.remove(r);
   punch_hole(fd_.get(), r, block_, path_);
-  if (sidecar_.wants_compaction(coverage_)) sidecar_.compact(coverage_);
+  maybe_compact();
 }
 
 std::vector<ByteRange> Destination::missing(ByteRange r) const {
@@ -327,7 +383,7 @@ uint64_t Destination::allocated_bytes() const { return sparseio::allocated_bytes
 size_t Destination::data_segments() const { return count_data_segments(fd_.get(), path_); }
 
 void Destination::sync() {
-  if (::fdatasync(fd_.get()) != 0) throw_errno(fmt::format("cannot sync {}", path_), errno);
+  commit();
   std::lock_guard lock(mu_);
   sidecar_.sync();
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -25,7 +26,16 @@
 
 namespace sparseio {
 
+// How claims reach the sidecar. Both modes append a record only after the
+// write of the bytes it claims has completed, so a killed process never
+// leaves a false claim. kBatch also survives an OS crash or power loss: it
+// fdatasyncs DST before appending the records of a batch (group commit).
+enum class SyncMode { kNone, kBatch };
+
 struct DestinationOptions {
+  SyncMode sync = SyncMode::kBatch;
+  uint64_t batch_bytes = 64u << 20;  // group commit after this many claimed bytes...
+  unsigned batch_ms = 1000;          // ...or this long since the last commit
   bool overwrite = false;       // replace a DST that has no sidecar
   bool restart = false;         // discard DST's contents and start over
   bool wait_for_lock = true;    // false: fail at once when another process holds DST
@@ -70,8 +80,11 @@ class Destination {
   void write_zeros(ByteRange r);
   // Copy r from local file `fd` at the same offsets.
   void copy_from_fd(int fd, const std::string& src_path, ByteRange r);
-  // Records r as present (after its bytes were written).
+  // Records r as present (after its bytes were written). With SyncMode::kBatch
+  // the record is written at the next group commit.
   void mark_present(ByteRange r);
+  // Makes every claim so far durable: DST's data, then the records.
+  void commit();
 
   // Coverage queries (thread-safe).
   std::vector<ByteRange> missing(ByteRange r) const;
@@ -89,21 +102,27 @@ class Destination {
   // Bytes written as holes because they were whole zero blocks (this process).
   uint64_t zero_hole_bytes() const { return zero_hole_bytes_.load(); }
 
-  // Flushes DST's data, then the sidecar's records.
+  // commit(), then fdatasync of the sidecar itself.
   void sync();
 
  private:
   Destination(std::string path, UniqueFd fd, Sidecar sidecar, CoverageMap coverage,
               DestinationOptions options);
   void write_span(uint64_t offset, std::span<const std::byte> data);
+  bool commit_due() const;  // requires mu_
+  void maybe_compact();     // requires mu_
 
   std::string path_;
   UniqueFd fd_;
   Sidecar sidecar_;
   uint64_t block_ = 4096;
   DestinationOptions options_;
-  mutable std::mutex mu_;  // guards coverage_ and sidecar_ appends
-  CoverageMap coverage_;
+  mutable std::mutex mu_;  // guards coverage_, pending_ and sidecar_ appends
+  std::mutex commit_mu_;   // one group commit at a time
+  CoverageMap coverage_;   // what this process holds, including pending_
+  std::vector<ByteRange> pending_;  // claimed but not yet in the sidecar
+  uint64_t pending_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
   std::atomic<uint64_t> zero_hole_bytes_{0};
 };
 

@@ -208,6 +208,12 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
     };
     changed_.wait(lock, [&] { return batch->running == 0 && !overlaps_in_flight(); });
   }
+  // Make what this call fetched durable, also when it failed part-way.
+  try {
+    dest_.commit();
+  } catch (...) {
+    if (!batch->error) batch->error = std::current_exception();
+  }
   stats.fetched_bytes = batch->fetched;
   stats.requests = batch->requests;
   stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -22,7 +22,7 @@ namespace {
 
 using namespace sparseio;
 
-constexpr int kExitOk = 0, kExitFailure = 1, kExitUsage = 2;
+constexpr int kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitDiffer = 3;
 
 struct CommonFlags {
   int verbose = 0;
@@ -30,12 +30,14 @@ struct CommonFlags {
   bool json = false;
 };
 
-struct FetchFlags {
+// Options shared by the commands that transfer (fetch, cat).
+struct TransferFlags {
   std::string src, dst;
   std::vector<std::string> ranges;
   std::string ranges_from;
   unsigned jobs = 0;
   std::string chunk_size;
+  std::string sync = "batch";
   bool overwrite = false, restart = false, no_wait = false;
 };
 
@@ -51,32 +53,49 @@ void setup_logging(const CommonFlags& f) {
   spdlog::set_level(level);
 }
 
-void add_common(CLI::App* cmd, CommonFlags& f) {
+void add_logging(CLI::App* cmd, CommonFlags& f) {
   cmd->add_flag("-v,--verbose", f.verbose, "More logging on stderr (repeatable)");
   cmd->add_flag("-q,--quiet", f.quiet, "Print nothing but errors");
-  cmd->add_flag("--json", f.json, "Print the report as one JSON object");
 }
 
-void print_report(const Report& r, const CommonFlags& f) {
-  if (f.quiet) return;
-  std::string out = f.json ? format_report_json(r) : format_report_text(r);
-  std::fwrite(out.data(), 1, out.size(), stdout);
+void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {
+  cmd->add_option("-r,--ranges", f.ranges, what);
+  cmd->add_option("--ranges-from", f.ranges_from, "Read ranges from FILE ('-': stdin); # comments");
 }
 
-FetchCommand make_fetch_command(const FetchFlags& f) {
-  FetchCommand cmd;
-  cmd.source = f.src;
-  cmd.destination = f.dst;
+void add_transfer(CLI::App* cmd, TransferFlags& f) {
+  cmd->add_option("SRC", f.src, "Source: a local path")->required();
+  cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")->required();
+  cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores)")
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--chunk-size", f.chunk_size, "Largest unit of work (default 4MiB for files)");
+  cmd->add_option("--sync", f.sync,
+                  "batch: fdatasync DST before recording each batch (default); none: no syncs")
+      ->check(CLI::IsMember({"batch", "none"}));
+  cmd->add_flag("--overwrite", f.overwrite, "Replace a DST that sparseio did not make");
+  cmd->add_flag("--restart", f.restart, "Discard DST's contents and start over");
+  cmd->add_flag("--no-wait", f.no_wait, "Fail at once if another sparseio is using DST");
+}
+
+std::vector<RangeItem> parse_ranges(const TransferFlags& f) {
+  std::vector<RangeItem> out;
   for (const std::string& r : f.ranges) {
     std::vector<RangeItem> items = parse_range_list(r);
-    cmd.ranges.insert(cmd.ranges.end(), items.begin(), items.end());
+    out.insert(out.end(), items.begin(), items.end());
   }
   if (!f.ranges_from.empty()) {
     std::vector<RangeItem> items = load_range_file(f.ranges_from);
-    if (items.empty())
-      throw UsageError(fmt::format("--ranges-from {}: no ranges in it", f.ranges_from));
-    cmd.ranges.insert(cmd.ranges.end(), items.begin(), items.end());
+    if (items.empty()) throw UsageError(fmt::format("--ranges-from {}: no ranges in it", f.ranges_from));
+    out.insert(out.end(), items.begin(), items.end());
   }
+  return out;
+}
+
+FetchCommand make_fetch_command(const TransferFlags& f) {
+  FetchCommand cmd;
+  cmd.source = f.src;
+  cmd.destination = f.dst;
+  cmd.ranges = parse_ranges(f);
   cmd.fetch.jobs = f.jobs;
   if (!f.chunk_size.empty()) {
     cmd.fetch.chunk_size = parse_size(f.chunk_size, "--chunk-size");
@@ -85,7 +104,33 @@ FetchCommand make_fetch_command(const FetchFlags& f) {
   cmd.dest.overwrite = f.overwrite;
   cmd.dest.restart = f.restart;
   cmd.dest.wait_for_lock = !f.no_wait;
+  cmd.dest.sync = f.sync == "none" ? SyncMode::kNone : SyncMode::kBatch;
   return cmd;
+}
+
+void print(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+
+void print_report(const Report& r, const CommonFlags& f) {
+  if (!f.quiet) print(f.json ? format_report_json(r) : format_report_text(r));
+}
+
+int print_verify(const VerifyOutcome& v, const std::string& dst, const std::string& src,
+                 const CommonFlags& f) {
+  const VerifyResult& r = v.result;
+  if (v.source_changed)
+    spdlog::warn("the source {} changed since {} was started; comparing its current bytes", src, dst);
+  if (!r.identical()) {
+    std::string where;
+    for (const ByteRange& d : r.first_differences)
+      where += (where.empty() ? "" : ", ") + (d.size() == 1 ? fmt::format("{}", d.begin)
+                                                             : fmt::format("{}-{}", d.begin, d.end - 1));
+    fmt::print(stderr, "sparseio: {} differs from {} in {} bytes, first at offsets {}\n", dst, src,
+               r.differing_bytes, where);
+  }
+  if (!f.quiet)
+    print(fmt::format("{}: {} bytes compared, {} differ, {} not present (not compared)\n", dst,
+                      r.compared_bytes, r.differing_bytes, r.missing_bytes));
+  return r.identical() ? kExitOk : kExitDiffer;
 }
 
 int run(int argc, char** argv) {
@@ -98,24 +143,39 @@ int run(int argc, char** argv) {
       "Exit: 0 ok, 1 runtime failure, 2 usage error, 3 verify found differences.");
 
   CommonFlags common;
-  FetchFlags ff;
+  TransferFlags tf;
   CLI::App* fetch = app.add_subcommand("fetch", "Materialize RANGES of SRC into the sparse file DST");
-  fetch->add_option("SRC", ff.src, "Source: a local path")->required();
-  fetch->add_option("DST", ff.dst, "Destination sparse file (its record is DST.sparseio)")->required();
-  fetch->add_option("-r,--ranges", ff.ranges, "Ranges to fetch (repeatable; none: the whole object)");
-  fetch->add_option("--ranges-from", ff.ranges_from, "Read ranges from FILE ('-': stdin); # comments");
-  fetch->add_option("-j,--jobs", ff.jobs, "Parallel transfers (default: number of cores)")
-      ->check(CLI::Range(1u, 1024u));
-  fetch->add_option("--chunk-size", ff.chunk_size, "Largest unit of work (default 4MiB for files)");
-  fetch->add_flag("--overwrite", ff.overwrite, "Replace a DST that sparseio did not make");
-  fetch->add_flag("--restart", ff.restart, "Discard DST's contents and start over");
-  fetch->add_flag("--no-wait", ff.no_wait, "Fail at once if another sparseio is using DST");
-  add_common(fetch, common);
+  add_transfer(fetch, tf);
+  add_ranges(fetch, tf, "Ranges to fetch (repeatable; none: the whole object)");
+  add_logging(fetch, common);
+  fetch->add_flag("--json", common.json, "Print the report as one JSON object");
 
-  std::string stat_dst;
+  CLI::App* cat = app.add_subcommand("cat", "Fetch what is missing of RANGES, then write them to stdout");
+  add_transfer(cat, tf);
+  add_ranges(cat, tf, "Ranges to write, in this order (repeatable; required)");
+  add_logging(cat, common);
+
+  std::string dst_only;
+  bool list_ranges = false;
   CLI::App* stat = app.add_subcommand("stat", "Print the allocation report of DST");
-  stat->add_option("DST", stat_dst, "Destination sparse file")->required();
-  add_common(stat, common);
+  stat->add_option("DST", dst_only, "Destination sparse file")->required();
+  stat->add_flag("--ranges", list_ranges, "Also list the present ranges (A-B, inclusive)");
+  stat->add_flag("--json", common.json, "Print the report as one JSON object");
+  add_logging(stat, common);
+
+  bool no_wait = false;
+  CLI::App* punch = app.add_subcommand("punch", "Evict RANGES from DST and return their blocks");
+  punch->add_option("DST", dst_only, "Destination sparse file")->required();
+  add_ranges(punch, tf, "Ranges to evict (repeatable; required)");
+  punch->add_flag("--no-wait", no_wait, "Fail at once if another sparseio is using DST");
+  punch->add_flag("--json", common.json, "Print the report as one JSON object");
+  add_logging(punch, common);
+
+  CLI::App* verify = app.add_subcommand("verify", "Compare the present bytes of DST with SRC");
+  verify->add_option("SRC", tf.src, "Source: a local path")->required();
+  verify->add_option("DST", tf.dst, "Destination sparse file")->required();
+  add_ranges(verify, tf, "Only these ranges (default: all present bytes)");
+  add_logging(verify, common);
 
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
@@ -136,8 +196,23 @@ int run(int argc, char** argv) {
   setup_logging(common);
 
   try {
-    if (*fetch) print_report(run_fetch(make_fetch_command(ff)), common);
-    if (*stat) print_report(run_stat(stat_dst), common);
+    if (*fetch) print_report(run_fetch(make_fetch_command(tf)), common);
+    if (*stat) {
+      Report r = run_stat(dst_only);
+      r.list_ranges = list_ranges;
+      print_report(r, common);
+    }
+    if (*punch) {
+      std::vector<RangeItem> ranges = parse_ranges(tf);
+      if (ranges.empty()) throw UsageError("punch needs -r RANGES or --ranges-from FILE");
+      print_report(run_punch(dst_only, ranges, !no_wait), common);
+    }
+    if (*verify) return print_verify(run_verify(tf.src, tf.dst, parse_ranges(tf)), tf.dst, tf.src, common);
+    if (*cat) {
+      FetchCommand cmd = make_fetch_command(tf);
+      if (cmd.ranges.empty()) throw UsageError("cat needs -r RANGES or --ranges-from FILE");
+      run_cat(cmd, STDOUT_FILENO);
+    }
   } catch (const UsageError& e) {
     fmt::print(stderr, "sparseio: {}\n", e.what());
     return kExitUsage;
@@ -150,4 +225,8 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return run(argc, argv); }
+int main(int argc, char** argv) {
+  // A full disk or RLIMIT_FSIZE must be an error we report, not a silent death.
+  std::signal(SIGXFSZ, SIG_IGN);
+  return run(argc, argv);
+}

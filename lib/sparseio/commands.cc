@@ -7,10 +7,28 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include "sparseio/errors.h"
 #include "sparseio/open_source.h"
 
 namespace sparseio {
+namespace {
+
+// Writes all of buf to a stream fd (pipe, tty or file) at its current position.
+void write_all_to_stream(int fd, std::span<const std::byte> buf, const char* what) {
+  size_t done = 0;
+  while (done < buf.size()) {
+    ssize_t n = ::write(fd, buf.data() + done, buf.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(fmt::format("cannot write to {}", what), errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
 
 Report run_fetch(const FetchCommand& cmd) {
   std::unique_ptr<Source> source = open_source(cmd.source);
@@ -21,12 +39,52 @@ Report run_fetch(const FetchCommand& cmd) {
       Destination::open_for_source(cmd.destination, source->identity(), cmd.dest);
   FetchCoordinator coordinator(*source, *dest, cmd.fetch);
   FetchStats stats = coordinator.fetch(ranges);
+  dest->sync();
   return make_report(*dest, stats);
 }
 
 Report run_stat(const std::string& destination) {
   std::unique_ptr<Destination> dest = Destination::open_existing(destination, false);
   return make_report(*dest);
+}
+
+Report run_punch(const std::string& destination, const std::vector<RangeItem>& ranges, bool wait_for_lock) {
+  std::unique_ptr<Destination> dest = Destination::open_existing(destination, true, wait_for_lock);
+  for (const ByteRange& r : resolve_ranges(ranges, dest->logical_size())) dest->delete_extent(r);
+  dest->sync();
+  return make_report(*dest);
+}
+
+VerifyOutcome run_verify(const std::string& source_spec, const std::string& destination,
+                         const std::vector<RangeItem>& ranges) {
+  std::unique_ptr<Destination> dest = Destination::open_existing(destination, false);
+  std::unique_ptr<Source> source = open_source(source_spec);
+  std::vector<ByteRange> wanted = ranges.empty() ? dest->coverage().ranges()
+                                                 : resolve_ranges(ranges, source->size());
+  VerifyOutcome outcome;
+  outcome.source_changed = source->identity() != dest->header().identity;
+  outcome.result = verify_ranges(*source, *dest, wanted);
+  return outcome;
+}
+
+FetchStats run_cat(const FetchCommand& cmd, int out_fd) {
+  std::unique_ptr<Source> source = open_source(cmd.source);
+  std::vector<ByteRange> ranges = resolve_ranges(cmd.ranges, source->size());
+  std::unique_ptr<Destination> dest =
+      Destination::open_for_source(cmd.destination, source->identity(), cmd.dest);
+  FetchCoordinator coordinator(*source, *dest, cmd.fetch);
+  FetchStats stats = coordinator.fetch(ranges);
+  dest->sync();
+  std::vector<std::byte> buf(1 << 20);
+  for (const ByteRange& r : ranges) {
+    for (uint64_t pos = r.begin; pos < r.end;) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
+      dest->read_raw(pos, std::span(buf.data(), n));
+      write_all_to_stream(out_fd, std::span<const std::byte>(buf.data(), n), "standard output");
+      pos += n;
+    }
+  }
+  return stats;
 }
 
 std::vector<RangeItem> load_range_file(const std::string& path) {

@@ -9,6 +9,7 @@
 #include "sparseio/fetch_coordinator.h"
 #include "sparseio/range_list.h"
 #include "sparseio/report.h"
+#include "sparseio/verify.h"
 
 namespace sparseio {
 
@@ -26,6 +27,24 @@ Report run_fetch(const FetchCommand& cmd);
 
 // sparseio stat: the report for DST without touching any source.
 Report run_stat(const std::string& destination);
+
+// sparseio punch: evicts `ranges` from DST (whole blocks go back to the
+// filesystem) and returns the report afterwards.
+Report run_punch(const std::string& destination, const std::vector<RangeItem>& ranges, bool wait_for_lock);
+
+struct VerifyOutcome {
+  VerifyResult result;
+  bool source_changed = false;  // the source's identity differs from the sidecar's
+};
+
+// sparseio verify: compares the present bytes of `ranges` (empty: all of DST)
+// with the source.
+VerifyOutcome run_verify(const std::string& source, const std::string& destination,
+                         const std::vector<RangeItem>& ranges);
+
+// sparseio cat: fetches what is missing of cmd.ranges, then writes the bytes
+// of each range, in the order given, to `out_fd`.
+FetchStats run_cat(const FetchCommand& cmd, int out_fd);
 
 }  // namespace sparseio
 

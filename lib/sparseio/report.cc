@@ -13,6 +13,7 @@ Report make_report(const Destination& dest, std::optional<FetchStats> fetch) {
   CoverageMap coverage = dest.coverage();
   r.present_bytes = coverage.total_bytes();
   r.present_ranges = coverage.range_count();
+  r.ranges = coverage.ranges();
   r.allocated_bytes = dest.allocated_bytes();
   r.data_segments = dest.data_segments();
   r.fetch = fetch;
@@ -66,6 +67,11 @@ std::string format_report_text(const Report& r) {
     double tput = f.elapsed_s > 0 ? static_cast<double>(f.fetched_bytes) / f.elapsed_s : 0;
     line("throughput", short_size(tput) + "/s");
   }
+  if (r.list_ranges) {
+    // In range-list syntax, so that the list can be fed back to --ranges-from.
+    out += "ranges:\n";
+    for (const ByteRange& b : r.ranges) out += fmt::format("{}-{}\n", b.begin, b.end - 1);
+  }
   return out;
 }
 
@@ -85,6 +91,11 @@ std::string format_report_json(const Report& r) {
     j["zero_hole_bytes"] = r.zero_hole_bytes;
     j["elapsed_s"] = f.elapsed_s;
     j["throughput"] = f.elapsed_s > 0 ? static_cast<double>(f.fetched_bytes) / f.elapsed_s : 0.0;
+  }
+  if (r.list_ranges) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const ByteRange& b : r.ranges) list.push_back({b.begin, b.end - 1});
+    j["ranges"] = std::move(list);
   }
   return j.dump() + "\n";
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sparseio/destination.h"
 #include "sparseio/fetch_coordinator.h"
@@ -19,6 +20,8 @@ struct Report {
   uint64_t data_segments = 0;
   std::optional<FetchStats> fetch;  // only for `fetch`
   uint64_t zero_hole_bytes = 0;     // fetched zero blocks kept as holes (fetch only)
+  std::vector<ByteRange> ranges;    // the present ranges
+  bool list_ranges = false;         // print `ranges` too
 };
 
 // Reads what DST holds and what the filesystem says about it.

@@ -8,7 +8,9 @@ std::vector<std::string> glue_dash_values(const std::vector<std::string>& args) 
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     bool takes_range = a == "-r" || a == "--ranges";
-    if (takes_range && i + 1 < args.size() && args[i + 1].starts_with("-") && args[i + 1].size() > 1) {
+    // Only a suffix range ("-" then a digit) is glued; "--json" stays an option.
+    if (takes_range && i + 1 < args.size() && args[i + 1].size() > 1 && args[i + 1][0] == '-' &&
+        args[i + 1][1] >= '0' && args[i + 1][1] <= '9') {
       out.push_back("--ranges=" + args[i + 1]);
       ++i;
       continue;

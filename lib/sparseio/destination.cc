@@ -29,27 +29,26 @@ void reset_file(int fd, uint64_t size, const std::string& path) {
     throw_errno(fmt::format("cannot reset {}", path), errno);
 }
 
-// Creates DST atomically: a locked temporary file is hard-linked into place,
-// so no other process can ever see DST unlocked and without a sidecar being
-// on its way. Returns an invalid fd when someone else created DST first.
-UniqueFd create_locked(const std::string& path, uint64_t size) {
-  std::string tmp = path + ".sparseio-new.XXXXXX";
-  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
+std::string parent_dir(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Creates DST and its sidecar when DST does not exist. The sidecar comes
+// first, so that no process (nor a rerun after a kill) can ever find a DST
+// of ours without its sidecar and take it for a user's file. Creators
+// serialize on a flock of the parent directory.
+void create_destination(const std::string& path, const SidecarHeader& header) {
+  std::string dir = parent_dir(path);
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd.valid()) throw_errno(fmt::format("cannot open directory {} of {}", dir, path), errno);
+  lock_file(dir_fd.get(), dir, true);
+  if (exists(path)) return;  // another process made it meanwhile
+  Sidecar::create(Sidecar::path_for(path), header);
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd.valid()) throw_errno(fmt::format("cannot create {}", path), errno);
-  try {
-    lock_file(fd.get(), path, true);
-    if (::fchmod(fd.get(), 0644) != 0) throw_errno(fmt::format("cannot chmod {}", tmp), errno);
-    reset_file(fd.get(), size, path);
-    if (::link(tmp.c_str(), path.c_str()) != 0) {
-      if (errno != EEXIST) throw_errno(fmt::format("cannot create {}", path), errno);
-      fd.reset();
-    }
-  } catch (...) {
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  ::unlink(tmp.c_str());
-  return fd;
+  reset_file(fd.get(), header.logical_size, path);
 }
 
 bool is_zero(const std::byte* p, size_t n) {
@@ -92,13 +91,7 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
   const std::string sidecar_path = Sidecar::path_for(path);
   const SidecarHeader fresh{identity.size, identity};
   for (;;) {
-    if (!exists(path)) {
-      UniqueFd fd = create_locked(path, identity.size);
-      if (!fd.valid()) continue;  // lost a creation race: open the winner's DST
-      Sidecar sc = Sidecar::create(sidecar_path, fresh);
-      return std::unique_ptr<Destination>(
-          new Destination(path, std::move(fd), std::move(sc), CoverageMap{}, options));
-    }
+    if (!exists(path)) create_destination(path, fresh);  // then open it as any other
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd.valid()) {
       if (errno == ENOENT) continue;
@@ -132,6 +125,9 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
         throw SourceChangedError(fmt::format(
             "the source changed since {} was started ({}); use --restart to discard it and start over",
             path, describe_identity_change(sc->header().identity, identity)));
+      // Killed between creating DST and sizing it: an empty file, nothing claimed.
+      if (file_size(fd.get(), path) == 0 && coverage.empty())
+        reset_file(fd.get(), sc->header().logical_size, path);
       if (file_size(fd.get(), path) != sc->header().logical_size)
         throw DestinationConflictError(fmt::format(
             "destination {} has size {} but its sidecar says {}; use --restart to start over", path,

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli_args.h"
+#include "http_flags.h"
 #include "sparseio/commands.h"
 #include "sparseio/errors.h"
 #include "sparseio/range_list.h"
@@ -64,11 +65,11 @@ void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {
 }
 
 void add_transfer(CLI::App* cmd, TransferFlags& f) {
-  cmd->add_option("SRC", f.src, "Source: a local path")->required();
+  cmd->add_option("SRC", f.src, "Source: a local path or an http:// or https:// URL")->required();
   cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")->required();
-  cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores)")
+  cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores; 8 for URLs)")
       ->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--chunk-size", f.chunk_size, "Largest unit of work (default 4MiB for files)");
+  cmd->add_option("--chunk-size", f.chunk_size, "Largest unit of work (default 4MiB for files, 8MiB for URLs)");
   cmd->add_option("--sync", f.sync,
                   "batch: fdatasync DST before recording each batch (default); none: no syncs")
       ->check(CLI::IsMember({"batch", "none"}));
@@ -144,15 +145,18 @@ int run(int argc, char** argv) {
 
   CommonFlags common;
   TransferFlags tf;
+  cli::HttpFlags hf;
   CLI::App* fetch = app.add_subcommand("fetch", "Materialize RANGES of SRC into the sparse file DST");
   add_transfer(fetch, tf);
   add_ranges(fetch, tf, "Ranges to fetch (repeatable; none: the whole object)");
+  cli::add_http_options(fetch, hf);
   add_logging(fetch, common);
   fetch->add_flag("--json", common.json, "Print the report as one JSON object");
 
   CLI::App* cat = app.add_subcommand("cat", "Fetch what is missing of RANGES, then write them to stdout");
   add_transfer(cat, tf);
   add_ranges(cat, tf, "Ranges to write, in this order (repeatable; required)");
+  cli::add_http_options(cat, hf);
   add_logging(cat, common);
 
   std::string dst_only;
@@ -172,9 +176,10 @@ int run(int argc, char** argv) {
   add_logging(punch, common);
 
   CLI::App* verify = app.add_subcommand("verify", "Compare the present bytes of DST with SRC");
-  verify->add_option("SRC", tf.src, "Source: a local path")->required();
+  verify->add_option("SRC", tf.src, "Source: a local path or an http:// or https:// URL")->required();
   verify->add_option("DST", tf.dst, "Destination sparse file")->required();
   add_ranges(verify, tf, "Only these ranges (default: all present bytes)");
+  cli::add_http_options(verify, hf, false);
   add_logging(verify, common);
 
   std::vector<std::string> args;
@@ -196,7 +201,7 @@ int run(int argc, char** argv) {
   setup_logging(common);
 
   try {
-    if (*fetch) print_report(run_fetch(make_fetch_command(tf)), common);
+    if (*fetch) print_report(run_fetch(cli::with_http(make_fetch_command(tf), hf)), common);
     if (*stat) {
       Report r = run_stat(dst_only);
       r.list_ranges = list_ranges;
@@ -207,9 +212,11 @@ int run(int argc, char** argv) {
       if (ranges.empty()) throw UsageError("punch needs -r RANGES or --ranges-from FILE");
       print_report(run_punch(dst_only, ranges, !no_wait), common);
     }
-    if (*verify) return print_verify(run_verify(tf.src, tf.dst, parse_ranges(tf)), tf.dst, tf.src, common);
+    if (*verify)
+      return print_verify(run_verify(tf.src, tf.dst, parse_ranges(tf), cli::make_http_options(hf)), tf.dst,
+                          tf.src, common);
     if (*cat) {
-      FetchCommand cmd = make_fetch_command(tf);
+      FetchCommand cmd = cli::with_http(make_fetch_command(tf), hf);
       if (cmd.ranges.empty()) throw UsageError("cat needs -r RANGES or --ranges-from FILE");
       run_cat(cmd, STDOUT_FILENO);
     }

@@ -28,16 +28,28 @@ void write_all_to_stream(int fd, std::span<const std::byte> buf, const char* wha
   }
 }
 
+// Opens cmd.source; for URLs, -j defaults to kHttpDefaultJobs and also
+// bounds the connections.
+std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch) {
+  fetch = cmd.fetch;
+  if (!is_url(cmd.source)) return open_source(cmd.source);
+  if (fetch.jobs == 0) fetch.jobs = kHttpDefaultJobs;
+  HttpOptions http = cmd.http;
+  http.jobs = fetch.jobs;
+  return open_source(cmd.source, http);
+}
+
 }  // namespace
 
 Report run_fetch(const FetchCommand& cmd) {
-  std::unique_ptr<Source> source = open_source(cmd.source);
+  FetchOptions fetch;
+  std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
   const uint64_t size = source->size();
   std::vector<ByteRange> ranges = cmd.ranges.empty() ? std::vector<ByteRange>{{0, size}}
                                                      : resolve_ranges(cmd.ranges, size);
   std::unique_ptr<Destination> dest =
       Destination::open_for_source(cmd.destination, source->identity(), cmd.dest);
-  FetchCoordinator coordinator(*source, *dest, cmd.fetch);
+  FetchCoordinator coordinator(*source, *dest, fetch);
   FetchStats stats = coordinator.fetch(ranges);
   dest->sync();
   return make_report(*dest, stats);
@@ -56,9 +68,9 @@ Report run_punch(const std::string& destination, const std::vector<RangeItem>& r
 }
 
 VerifyOutcome run_verify(const std::string& source_spec, const std::string& destination,
-                         const std::vector<RangeItem>& ranges) {
+                         const std::vector<RangeItem>& ranges, const HttpOptions& http) {
   std::unique_ptr<Destination> dest = Destination::open_existing(destination, false);
-  std::unique_ptr<Source> source = open_source(source_spec);
+  std::unique_ptr<Source> source = open_source(source_spec, http);
   std::vector<ByteRange> wanted = ranges.empty() ? dest->coverage().ranges()
                                                  : resolve_ranges(ranges, source->size());
   VerifyOutcome outcome;
@@ -68,11 +80,12 @@ VerifyOutcome run_verify(const std::string& source_spec, const std::string& dest
 }
 
 FetchStats run_cat(const FetchCommand& cmd, int out_fd) {
-  std::unique_ptr<Source> source = open_source(cmd.source);
+  FetchOptions fetch;
+  std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
   std::vector<ByteRange> ranges = resolve_ranges(cmd.ranges, source->size());
   std::unique_ptr<Destination> dest =
       Destination::open_for_source(cmd.destination, source->identity(), cmd.dest);
-  FetchCoordinator coordinator(*source, *dest, cmd.fetch);
+  FetchCoordinator coordinator(*source, *dest, fetch);
   FetchStats stats = coordinator.fetch(ranges);
   dest->sync();
   std::vector<std::byte> buf(1 << 20);

@@ -7,6 +7,7 @@
 
 #include "sparseio/destination.h"
 #include "sparseio/fetch_coordinator.h"
+#include "sparseio/http_options.h"
 #include "sparseio/range_list.h"
 #include "sparseio/report.h"
 #include "sparseio/verify.h"
@@ -17,8 +18,9 @@ struct FetchCommand {
   std::string source;
   std::string destination;
   std::vector<RangeItem> ranges;  // empty: the whole object
-  FetchOptions fetch;
+  FetchOptions fetch;  // for URLs, jobs 0 means kHttpDefaultJobs
   DestinationOptions dest;
+  HttpOptions http;    // for http:// and https:// sources
 };
 
 // sparseio fetch: validates ranges against the source before touching DST,
@@ -40,7 +42,7 @@ struct VerifyOutcome {
 // sparseio verify: compares the present bytes of `ranges` (empty: all of DST)
 // with the source.
 VerifyOutcome run_verify(const std::string& source, const std::string& destination,
-                         const std::vector<RangeItem>& ranges);
+                         const std::vector<RangeItem>& ranges, const HttpOptions& http = {});
 
 // sparseio cat: fetches what is missing of cmd.ranges, then writes the bytes
 // of each range, in the order given, to `out_fd`.

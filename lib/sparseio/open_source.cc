@@ -4,6 +4,7 @@
 
 #include "sparseio/errors.h"
 #include "sparseio/file_source.h"
+#include "sparseio/http_source.h"
 
 namespace sparseio {
 
@@ -11,8 +12,8 @@ bool is_url(const std::string& spec) {
   return spec.starts_with("http://") || spec.starts_with("https://");
 }
 
-std::unique_ptr<Source> open_source(const std::string& spec) {
-  if (is_url(spec)) throw UsageError(fmt::format("source {}: HTTP sources are not supported yet", spec));
+std::unique_ptr<Source> open_source(const std::string& spec, const HttpOptions& http) {
+  if (is_url(spec)) return std::make_unique<HttpSource>(spec, http);
   if (size_t colon = spec.find("://"); colon != std::string::npos)
     throw UsageError(fmt::format("source {}: unsupported scheme \"{}\" (use a path, http:// or https://)",
                                  spec, spec.substr(0, colon)));

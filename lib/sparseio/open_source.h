@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "sparseio/http_options.h"
 #include "sparseio/source.h"
 
 namespace sparseio {
@@ -11,8 +12,8 @@ namespace sparseio {
 // True for http:// and https:// URLs.
 bool is_url(const std::string& spec);
 
-// A FileSource for a path. URLs: see the HTTP source (a later issue); other
-// schemes are a UsageError naming the scheme.
-std::unique_ptr<Source> open_source(const std::string& spec);
+// A FileSource for a path, an HttpSource (with `http`) for http:// and
+// https:// URLs; other schemes are a UsageError naming the scheme.
+std::unique_ptr<Source> open_source(const std::string& spec, const HttpOptions& http = {});
 
 }  // namespace sparseio

@@ -1,0 +1,67 @@
+#include "http_flags.h"
+
+#include <fmt/format.h>
+
+#include "sparseio/errors.h"
+#include "sparseio/http_headers.h"
+#include "sparseio/open_source.h"
+#include "sparseio/range_list.h"
+
+namespace sparseio::cli {
+
+void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
+  const char* group = "HTTP options";
+  cmd->add_option("-H,--header", f.headers,
+                  "Request header 'Name: value' (repeatable); -H @FILE reads one per line, values never logged")
+      ->allow_extra_args(false)
+      ->group(group);
+  cmd->add_option("--size", f.size, "Size of the object in bytes (overrides what the server says)")->group(group);
+  cmd->add_option("--retries", f.retries, "Retries of a failed request (default 5)")
+      ->check(CLI::Range(0u, 1000u))
+      ->group(group);
+  cmd->add_option("--connect-timeout", f.connect_timeout, "Seconds to wait for a connection (default 30)")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->group(group);
+  cmd->add_option("--timeout", f.timeout,
+                  "Seconds a request may stall below 1 KiB/s before it is retried (default 30; 0: never)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->group(group);
+  cmd->add_option("--cacert", f.cacert, "Trust the CA certificates in FILE (PEM)")
+      ->check(CLI::ExistingFile)
+      ->group(group);
+  cmd->add_flag("--insecure", f.insecure, "Do not verify TLS certificates")->group(group);
+  cmd->add_option("--max-redirs", f.max_redirs, "Redirects to follow (default 10; only to http/https)")
+      ->check(CLI::Range(0L, 1000L))
+      ->group(group);
+  if (transfer)
+    cmd->add_option("--coalesce-gap", f.coalesce_gap,
+                    "Fetch nearby ranges as one request when less than SIZE apart (default 64KiB for URLs)")
+        ->group(group);
+}
+
+HttpOptions make_http_options(const HttpFlags& f) {
+  HttpOptions o;
+  for (const std::string& h : f.headers) {
+    std::vector<HttpHeader> parsed = parse_header_option(h);
+    o.headers.insert(o.headers.end(), parsed.begin(), parsed.end());
+  }
+  if (!f.size.empty()) o.size = parse_size(f.size, "--size");
+  o.retries = f.retries;
+  o.connect_timeout_s = f.connect_timeout;
+  o.stall_timeout_s = f.timeout;
+  o.cacert = f.cacert;
+  o.insecure = f.insecure;
+  o.max_redirs = f.max_redirs;
+  return o;
+}
+
+FetchCommand with_http(FetchCommand cmd, const HttpFlags& f) {
+  cmd.http = make_http_options(f);
+  if (!f.coalesce_gap.empty())
+    cmd.fetch.coalesce_gap = parse_size(f.coalesce_gap, "--coalesce-gap");
+  else if (is_url(cmd.source))
+    cmd.fetch.coalesce_gap = kHttpDefaultCoalesceGap;
+  return cmd;
+}
+
+}  // namespace sparseio::cli

@@ -15,7 +15,8 @@
 namespace sparseio {
 
 FileSource::FileSource(std::string path) : path_(std::move(path)) {
-  fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+  fd_.reset(::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd_.valid()) throw_errno(fmt::format("cannot open source {}", path_), errno);
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) throw_errno(fmt::format("cannot stat source {}", path_), errno);
@@ -27,6 +28,9 @@ FileSource::FileSource(std::string path) : path_(std::move(path)) {
   } else if (!S_ISREG(st.st_mode)) {
     throw Error(fmt::format("source {} is not a regular file or block device", path_));
   }
+  int flags = ::fcntl(fd_.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd_.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
+    throw_errno(fmt::format("cannot set up source {}", path_), errno);
   identity_.size = size;
   identity_.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   identity_.device = st.st_dev;

@@ -95,6 +95,14 @@ RangeItem parse_item(std::string_view item) {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
+// The list as quoted in an error message, which must stay on one line.
+std::string one_line(std::string_view text) {
+  std::string s(text);
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
 // Splits on commas; each comma-separated field must hold at least one
 // whitespace-separated item, so "1-2,,3-4" and a trailing comma are errors.
 void parse_line(std::string_view text, std::vector<RangeItem>& out) {
@@ -117,7 +125,7 @@ void parse_line(std::string_view text, std::vector<RangeItem>& out) {
     }
     bool only_field = field_start == 0 && comma == std::string_view::npos;
     if (!any && !only_field) {
-      throw UsageError(fmt::format("bad range list \"{}\": empty list item", text));
+      throw UsageError(fmt::format("bad range list \"{}\": empty list item", one_line(text)));
     }
     if (comma == std::string_view::npos) break;
     field_start = comma + 1;
@@ -139,21 +147,36 @@ uint64_t parse_size(std::string_view text, std::string_view what) {
 std::vector<RangeItem> parse_range_list(std::string_view text) {
   std::vector<RangeItem> out;
   parse_line(text, out);
-  if (out.empty()) throw UsageError(fmt::format("bad range list \"{}\": no ranges in it", text));
+  if (out.empty()) throw UsageError(fmt::format("bad range list \"{}\": no ranges in it", one_line(text)));
   return out;
 }
 
 std::vector<RangeItem> parse_range_file(std::string_view text) {
   std::vector<RangeItem> out;
+  // A comma at a line break separates like anywhere else ("0-9,\n20-29"), so
+  // lines that meet at a comma are parsed as one (joined with a space, which
+  // keeps error messages on one line).
+  std::string logical;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
     std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    parse_line(line, out);
+    while (!line.empty() && is_space(line.front())) line.remove_prefix(1);
+    while (!line.empty() && is_space(line.back())) line.remove_suffix(1);
+    if (!line.empty()) {
+      if (!logical.empty() && (logical.back() == ',' || line.front() == ',')) {
+        logical += ' ';
+        logical += line;
+      } else {
+        if (!logical.empty()) parse_line(logical, out);
+        logical = line;
+      }
+    }
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
   }
+  if (!logical.empty()) parse_line(logical, out);
   return out;
 }
 

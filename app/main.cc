@@ -38,7 +38,7 @@ struct TransferFlags {
   std::string ranges_from;
   unsigned jobs = 0;
   std::string chunk_size;
-  std::string sync = "batch";
+  std::string sync = "hash";
   bool overwrite = false, restart = false, no_wait = false;
 };
 
@@ -71,8 +71,9 @@ void add_transfer(CLI::App* cmd, TransferFlags& f) {
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--chunk-size", f.chunk_size, "Largest unit of work (default 4MiB for files, 8MiB for URLs)");
   cmd->add_option("--sync", f.sync,
-                  "batch: fdatasync DST before recording each batch (default); none: no syncs")
-      ->check(CLI::IsMember({"batch", "none"}));
+                  "hash: checksummed records, re-checked after a reboot (default); batch: fdatasync DST "
+                  "before recording each batch; none: kill-safe only")
+      ->check(CLI::IsMember({"hash", "batch", "none"}));
   cmd->add_flag("--overwrite", f.overwrite, "Replace a DST that sparseio did not make");
   cmd->add_flag("--restart", f.restart, "Discard DST's contents and start over");
   cmd->add_flag("--no-wait", f.no_wait, "Fail at once if another sparseio is using DST");
@@ -105,7 +106,7 @@ FetchCommand make_fetch_command(const TransferFlags& f) {
   cmd.dest.overwrite = f.overwrite;
   cmd.dest.restart = f.restart;
   cmd.dest.wait_for_lock = !f.no_wait;
-  cmd.dest.sync = f.sync == "none" ? SyncMode::kNone : SyncMode::kBatch;
+  cmd.dest.sync = f.sync == "none" ? SyncMode::kNone : f.sync == "batch" ? SyncMode::kBatch : SyncMode::kHash;
   return cmd;
 }
 

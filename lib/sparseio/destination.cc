@@ -8,7 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include <xxhash.h>
+
 #include <fmt/format.h>
+
+#include <spdlog/spdlog.h>
 
 #include "sparseio/block.h"
 #include "sparseio/dst_lock.h"
@@ -51,6 +55,20 @@ void create_destination(const std::string& path, const SidecarHeader& header) {
   reset_file(fd.get(), header.logical_size, path);
 }
 
+// XXH3 of DST's bytes in r, to re-check a claim after a reboot.
+uint64_t hash_extent(int fd, ByteRange r, const std::string& path) {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), XXH3_freeState);
+  XXH3_64bits_reset(state.get());
+  std::vector<std::byte> buf(1 << 20);
+  for (uint64_t pos = r.begin; pos < r.end;) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
+    if (pread_full(fd, std::span(buf.data(), n), pos, path) != n) return ~XXH3_64bits_digest(state.get());
+    XXH3_64bits_update(state.get(), buf.data(), n);
+    pos += n;
+  }
+  return XXH3_64bits_digest(state.get());
+}
+
 bool is_zero(const std::byte* p, size_t n) {
   // Word-at-a-time OR; the compiler vectorizes it. Most data exits at once.
   uint64_t acc = 0;
@@ -77,6 +95,24 @@ Destination::Destination(std::string path, UniqueFd fd, Sidecar sidecar, Coverag
   block_ = block_size_of(fd_.get(), path_);
 }
 
+Sidecar Destination::replay(const std::string& path, int fd, CoverageMap& coverage, bool writable) {
+  ReplayPolicy policy;
+  policy.check_extent = [&](ByteRange r, uint64_t hash) { return hash_extent(fd, r, path) == hash; };
+  return Sidecar::open(Sidecar::path_for(path), coverage, writable, policy);
+}
+
+void Destination::begin_writing() {
+  if (sidecar_.replayed_other_boot()) {
+    if (sidecar_.dropped_bytes() > 0)
+      spdlog::warn("{}: {} claimed bytes did not survive the last reboot and will be fetched again", path_,
+                   sidecar_.dropped_bytes());
+    // What replay kept is on disk now; record it as synced once and for all.
+    if (::fdatasync(fd_.get()) != 0) throw_errno(fmt::format("cannot sync {}", path_), errno);
+    sidecar_.compact(coverage_);
+  }
+  sidecar_.begin_session(current_boot_id());
+}
+
 Destination::~Destination() {
   try {
     commit();
@@ -90,6 +126,11 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
                                                           const DestinationOptions& options) {
   const std::string sidecar_path = Sidecar::path_for(path);
   const SidecarHeader fresh{identity.size, identity};
+  auto started = [](Destination* d) {
+    std::unique_ptr<Destination> dest(d);
+    dest->begin_writing();
+    return dest;
+  };
   for (;;) {
     if (!exists(path)) create_destination(path, fresh);  // then open it as any other
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
@@ -110,13 +151,12 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
             path, sidecar_path));
       reset_file(fd.get(), identity.size, path);
       Sidecar sc = Sidecar::create(sidecar_path, fresh);
-      return std::unique_ptr<Destination>(
-          new Destination(path, std::move(fd), std::move(sc), CoverageMap{}, options));
+      return started(new Destination(path, std::move(fd), std::move(sc), CoverageMap{}, options));
     }
     CoverageMap coverage;
     std::optional<Sidecar> sc;
     try {
-      sc.emplace(Sidecar::open(sidecar_path, coverage, true));
+      sc.emplace(replay(path, fd.get(), coverage, true));
     } catch (const Error&) {
       if (!options.restart) throw;
     }
@@ -132,14 +172,12 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
         throw DestinationConflictError(fmt::format(
             "destination {} has size {} but its sidecar says {}; use --restart to start over", path,
             file_size(fd.get(), path), sc->header().logical_size));
-      return std::unique_ptr<Destination>(
-          new Destination(path, std::move(fd), std::move(*sc), std::move(coverage), options));
+      return started(new Destination(path, std::move(fd), std::move(*sc), std::move(coverage), options));
     }
     // --restart: discard contents, then the record of them.
     reset_file(fd.get(), identity.size, path);
     Sidecar fresh_sc = Sidecar::create(sidecar_path, fresh);
-    return std::unique_ptr<Destination>(
-        new Destination(path, std::move(fd), std::move(fresh_sc), CoverageMap{}, options));
+    return started(new Destination(path, std::move(fd), std::move(fresh_sc), CoverageMap{}, options));
   }
 }
 
@@ -153,9 +191,11 @@ std::unique_ptr<Destination> Destination::open_existing(const std::string& path,
     throw DestinationConflictError(
         fmt::format("{} is not a sparseio destination (no {})", path, sidecar_path));
   CoverageMap coverage;
-  Sidecar sc = Sidecar::open(sidecar_path, coverage, writable);
-  return std::unique_ptr<Destination>(
+  Sidecar sc = replay(path, fd.get(), coverage, writable);
+  std::unique_ptr<Destination> dest(
       new Destination(path, std::move(fd), std::move(sc), std::move(coverage), DestinationOptions{}));
+  if (writable) dest->begin_writing();
+  return dest;
 }
 
 void Destination::write_span(uint64_t offset, std::span<const std::byte> data) {
@@ -223,8 +263,8 @@ void Destination::write_zeros(ByteRange r) {
 }
 
 void Destination::copy_from_fd(int src_fd, const std::string& src_path, ByteRange r) {
-  if (options_.zero_runs_as_holes) {
-    // Zero detection needs the bytes in memory; fall back to buffered copy.
+  if (!copies_in_kernel()) {
+    // Zero detection and hashing need the bytes in memory: a buffered copy.
     struct Adapter : ExtentWriter {
       Destination& d;
       explicit Adapter(Destination& dest) : d(dest) {}
@@ -261,18 +301,20 @@ void Destination::copy_from_fd(int src_fd, const std::string& src_path, ByteRang
   }
 }
 
-void Destination::mark_present(ByteRange r) {
+void Destination::mark_present(ByteRange r, std::optional<uint64_t> hash) {
   if (r.empty()) return;
+  Claim claim{r, 0, 0};
+  if (hash && options_.sync != SyncMode::kNone) claim = {r, Sidecar::kHashed, *hash};
   bool due;
   {
     std::lock_guard lock(mu_);
     coverage_.insert(r);
-    if (options_.sync == SyncMode::kNone) {
-      sidecar_.append_present(r);
+    if (options_.sync != SyncMode::kBatch) {
+      sidecar_.append_present(r, claim.flags, claim.hash);
       maybe_compact();
       return;
     }
-    pending_.push_back(r);
+    pending_.push_back(claim);
     pending_bytes_ += r.size();
     due = commit_due();
   }
@@ -286,7 +328,7 @@ bool Destination::commit_due() const {
 
 void Destination::commit() {
   std::lock_guard commit_lock(commit_mu_);
-  std::vector<ByteRange> batch;
+  std::vector<Claim> batch;
   {
     std::lock_guard lock(mu_);
     batch.swap(pending_);
@@ -295,31 +337,34 @@ void Destination::commit() {
   }
   if (batch.empty()) return;
   // The data first: a record may only ever describe bytes already on disk.
-  if (options_.sync == SyncMode::kBatch && ::fdatasync(fd_.get()) != 0) {
+  if (::fdatasync(fd_.get()) != 0) {
     int err = errno;
     std::lock_guard lock(mu_);
-    for (const ByteRange& r : batch) coverage_.remove(r);  // not durable: not ours
+    for (const Claim& c : batch) coverage_.remove(c.range);  // not durable: not ours
     throw_errno(fmt::format("cannot sync {}", path_), err);
   }
   std::lock_guard lock(mu_);
-  for (const ByteRange& r : batch) sidecar_.append_present(r);
+  for (const Claim& c : batch) sidecar_.append_present(c.range, c.flags | Sidecar::kSynced, c.hash);
   maybe_compact();
 }
 
 void Destination::maybe_compact() {
   if (!sidecar_.wants_compaction(coverage_)) return;
+  // Compacted records are marked synced: make that true first. Rare: the log
+  // must have grown to four records per range.
+  if (::fdatasync(fd_.get()) != 0) throw_errno(fmt::format("cannot sync {}", path_), errno);
   if (pending_.empty()) {
     sidecar_.compact(coverage_);
     return;
   }
   CoverageMap committed = coverage_;  // compaction must not claim pending bytes
-  for (const ByteRange& r : pending_) committed.remove(r);
+  for (const Claim& c : pending_) committed.remove(c.range);
   sidecar_.compact(committed);
 }
 
 void Destination::write_extent(uint64_t offset, std::span<const std::byte> data) {
   write_data(offset, data);
-  mark_present({offset, offset + data.size()});
+  mark_present({offset, offset + data.size()}, XXH3_64bits(data.data(), data.size()));
 }
 
 std::optional<std::vector<std::byte>> Destination::read_extent(ByteRange r) const {

@@ -26,14 +26,19 @@
 
 namespace sparseio {
 
-// How claims reach the sidecar. Both modes append a record only after the
+// How claims reach the sidecar. Every mode appends a record only after the
 // write of the bytes it claims has completed, so a killed process never
-// leaves a false claim. kBatch also survives an OS crash or power loss: it
-// fdatasyncs DST before appending the records of a batch (group commit).
-enum class SyncMode { kNone, kBatch };
+// leaves a false claim. They differ in what survives an OS crash or power
+// loss, when written data may not have reached the disk:
+//  - kHash (default): each record carries an XXH3 hash of its extent's bytes;
+//    after a reboot, records of the earlier boot are re-checked against DST
+//    and the ones whose bytes did not make it are dropped. No syncs at all.
+//  - kBatch: group commit; fdatasync of DST before a batch's records.
+//  - kNone: neither; after a reboot the earlier boot's claims are dropped.
+enum class SyncMode { kNone, kHash, kBatch };
 
 struct DestinationOptions {
-  SyncMode sync = SyncMode::kBatch;
+  SyncMode sync = SyncMode::kHash;
   uint64_t batch_bytes = 64u << 20;  // group commit after this many claimed bytes...
   unsigned batch_ms = 1000;          // ...or this long since the last commit
   bool overwrite = false;       // replace a DST that has no sidecar
@@ -78,11 +83,15 @@ class Destination {
   void write_data(uint64_t offset, std::span<const std::byte> data);
   // Make r read as zeros: punch whole blocks, write zeros on partial ones.
   void write_zeros(ByteRange r);
+  // True when copy_from_fd copies in the kernel (copy_file_range): only when
+  // zero runs need not become holes and no hash of the bytes is wanted.
+  bool copies_in_kernel() const { return !options_.zero_runs_as_holes && options_.sync == SyncMode::kNone; }
   // Copy r from local file `fd` at the same offsets.
   void copy_from_fd(int fd, const std::string& src_path, ByteRange r);
-  // Records r as present (after its bytes were written). With SyncMode::kBatch
-  // the record is written at the next group commit.
-  void mark_present(ByteRange r);
+  // Records r as present (after its bytes were written). `hash` is the XXH3
+  // of r's bytes when known (needed by SyncMode::kHash to survive a reboot).
+  // With SyncMode::kBatch the record is written at the next group commit.
+  void mark_present(ByteRange r, std::optional<uint64_t> hash = std::nullopt);
   // Makes every claim so far durable: DST's data, then the records.
   void commit();
 
@@ -101,13 +110,26 @@ class Destination {
   size_t data_segments() const;
   // Bytes written as holes because they were whole zero blocks (this process).
   uint64_t zero_hole_bytes() const { return zero_hole_bytes_.load(); }
+  // Claims of an earlier boot whose bytes were found missing on open.
+  uint64_t dropped_after_reboot() const { return sidecar_.dropped_bytes(); }
+  SyncMode sync_mode() const { return options_.sync; }
 
   // commit(), then fdatasync of the sidecar itself.
   void sync();
 
  private:
+  struct Claim {
+    ByteRange range;
+    uint32_t flags;
+    uint64_t hash;
+  };
+
   Destination(std::string path, UniqueFd fd, Sidecar sidecar, CoverageMap coverage,
               DestinationOptions options);
+  // Opens the sidecar of DST (open as `fd`), re-checking an earlier boot's claims.
+  static Sidecar replay(const std::string& path, int fd, CoverageMap& coverage, bool writable);
+  // For writers: compacts away an earlier boot's records, starts a session.
+  void begin_writing();
   void write_span(uint64_t offset, std::span<const std::byte> data);
   bool commit_due() const;  // requires mu_
   void maybe_compact();     // requires mu_
@@ -120,7 +142,7 @@ class Destination {
   mutable std::mutex mu_;  // guards coverage_, pending_ and sidecar_ appends
   std::mutex commit_mu_;   // one group commit at a time
   CoverageMap coverage_;   // what this process holds, including pending_
-  std::vector<ByteRange> pending_;  // claimed but not yet in the sidecar
+  std::vector<Claim> pending_;  // claimed but not yet in the sidecar
   uint64_t pending_bytes_ = 0;
   std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
   std::atomic<uint64_t> zero_hole_bytes_{0};

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <xxhash.h>
 
 #include "sparseio/coverage_map.h"
 #include "sparseio/errors.h"
@@ -30,28 +33,49 @@ unsigned default_jobs() {
   return n == 0 ? 2 : n;
 }
 
-// Delivers a piece to DST and tracks how much of it, from its start, has
-// been written, so that a failed transfer can still record its valid prefix.
+// Delivers a piece to DST, tracking how much of it, from its start, has been
+// written (so that a failed transfer still records its valid prefix) and the
+// XXH3 hash of those bytes (so that the claim can be re-checked after a reboot).
 class PieceWriter : public ExtentWriter {
  public:
-  PieceWriter(Destination& dest, ByteRange piece) : dest_(dest), piece_(piece), done_(piece.begin) {}
+  PieceWriter(Destination& dest, ByteRange piece)
+      : dest_(dest), piece_(piece), done_(piece.begin), hash_(XXH3_createState(), XXH3_freeState) {
+    XXH3_64bits_reset(hash_.get());
+  }
 
   void write(uint64_t offset, std::span<const std::byte> data) override {
     check(offset, data.size());
     dest_.write_data(offset, data);
+    XXH3_64bits_update(hash_.get(), data.data(), data.size());
     done_ += data.size();
   }
   void write_zeros(ByteRange r) override {
     check(r.begin, r.size());
     dest_.write_zeros(r);
+    static const std::vector<std::byte> zeros(1 << 16);
+    for (uint64_t n = r.size(); n > 0;) {
+      size_t step = static_cast<size_t>(std::min<uint64_t>(n, zeros.size()));
+      XXH3_64bits_update(hash_.get(), zeros.data(), step);
+      n -= step;
+    }
     done_ = r.end;
   }
   void copy_from_fd(int fd, const std::string& path, ByteRange r) override {
-    check(r.begin, r.size());
-    dest_.copy_from_fd(fd, path, r);
-    done_ = r.end;
+    if (dest_.copies_in_kernel()) {
+      check(r.begin, r.size());
+      dest_.copy_from_fd(fd, path, r);  // bytes never seen here: no hash
+      hashed_ = false;
+      done_ = r.end;
+    } else {
+      ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()
+    }
   }
   uint64_t done() const { return done_; }
+  // The hash of [piece.begin, done()), when every byte went through here.
+  std::optional<uint64_t> hash() const {
+    if (!hashed_) return std::nullopt;
+    return XXH3_64bits_digest(hash_.get());
+  }
 
  private:
   void check(uint64_t offset, uint64_t size) const {
@@ -63,6 +87,8 @@ class PieceWriter : public ExtentWriter {
   Destination& dest_;
   ByteRange piece_;
   uint64_t done_;
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> hash_;
+  bool hashed_ = true;
 };
 
 }  // namespace
@@ -131,7 +157,7 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   // Record what reached DST (all of it, or the valid prefix of a failure).
   ByteRange written{piece.begin, writer.done()};
   try {
-    dest_.mark_present(written);
+    dest_.mark_present(written, writer.hash());
   } catch (...) {
     if (!error) error = std::current_exception();
   }

@@ -5,7 +5,10 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
 #include <cstring>
 #include <vector>
 
@@ -61,16 +64,26 @@ std::vector<std::byte> encode_header(const SidecarHeader& h) {
   return b;
 }
 
-std::vector<std::byte> encode_record(char type, ByteRange r, uint64_t seed) {
+std::vector<std::byte> encode_record(char type, ByteRange r, uint64_t seed, uint32_t flags = Sidecar::kSynced,
+                                     uint64_t hash = 0) {
   std::vector<std::byte> b;
   b.reserve(Sidecar::kRecordSize);
   put32(b, static_cast<uint32_t>(type));
-  put32(b, 0);
+  put32(b, flags);
   put64(b, r.begin);
   put64(b, r.end);
-  put64(b, 0);
+  put64(b, hash);
   put64(b, XXH64(b.data(), b.size(), seed));
   return b;
+}
+
+// A boot id "0f1e...-..." as two 64-bit halves, for an 'S' record.
+ByteRange boot_id_words(const std::string& id) {
+  std::string hex;
+  for (char c : id)
+    if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
+  hex.resize(32, '0');
+  return {std::stoull(hex.substr(0, 16), nullptr, 16), std::stoull(hex.substr(16, 16), nullptr, 16)};
 }
 
 [[noreturn]] void garbled(const std::string& path, const std::string& why) {
@@ -87,6 +100,14 @@ void fsync_dir_of(const std::string& path) {
 
 }  // namespace
 
+std::string current_boot_id() {
+  if (const char* forced = std::getenv("SPARSEIO_BOOT_ID"); forced && *forced) return forced;
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;  // empty where unknown: then every earlier session looks like this boot's
+}
+
 Sidecar::Sidecar(std::string path, UniqueFd fd, SidecarHeader header, uint64_t checksum,
                  uint64_t end, uint64_t records)
     : path_(std::move(path)),
@@ -100,7 +121,6 @@ Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header,
                         const CoverageMap& coverage) {
   std::vector<std::byte> buf = encode_header(header);
   uint64_t checksum = get64(buf.data() + buf.size() - 8);
-  size_t header_len = buf.size();
   uint64_t records = 0;
   for (const ByteRange& r : coverage.ranges()) {
     std::vector<std::byte> rec = encode_record('P', r, checksum);
@@ -120,11 +140,11 @@ Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header,
     throw;
   }
   fsync_dir_of(path);
-  (void)header_len;
   return Sidecar(path, std::move(fd), header, checksum, buf.size(), records);
 }
 
-Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writable) {
+Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writable,
+                      const ReplayPolicy& policy) {
   UniqueFd fd(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC));
   if (!fd.valid()) throw_errno(fmt::format("cannot open sidecar {}", path), errno);
   uint64_t size = file_size(fd.get(), path);
@@ -156,6 +176,10 @@ Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writa
 
   // Replay records in large reads.
   coverage.clear();
+  const ByteRange this_boot = boot_id_words(policy.boot_id);
+  bool trusted = true;  // records before any session were written by create(): synced
+  bool other_boot = false;
+  uint64_t dropped = 0;
   uint64_t pos = header_len, records = 0;
   std::vector<std::byte> buf(kRecordSize * 4096);
   bool torn = false;
@@ -165,16 +189,27 @@ Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writa
     size_t i = 0;
     for (; i + kRecordSize <= got; i += kRecordSize) {
       const std::byte* rec = &buf[i];
-      uint32_t type = get32(rec);
+      uint32_t type = get32(rec), flags = get32(rec + 4);
       ByteRange r{get64(rec + 8), get64(rec + 16)};
-      if (XXH64(rec, kRecordSize - 8, checksum) != get64(rec + kRecordSize - 8) ||
-          (type != 'P' && type != 'E') || r.end < r.begin || r.end > h.logical_size) {
+      uint64_t hash = get64(rec + 24);
+      bool valid = XXH64(rec, kRecordSize - 8, checksum) == get64(rec + kRecordSize - 8);
+      bool range_ok = type == 'S' || (r.end >= r.begin && r.end <= h.logical_size);
+      if (!valid || !range_ok || (type != 'P' && type != 'E' && type != 'S')) {
         torn = true;
         break;
       }
-      if (type == 'P') coverage.insert(r);
-      else coverage.remove(r);
       ++records;
+      if (type == 'S') {
+        trusted = policy.boot_id.empty() || r == this_boot;
+        other_boot = other_boot || !trusted;
+      } else if (type == 'E') {
+        coverage.remove(r);
+      } else if (trusted || (flags & kSynced) ||
+                 ((flags & kHashed) && policy.check_extent && policy.check_extent(r, hash))) {
+        coverage.insert(r);
+      } else {
+        dropped += r.size();
+      }
     }
     pos += i;
     if (i < got && !torn) torn = true;  // a partial record at the end
@@ -184,11 +219,14 @@ Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writa
     if (::ftruncate(fd.get(), static_cast<off_t>(pos)) != 0)
       throw_errno(fmt::format("cannot truncate torn tail of sidecar {}", path), errno);
   }
-  return Sidecar(path, std::move(fd), std::move(h), checksum, pos, records);
+  Sidecar sc(path, std::move(fd), std::move(h), checksum, pos, records);
+  sc.other_boot_ = other_boot;
+  sc.dropped_bytes_ = dropped;
+  return sc;
 }
 
-void Sidecar::append(char type, ByteRange r) {
-  std::vector<std::byte> rec = encode_record(type, r, header_checksum_);
+void Sidecar::append(char type, ByteRange r, uint32_t flags, uint64_t hash) {
+  std::vector<std::byte> rec = encode_record(type, r, header_checksum_, flags, hash);
   pwrite_full(fd_.get(), rec, end_, path_);
   end_ += rec.size();
   ++records_;
@@ -198,8 +236,15 @@ void Sidecar::sync() {
   if (::fdatasync(fd_.get()) != 0) throw_errno(fmt::format("cannot sync sidecar {}", path_), errno);
 }
 
+void Sidecar::begin_session(const std::string& boot_id) {
+  session_boot_ = boot_id;
+  append('S', boot_id_words(boot_id), 0, 0);
+}
+
 void Sidecar::compact(const CoverageMap& coverage) {
+  std::string boot = session_boot_;
   *this = create(path_, header_, coverage);
+  if (!boot.empty()) begin_session(boot);
 }
 
 }  // namespace sparseio

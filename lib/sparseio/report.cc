@@ -22,11 +22,14 @@ Report make_report(const Destination& dest, std::optional<FetchStats> fetch) {
 }
 
 namespace {
+// Values that would print as "1024.0" in one unit are shown in the next one.
+constexpr double kNextUnit = 1024 - 0.05;
+
 // "1.5 MiB" without the exact count, for rates.
 std::string short_size(double v) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   int unit = 0;
-  while (v >= 1024 && unit < 6) {
+  while (v >= kNextUnit && unit < 6) {
     v /= 1024;
     ++unit;
   }
@@ -38,7 +41,7 @@ std::string human_size(uint64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   double v = static_cast<double>(bytes);
   int unit = 0;
-  while (v >= 1024 && unit < 6) {
+  while (v >= kNextUnit && unit < 6) {
     v /= 1024;
     ++unit;
   }

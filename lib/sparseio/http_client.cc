@@ -55,14 +55,21 @@ HttpClient::HttpClient(HttpOptions options)
 HttpClient::~HttpClient() { engine_.reset(); }
 
 CurlEasy HttpClient::acquire() {
-  std::lock_guard lock(pool_mu_);
-  if (pool_.empty()) return CurlEasy();
-  CurlEasy e = std::move(pool_.back());
-  pool_.pop_back();
-  return e;
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      CurlEasy e = std::move(pool_.back());
+      pool_.pop_back();
+      return e;
+    }
+  }
+  return make_handle();
 }
 
 void HttpClient::release(CurlEasy easy) {
+  // No pointers into a finished request's stack frame stay behind.
+  curl_easy_setopt(easy.get(), CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, nullptr);
   std::lock_guard lock(pool_mu_);
   pool_.push_back(std::move(easy));
 }
@@ -104,16 +111,14 @@ size_t HttpClient::on_write(char* data, size_t size, size_t n, void* self) {
   return 0;  // CURLE_WRITE_ERROR: the transfer stops here
 }
 
-void HttpClient::configure(CurlEasy& e, const HttpRequest& req, const CurlSlist& headers, Exchange& ex,
-                           char* error_buffer) {
-  curl_easy_reset(e.get());
-  e.set(CURLOPT_URL, req.url.c_str(), "URL");
+CurlEasy HttpClient::make_handle() {
+  // Settings that never change; per-request ones are set by configure().
+  CurlEasy e;
   e.set(CURLOPT_PROTOCOLS_STR, "http,https", "PROTOCOLS_STR");
   e.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "REDIR_PROTOCOLS_STR");
   e.set(CURLOPT_FOLLOWLOCATION, 0L, "FOLLOWLOCATION");
   e.set(CURLOPT_NOSIGNAL, 1L, "NOSIGNAL");
   e.set(CURLOPT_SHARE, share_.get(), "SHARE");
-  e.set(CURLOPT_ERRORBUFFER, error_buffer, "ERRORBUFFER");
   e.set(CURLOPT_USERAGENT, "sparseio/" SPARSEIO_VERSION, "USERAGENT");
   e.set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS), "HTTP_VERSION");
   e.set(CURLOPT_PIPEWAIT, 1L, "PIPEWAIT");
@@ -129,11 +134,21 @@ void HttpClient::configure(CurlEasy& e, const HttpRequest& req, const CurlSlist&
     e.set(CURLOPT_SSL_VERIFYPEER, 0L, "SSL_VERIFYPEER");
     e.set(CURLOPT_SSL_VERIFYHOST, 0L, "SSL_VERIFYHOST");
   }
-  if (req.head) e.set(CURLOPT_NOBODY, 1L, "NOBODY");
-  if (headers.get() != nullptr) e.set(CURLOPT_HTTPHEADER, headers.get(), "HTTPHEADER");
   e.set(CURLOPT_HEADERFUNCTION, &HttpClient::on_header, "HEADERFUNCTION");
-  e.set(CURLOPT_HEADERDATA, static_cast<void*>(&ex), "HEADERDATA");
   e.set(CURLOPT_WRITEFUNCTION, &HttpClient::on_write, "WRITEFUNCTION");
+  return e;
+}
+
+void HttpClient::configure(CurlEasy& e, const HttpRequest& req, const CurlSlist& headers, Exchange& ex,
+                           char* error_buffer) {
+  e.set(CURLOPT_URL, req.url.c_str(), "URL");
+  if (req.head)
+    e.set(CURLOPT_NOBODY, 1L, "NOBODY");
+  else
+    e.set(CURLOPT_HTTPGET, 1L, "HTTPGET");
+  e.set(CURLOPT_HTTPHEADER, headers.get(), "HTTPHEADER");
+  e.set(CURLOPT_ERRORBUFFER, error_buffer, "ERRORBUFFER");
+  e.set(CURLOPT_HEADERDATA, static_cast<void*>(&ex), "HEADERDATA");
   e.set(CURLOPT_WRITEDATA, static_cast<void*>(&ex), "WRITEDATA");
 }
 

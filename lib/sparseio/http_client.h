@@ -72,6 +72,7 @@ class HttpClient {
   static size_t on_header(char* data, size_t size, size_t n, void* self);
   static size_t on_write(char* data, size_t size, size_t n, void* self);
 
+  CurlEasy make_handle();
   CurlEasy acquire();
   void release(CurlEasy easy);
   HttpResult perform_once(const HttpRequest& req, ResponseSink& sink);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sparseio/errors.h"
+#include "sparseio/http_body.h"
 #include "sparseio/http_client.h"
 #include "sparseio/http_headers.h"
 
@@ -37,12 +38,12 @@ void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<doubl
 
 }  // namespace
 
-// Validates the answer to one ranged GET and delivers its body to `out`,
-// advancing `pos`. Runs on the engine thread.
+// Validates the answer to one ranged GET and delivers its body to `out`
+// (block-aligned). Runs on the engine thread; flush() after the transfer.
 class HttpSource::RangeSink : public ResponseSink {
  public:
-  RangeSink(const HttpSource& src, ByteRange want, ExtentWriter& out, uint64_t& pos)
-      : src_(src), want_(want), out_(out), pos_(pos) {}
+  RangeSink(const HttpSource& src, ByteRange want, ExtentWriter& out)
+      : src_(src), want_(want), body_(out, want.begin) {}
 
   Action on_headers(const HttpResponse& r) override {
     status_ = r.status();
@@ -59,7 +60,7 @@ class HttpSource::RangeSink : public ResponseSink {
       std::optional<uint64_t> length;
       if (auto v = r.header("content-length")) length = parse_decimal(*v);
       RangeCheck check = check_partial_response(cr, length, want_, src_.size_);
-      if (check.verdict == RangeVerdict::kSizeChanged) src_.changed(check.why);
+      if (check.verdict == RangeVerdict::kSizeChanged) src_.size_differs(*cr->total);
       if (check.verdict == RangeVerdict::kMismatch) throw Error(fmt::format("{}: {}", src_.name_, check.why));
       body_end_ = cr->last + 1;
       return Action::kBody;
@@ -67,7 +68,7 @@ class HttpSource::RangeSink : public ResponseSink {
     if (status_ == 200) {
       if (auto v = r.header("content-length")) {
         auto length = parse_decimal(*v);
-        if (length && *length != src_.size_) src_.changed(fmt::format("size {} -> {}", src_.size_, *length));
+        if (length && *length != src_.size_) src_.size_differs(*length);
       }
       if (want_.begin != 0)
         throw Error(fmt::format("{}: the server does not support range requests (it answered 200 with the "
@@ -80,8 +81,7 @@ class HttpSource::RangeSink : public ResponseSink {
     if (status_ == 416) {
       std::optional<ContentRange> cr;
       if (auto v = r.header("content-range")) cr = parse_content_range(*v);
-      if (cr && cr->total && *cr->total != src_.size_)
-        src_.changed(fmt::format("size {} -> {}", src_.size_, *cr->total));
+      if (cr && cr->total && *cr->total != src_.size_) src_.size_differs(*cr->total);
       throw Error(fmt::format("{}: bytes {}-{} are out of range: the server answered 416 Range Not Satisfiable "
                               "(object size {})",
                               src_.name_, want_.begin, want_.end - 1, src_.size_));
@@ -95,15 +95,21 @@ class HttpSource::RangeSink : public ResponseSink {
   }
 
   bool on_body(std::span<const std::byte> data) override {
-    if (pos_ + data.size() > body_end_) {
+    const uint64_t pos = body_.received();
+    if (pos + data.size() > body_end_) {
       if (!whole_)
         throw Error(fmt::format("{}: the server sent more bytes than its Content-Range said ({}-{})", src_.name_,
                                 want_.begin, body_end_ - 1));
-      data = data.first(static_cast<size_t>(body_end_ - pos_));
+      data = data.first(static_cast<size_t>(body_end_ - pos));
     }
-    if (!data.empty()) out_.write(pos_, data);
-    pos_ += data.size();
-    return !(whole_ && pos_ == body_end_);
+    body_.write(data);
+    return !(whole_ && body_.received() == body_end_);
+  }
+
+  // Delivers what is held back; returns the offset `out` has bytes up to.
+  uint64_t flush() {
+    body_.flush();
+    return body_.delivered();
   }
 
   long status() const { return status_; }
@@ -113,8 +119,7 @@ class HttpSource::RangeSink : public ResponseSink {
  private:
   const HttpSource& src_;
   ByteRange want_;
-  ExtentWriter& out_;
-  uint64_t& pos_;
+  AlignedForwarder body_;
   long status_ = 0;
   uint64_t body_end_ = 0;
   bool whole_ = false;
@@ -136,6 +141,13 @@ void HttpSource::changed(const std::string& how) const {
       "{} changed while it was being fetched ({}); what was fetched before stays recorded for the old version: "
       "rerun with --restart to start over",
       name_, how));
+}
+
+void HttpSource::size_differs(uint64_t server_size) const {
+  if (client_->options().size)
+    throw Error(fmt::format("{}: the server says the object has {} bytes, not --size {}", name_, server_size,
+                            size_));
+  changed(fmt::format("size {} -> {}", size_, server_size));
 }
 
 void HttpSource::check_validators(const HttpResponse& r) const {
@@ -238,7 +250,7 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
   unsigned failures = 0, backoff = 0;
   while (pos < r.end) {
     const ByteRange want{pos, r.end};
-    RangeSink sink(*this, want, out, pos);
+    RangeSink sink(*this, want, out);
     HttpRequest req;
     req.url = target_;
     req.range = want;
@@ -247,6 +259,7 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
     const uint64_t before = pos;
     HttpResult res = client_->perform(req, sink);
     if (res.error) std::rethrow_exception(res.error);
+    pos = sink.flush();  // a cut-short body keeps its valid prefix
     if (pos == r.end) return;  // all of it (a 200 at offset 0 stops the transfer on purpose)
     std::string cause;
     if (res.code == CURLE_OK && sink.status() == 206) {

@@ -50,6 +50,8 @@ class HttpSource : public Source {
   // Throws SourceChangedError when `r` carries validators unlike ours.
   void check_validators(const HttpResponse& r) const;
   [[noreturn]] void changed(const std::string& how) const;
+  // The server gave another size: changed, or --size was wrong.
+  [[noreturn]] void size_differs(uint64_t server_size) const;
 
   std::string name_;
   std::unique_ptr<HttpClient> client_;

@@ -3,6 +3,7 @@
 #include "sparseio/destination.h"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 
 #include "sparseio/block.h"
 #include "sparseio/errors.h"
+#include "sparseio/unique_fd.h"
 #include "test_util.h"
 
 using sparseio::ByteRange;
@@ -371,4 +373,40 @@ TEST_CASE("a second writer fails at once with no-wait, or waits for the first") 
   CHECK(was_released);
   CHECK(present == 100);  // and it sees what the first one wrote
   CHECK(Destination::open_for_source(dst, ident(10000), nowait)->present_bytes() == 100);
+}
+
+TEST_CASE("building blocks: copy_from_fd in both modes, write_zeros") {
+  TempDir dir;
+  const std::string src_path = dir.file("src");
+  Bytes src = pattern_bytes(0, 20 * B + 300, 12);
+  std::fill(src.begin() + 5 * B - 7, src.begin() + 9 * B + 7, std::byte{0});  // whole zero blocks 5..8
+  sparseio::test::write_file(src_path, src);
+  sparseio::UniqueFd fd(::open(src_path.c_str(), O_RDONLY | O_CLOEXEC));
+  REQUIRE(fd.valid());
+  const ByteRange r{100, src.size()};
+  for (bool holes : {true, false}) {
+    CAPTURE(holes);
+    DestinationOptions o;
+    o.zero_runs_as_holes = holes;
+    const std::string dst = dir.file(holes ? "holes" : "dense");
+    auto d = Destination::open_for_source(dst, ident(src.size()), o);
+    d->copy_from_fd(fd.get(), src_path, r);
+    Bytes got(r.size());
+    d->read_raw(r.begin, got);
+    CHECK(got == slice(src, r.begin, r.end));
+    CHECK(d->present_bytes() == 0);  // copying does not claim
+    if (holes) CHECK(file_data_runs(dst) == Ranges{{0, 5 * B}, {9 * B, src.size()}});
+    // A source shorter than the range is an error naming it.
+    std::string msg = error_of<sparseio::Error>([&] { d->copy_from_fd(fd.get(), src_path, {r.begin, r.end + 10}); });
+    CHECK(msg.find(src_path) != std::string::npos);
+
+    // write_zeros: zeros everywhere in the range, whole blocks become holes.
+    d->write_zeros({B + 10, 4 * B + 20});
+    d->read_raw(0, got);
+    Bytes want = slice(src, 0, r.size());
+    std::fill(want.begin() + B + 10, want.begin() + 4 * B + 20, std::byte{0});
+    std::fill(want.begin(), want.begin() + 100, std::byte{0});  // never written
+    CHECK(got == want);
+    CHECK(file_data_runs(dst).front() == ByteRange{0, 2 * B});
+  }
 }

@@ -54,20 +54,9 @@ struct SuffixCase {
 };
 constexpr uint64_t kKi = 1024;
 const SuffixCase kSuffixes[] = {
-    {"", 1},
-    {"K", kKi},
-    {"k", kKi},
-    {"KiB", kKi},
-    {"KB", 1000},
-    {"kB", 1000},
-    {"M", kKi * kKi},
-    {"MiB", kKi * kKi},
-    {"MB", 1000000},
-    {"G", kKi * kKi * kKi},
-    {"GiB", kKi * kKi * kKi},
-    {"GB", 1000000000},
-    {"T", kKi * kKi * kKi * kKi},
-    {"TiB", kKi * kKi * kKi * kKi},
+    {"", 1},           {"K", kKi},        {"k", kKi},        {"KiB", kKi},          {"KB", 1000},
+    {"kB", 1000},      {"M", kKi * kKi},  {"MiB", kKi * kKi}, {"MB", 1000000},      {"G", kKi * kKi * kKi},
+    {"GiB", kKi * kKi * kKi}, {"GB", 1000000000}, {"T", kKi * kKi * kKi * kKi}, {"TiB", kKi * kKi * kKi * kKi},
     {"TB", 1000000000000},
 };
 // Plausible-looking suffixes that SPEC does not define.

@@ -410,3 +410,30 @@ TEST_CASE("building blocks: copy_from_fd in both modes, write_zeros") {
     CHECK(file_data_runs(dst).front() == ByteRange{0, 2 * B});
   }
 }
+
+TEST_CASE("a long log is compacted and still replays to the same coverage") {
+  TempDir dir;
+  for (sparseio::SyncMode mode : {sparseio::SyncMode::kNone, sparseio::SyncMode::kBatch, DestinationOptions{}.sync}) {
+    const std::string dst = dir.file("out" + std::to_string(static_cast<int>(mode)));
+    DestinationOptions o;
+    o.sync = mode;
+    o.batch_bytes = 512 * 1024;
+    CoverageMap want;
+    {
+      auto d = Destination::open_for_source(dst, ident(1 << 20), o);
+      for (int round = 0; round < 60; ++round)
+        for (uint64_t i = 0; i < 100; ++i) {
+          ByteRange r{i * 8000 + static_cast<uint64_t>(round), i * 8000 + 1000};
+          d->write_extent(r.begin, Bytes(r.size(), std::byte{0x33}));
+          want.insert(r);
+        }
+      d->delete_extent({0, 8000});
+      want.remove({0, 8000});
+      CHECK(d->coverage() == want);
+    }
+    CHECK(durable(dst) == want);
+    // 6000 claims for 99 ranges: the log must have been compacted on the way.
+    CHECK(size_of(dst + ".sparseio") < 4096 * sparseio::Sidecar::kRecordSize);
+    CHECK(Destination::open_for_source(dst, ident(1 << 20))->coverage() == want);
+  }
+}

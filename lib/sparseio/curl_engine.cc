@@ -35,42 +35,42 @@ CurlEngine::~CurlEngine() {
 CURLcode CurlEngine::perform(CURL* easy) {
   Job job;
   job.easy = easy;
-  std::unique_lock lock(mu_);
-  if (stopping_) return CURLE_ABORTED_BY_CALLBACK;
-  pending_.push_back(&job);
-  lock.unlock();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return CURLE_ABORTED_BY_CALLBACK;
+    pending_.push_back(&job);
+  }
   curl_multi_wakeup(multi_.get());
-  lock.lock();
-  done_.wait(lock, [&] { return job.done; });
+  job.done.acquire();
   return job.result;
 }
 
 void CurlEngine::finish(Job* job, CURLcode result) {
   job->result = result;
-  job->done = true;
+  job->done.release();
 }
 
 void CurlEngine::run() {
+  std::vector<Job*> incoming;
   for (;;) {
     {
       std::lock_guard lock(mu_);
       if (stopping_) break;
-      for (Job* job : pending_) {
-        curl_easy_setopt(job->easy, CURLOPT_PRIVATE, job);
-        CURLMcode mc = curl_multi_add_handle(multi_.get(), job->easy);
-        if (mc != CURLM_OK) {
-          spdlog::error("libcurl: cannot add a transfer: {}", curl_multi_strerror(mc));
-          finish(job, CURLE_FAILED_INIT);
-        } else {
-          running_.push_back(job);
-        }
-      }
-      pending_.clear();
+      incoming.swap(pending_);
     }
-    done_.notify_all();  // jobs that failed to start
+    for (Job* job : incoming) {
+      curl_easy_setopt(job->easy, CURLOPT_PRIVATE, job);
+      CURLMcode mc = curl_multi_add_handle(multi_.get(), job->easy);
+      if (mc != CURLM_OK) {
+        spdlog::error("libcurl: cannot add a transfer: {}", curl_multi_strerror(mc));
+        finish(job, CURLE_FAILED_INIT);
+      } else {
+        running_.push_back(job);
+      }
+    }
+    incoming.clear();
     int still_running = 0;
     curl_multi_perform(multi_.get(), &still_running);
-    bool any_done = false;
     int queued = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -78,23 +78,19 @@ void CurlEngine::run() {
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&job));
       CURLcode result = msg->data.result;
       curl_multi_remove_handle(multi_.get(), msg->easy_handle);
-      std::lock_guard lock(mu_);
       running_.erase(std::remove(running_.begin(), running_.end(), job), running_.end());
       finish(job, result);
-      any_done = true;
     }
-    if (any_done) done_.notify_all();
     curl_multi_poll(multi_.get(), nullptr, 0, 1000, nullptr);
   }
-  std::lock_guard lock(mu_);
   for (Job* job : running_) {
     curl_multi_remove_handle(multi_.get(), job->easy);
     finish(job, CURLE_ABORTED_BY_CALLBACK);
   }
-  for (Job* job : pending_) finish(job, CURLE_ABORTED_BY_CALLBACK);
   running_.clear();
+  std::lock_guard lock(mu_);
+  for (Job* job : pending_) finish(job, CURLE_ABORTED_BY_CALLBACK);
   pending_.clear();
-  done_.notify_all();
 }
 
 }  // namespace sparseio

@@ -7,8 +7,8 @@
 
 #include <curl/curl.h>
 
-#include <condition_variable>
 #include <mutex>
+#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -31,16 +31,16 @@ class CurlEngine {
   struct Job {
     CURL* easy = nullptr;
     CURLcode result = CURLE_OK;
-    bool done = false;
+    std::binary_semaphore done{0};  // released once, by the engine thread
   };
   void run();
-  void finish(Job* job, CURLcode result);  // requires mu_
+  // Hands the result back; the job (on its caller's stack) may be gone after.
+  static void finish(Job* job, CURLcode result);
 
   CurlMulti multi_;
-  std::mutex mu_;
-  std::condition_variable done_;
+  std::mutex mu_;  // guards pending_ and stopping_
   std::vector<Job*> pending_;  // submitted, not yet added to the multi
-  std::vector<Job*> running_;  // added to the multi
+  std::vector<Job*> running_;  // added to the multi (engine thread only)
   bool stopping_ = false;
   std::thread thread_;  // last: starts after the rest is ready
 };

@@ -12,7 +12,7 @@
 namespace sparseio {
 namespace {
 
-constexpr long kBufferSize = 256 * 1024;
+constexpr long kBufferSize = 512 * 1024;  // libcurl 7.88's largest
 
 bool is_redirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;

@@ -43,7 +43,8 @@ struct TransferFlags {
 };
 
 void setup_logging(const CommonFlags& f) {
-  auto logger = spdlog::stderr_color_st("sparseio");
+  // _mt: worker threads and the HTTP engine thread log too.
+  auto logger = spdlog::stderr_color_mt("sparseio");
   logger->set_pattern("sparseio: %l: %v");
   spdlog::set_default_logger(logger);
   spdlog::level::level_enum level = spdlog::level::warn;

@@ -1,6 +1,9 @@
 #include "sparseio/curl_engine.h"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <csignal>
 #include <mutex>
 
 #include <spdlog/spdlog.h>
@@ -51,6 +54,12 @@ void CurlEngine::finish(Job* job, CURLcode result) {
 }
 
 void CurlEngine::run() {
+  // All network I/O happens on this thread: a peer that hangs up must give
+  // EPIPE here, not kill the process with SIGPIPE.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   std::vector<Job*> incoming;
   for (;;) {
     {

@@ -427,6 +427,13 @@ class FaultTest(HttpCase):
         proc, _ = self.fetch("416", ranges="2M+100")
         self.assert_fails(proc, "bytes 2097152-2097251", "out of range")
 
+    def test_server_that_never_answers_times_out_and_is_retried(self):
+        start = time.time()
+        proc, url = self.fetch("hang", "--timeout", "1", ranges="1M+1000")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(MiB, MiB + 1000)])
+        self.assertLess(time.time() - start, 10)
+
     def test_slow_trickle_is_abandoned_and_retried(self):
         start = time.time()
         proc, url = self.fetch("slow", "--timeout", "1", ranges="0-99999")

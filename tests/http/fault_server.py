@@ -20,6 +20,7 @@ misbehaviour; PARAMS tune it, and since counters are kept per full path
   redirect-file   302 to file:///etc/passwd
   redirect        302 to the URL in `to`
   slow            the first `fails` (1) ranged GETs trickle `rate` (200) bytes/s
+  hang            the first `fails` (1) ranged GETs get no answer for 20 s
   auth            401 unless Authorization: Bearer secret (then as ok)
 """
 
@@ -194,6 +195,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_status(503, body=b"busy\n")
         if mode == "429" and failing:
             return self._send_status(429, [("Retry-After", self.params.get("after", "1"))], b"slow down\n")
+        if mode == "hang" and failing:
+            time.sleep(20)
+            self.close_connection = True
+            return
         if mode == "416" and rng:
             return self._send_status(416, [("Content-Range", f"bytes */{size}")])
         if_range = self.headers.get("If-Range")

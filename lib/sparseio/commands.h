@@ -25,10 +25,11 @@ struct FetchCommand {
 
 // sparseio fetch: validates ranges against the source before touching DST,
 // so that a bad range list leaves nothing behind.
-Report run_fetch(const FetchCommand& cmd);
+// Takes cmd by value so that a long range list is freed once resolved.
+Report run_fetch(FetchCommand cmd);
 
 // sparseio stat: the report for DST without touching any source.
-Report run_stat(const std::string& destination);
+Report run_stat(const std::string& destination, bool list_ranges = false);
 
 // sparseio punch: evicts `ranges` from DST (whole blocks go back to the
 // filesystem) and returns the report afterwards.

@@ -4,7 +4,7 @@
 
 namespace sparseio {
 
-std::map<uint64_t, uint64_t>::const_iterator CoverageMap::first_ending_after(uint64_t offset) const {
+absl::btree_map<uint64_t, uint64_t>::const_iterator CoverageMap::first_ending_after(uint64_t offset) const {
   auto it = ranges_.upper_bound(offset);
   if (it != ranges_.begin()) {
     auto prev = std::prev(it);
@@ -38,7 +38,8 @@ void CoverageMap::remove(ByteRange r) {
     total_ -= end - begin;
     it = ranges_.erase(it);
     if (begin < r.begin) {
-      ranges_.emplace_hint(it, begin, r.begin);
+      // btree iterators do not survive an insert: continue after the new one.
+      it = std::next(ranges_.emplace_hint(it, begin, r.begin));
       total_ += r.begin - begin;
     }
     if (end > r.end) {

@@ -1,9 +1,11 @@
 // A sorted, coalesced set of byte ranges: which bytes of an object are present.
 // O(log n) insert/remove/lookup; adjacent and overlapping ranges are merged.
+// Kept in an absl::btree_map: about 20 bytes per range instead of the 64 of a
+// std::map node, which matters for lists of 10^6 ranges.
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <absl/container/btree_map.h>
 #include <vector>
 
 #include "sparseio/byte_range.h"
@@ -40,9 +42,9 @@ class CoverageMap {
 
  private:
   // First range whose end is > offset (the one containing offset, or the next).
-  std::map<uint64_t, uint64_t>::const_iterator first_ending_after(uint64_t offset) const;
+  absl::btree_map<uint64_t, uint64_t>::const_iterator first_ending_after(uint64_t offset) const;
 
-  std::map<uint64_t, uint64_t> ranges_;  // begin -> end, disjoint, non-adjacent
+  absl::btree_map<uint64_t, uint64_t> ranges_;  // begin -> end, disjoint, non-adjacent
   uint64_t total_ = 0;
 };
 

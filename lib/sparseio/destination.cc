@@ -408,6 +408,13 @@ uint64_t Destination::present_bytes() const {
   return coverage_.total_bytes();
 }
 
+uint64_t Destination::present_bytes_within(const std::vector<ByteRange>& ranges) const {
+  std::lock_guard lock(mu_);
+  uint64_t n = 0;
+  for (const ByteRange& r : ranges) n += coverage_.present_bytes_within(r);
+  return n;
+}
+
 size_t Destination::present_ranges() const {
   std::lock_guard lock(mu_);
   return coverage_.range_count();

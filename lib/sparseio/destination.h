@@ -100,6 +100,8 @@ class Destination {
   bool contains(ByteRange r) const;
   CoverageMap coverage() const;
   uint64_t present_bytes() const;
+  // Present bytes within each of `ranges` (sorted, disjoint), summed.
+  uint64_t present_bytes_within(const std::vector<ByteRange>& ranges) const;
   size_t present_ranges() const;
 
   // Reads bytes that are known present (no coverage check).

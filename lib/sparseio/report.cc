@@ -6,14 +6,14 @@
 
 namespace sparseio {
 
-Report make_report(const Destination& dest, std::optional<FetchStats> fetch) {
+Report make_report(const Destination& dest, std::optional<FetchStats> fetch, bool list_ranges) {
   Report r;
   r.path = dest.path();
   r.logical_size = dest.logical_size();
-  CoverageMap coverage = dest.coverage();
-  r.present_bytes = coverage.total_bytes();
-  r.present_ranges = coverage.range_count();
-  r.ranges = coverage.ranges();
+  r.present_bytes = dest.present_bytes();
+  r.present_ranges = dest.present_ranges();
+  r.list_ranges = list_ranges;
+  if (list_ranges) r.ranges = dest.coverage().ranges();
   r.allocated_bytes = dest.allocated_bytes();
   r.data_segments = dest.data_segments();
   r.fetch = fetch;

@@ -25,7 +25,9 @@ struct Report {
 };
 
 // Reads what DST holds and what the filesystem says about it.
-Report make_report(const Destination& dest, std::optional<FetchStats> fetch = std::nullopt);
+// With `list_ranges`, also copies out the present ranges.
+Report make_report(const Destination& dest, std::optional<FetchStats> fetch = std::nullopt,
+                   bool list_ranges = false);
 
 // "1.5 MiB" style, with exact bytes beside when rounded.
 std::string human_size(uint64_t bytes);

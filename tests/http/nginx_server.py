@@ -90,8 +90,9 @@ class Nginx:
                                     workers=workers, slow=SLOW.format(root=self.root),
                                     user="user root root;" if os.geteuid() == 0 else "", **ports))
             nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-            self.proc = subprocess.Popen([nginx, "-c", conf, "-p", self.prefix],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            with open(os.path.join(self.prefix, "stderr.log"), "ab") as err:
+                self.proc = subprocess.Popen([nginx, "-c", conf, "-p", self.prefix],
+                                             stdout=subprocess.DEVNULL, stderr=err)
             if all(wait_for_port(p, self.proc) for p in ports.values()):
                 break
             self.stop()
@@ -104,11 +105,14 @@ class Nginx:
         atexit.register(self.stop)
 
     def error_log(self):
-        try:
-            with open(os.path.join(self.prefix, "error.log")) as f:
-                return f.read()[-2000:]
-        except OSError:
-            return ""
+        text = ""
+        for name in ("stderr.log", "error.log"):
+            try:
+                with open(os.path.join(self.prefix, name)) as f:
+                    text += f.read()[-2000:]
+            except OSError:
+                pass
+        return text
 
     def access_log(self):
         """Lines of the access log: method uri "range" "if-range" status bytes

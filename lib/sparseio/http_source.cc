@@ -136,6 +136,11 @@ HttpSource::HttpSource(const std::string& url, HttpOptions options)
 
 HttpSource::~HttpSource() = default;
 
+std::string HttpSource::retries_note() const {
+  if (policy_.retries == 0) return "";
+  return fmt::format(" after {} {}", policy_.retries, policy_.retries == 1 ? "retry" : "retries");
+}
+
 void HttpSource::changed(const std::string& how) const {
   throw SourceChangedError(fmt::format(
       "{} changed while it was being fetched ({}); what was fetched before stays recorded for the old version: "
@@ -168,7 +173,7 @@ HttpResult HttpSource::request_with_retries(const HttpRequest& req, ResponseSink
     std::optional<double> after;
     if (auto v = r.response.header("retry-after")) after = parse_retry_after(*v, std::time(nullptr));
     if (retry > policy_.retries)
-      throw Error(fmt::format("{}: {} failed after {} retries: {}", name_, what, policy_.retries, r.cause()));
+      throw Error(fmt::format("{}: {} failed{}: {}", name_, what, retries_note(), r.cause()));
     double d = policy_.delay(retry, jitter_draw(), after);
     spdlog::info("{}: {}: {}; retry {} of {} in {:.2f}s", name_, what, r.cause(), retry, policy_.retries, d);
     sleep_s(d);
@@ -274,8 +279,8 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
     }
     if (pos > before) backoff = 0;  // progress: start the backoff over
     if (++failures > policy_.retries)
-      throw Error(fmt::format("{}: bytes {}-{}: giving up after {} retries: {}", name_, want.begin, want.end - 1,
-                              policy_.retries, cause));
+      throw Error(fmt::format("{}: bytes {}-{}: giving up{}: {}", name_, want.begin, want.end - 1, retries_note(),
+                              cause));
     double d = policy_.delay(++backoff, jitter_draw(), sink.retry_after());
     spdlog::info("{}: bytes {}-{}: {}; retry {} of {} in {:.2f}s", name_, want.begin, want.end - 1, cause,
                  failures, policy_.retries, d);

@@ -50,6 +50,7 @@ class HttpSource : public Source {
   // Throws SourceChangedError when `r` carries validators unlike ours.
   void check_validators(const HttpResponse& r) const;
   [[noreturn]] void changed(const std::string& how) const;
+  std::string retries_note() const;  // " after N retries", or "" without retries
   // The server gave another size: changed, or --size was wrong.
   [[noreturn]] void size_differs(uint64_t server_size) const;
 

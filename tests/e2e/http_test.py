@@ -372,7 +372,7 @@ class FaultTest(HttpCase):
 
     def test_connection_drops_until_retries_run_out_keep_the_valid_prefix(self):
         proc, _ = self.fetch("drop", "--retries", "1", query="&fails=100", ranges="0-999999")
-        self.assert_fails(proc, "giving up after 1 retries")
+        self.assert_fails(proc, "giving up after 1 retry")
         got = self.assert_recorded_correct("small.bin")
         self.assertEqual(got, [(0, 750000)])  # half, then half of the rest
 

@@ -1,0 +1,142 @@
+"""End-to-end tests of the HTTP source against a misbehaving server: each
+fault ends in a correct destination or in a clear one-line error, with
+nothing wrong recorded."""
+
+import os
+import time
+import unittest
+
+import http_util as H
+from http_util import SMALL, HttpCase, MiB, run, run_json
+
+
+def setUpModule():
+    H.start()
+
+
+def tearDownModule():
+    H.stop()
+
+
+class FaultTest(HttpCase):
+    """Each fault ends in a correct destination or in a clear one-line error,
+    with nothing wrong recorded."""
+
+    def fetch(self, mode, *extra, name="small.bin", query="", ranges=None):
+        url = H.FAULT.url(f"{mode}/{name}?t={self.id().split('.')[-1]}{query}")
+        args = ["fetch", url, self.dst, "-j", "2", "--chunk-size", "1M", *extra]
+        if ranges:
+            args += ["-r", ranges]
+        proc = run(*args)
+        self.assertLessEqual(proc.stderr.count("\n"), 1, proc.stderr)
+        return proc, url
+
+    def assert_fails(self, proc, *needles):
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        for n in needles:
+            self.assertIn(n, proc.stderr)
+        self.assert_recorded_correct("small.bin")
+
+    def test_ignored_range(self):
+        proc, url = self.fetch("ignore-range", ranges="1M+100")
+        self.assert_fails(proc, "does not support range requests", url.split("?")[0])
+        self.assertEqual(self.present(), [])
+        proc, _ = self.fetch("ignore-range", ranges="0-99")  # at offset 0 the whole body starts right
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(0, 100)])
+
+    def test_wrong_content_range_and_wrong_length(self):
+        proc, _ = self.fetch("wrong-range", ranges="1M+100")
+        self.assert_fails(proc, "Content-Range")
+        self.assertEqual(self.present(), [])
+        proc, _ = self.fetch("bad-length", ranges="1M+100")
+        self.assert_fails(proc, "Content-Length")
+        self.assertEqual(self.present(), [])
+
+    def test_truncated_body_and_dropped_connection_re_request_only_the_rest(self):
+        for mode in ("truncated", "drop"):
+            dst = self.path(mode)
+            self.dst = dst
+            proc, url = self.fetch(mode, ranges="100000+200000")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assert_materialized(self.local("small.bin"), dst, [(100000, 300000)])
+            ranges = [r["headers"]["range"] for r in H.FAULT.requests_for(url.split("/", 3)[3])
+                      if r["method"] == "GET"]
+            self.assertEqual(ranges, ["bytes=100000-299999", "bytes=200000-299999"], mode)
+
+    def test_connection_drops_until_retries_run_out_keep_the_valid_prefix(self):
+        proc, _ = self.fetch("drop", "--retries", "1", query="&fails=100", ranges="0-999999")
+        self.assert_fails(proc, "giving up after 1 retry")
+        got = self.assert_recorded_correct("small.bin")
+        self.assertEqual(got, [(0, 750000)])  # half, then half of the rest
+
+    def test_503_then_success_and_503_forever(self):
+        proc, url = self.fetch("503", query="&fails=2")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_same_file("small.bin")
+        self.dst = self.path("forever.bin")
+        proc, _ = self.fetch("503", "--retries", "2", query="&fails=1000", ranges="0-99")
+        self.assert_fails(proc, "503", "giving up after 2 retries")
+        self.assertEqual(self.present(), [])
+
+    def test_429_honours_retry_after(self):
+        proc, url = self.fetch("429", query="&after=1", ranges="5000+100")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(5000, 5100)])
+        gets = [r for r in H.FAULT.requests_for(url.split("/", 3)[3]) if r["method"] == "GET"]
+        self.assertEqual(len(gets), 2)
+        self.assertGreaterEqual(gets[1]["time"] - gets[0]["time"], 0.95)
+
+    def test_object_changing_midway_stops_and_needs_restart(self):
+        for honour in ("1", "0"):
+            self.dst = self.path(f"change{honour}.bin")
+            url = H.FAULT.url(f"etag-change/change.bin?t=change{honour}&honour={honour}")
+            proc = run("fetch", url, self.dst, "-j", "1", "--chunk-size", "1M")
+            self.assertEqual(proc.returncode, 1, proc.stderr)
+            self.assertIn("changed", proc.stderr)
+            self.assertIn("--restart", proc.stderr)
+            got = self.assert_recorded_correct("change.bin")  # the old version only
+            self.assertEqual(got, [(0, MiB)])
+            proc = run("fetch", url, self.dst)
+            self.assertEqual(proc.returncode, 1)
+            self.assertIn("--restart", proc.stderr)
+            run_json("fetch", url, self.dst, "--restart")
+            self.assert_same_file("change.bin.v2")
+
+    def test_no_content_length_on_head_uses_a_probe(self):
+        proc, url = self.fetch("no-length-head", ranges="1M+10")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(MiB, MiB + 10)])
+        self.assertIn("bytes=0-0", [r["headers"].get("range") for r in H.FAULT.requests_for(url.split("/", 3)[3])])
+
+    def test_no_size_anywhere_asks_for_size(self):
+        proc, _ = self.fetch("no-size", ranges="0-9")
+        self.assert_fails(proc, "--size")
+        self.assertFalse(os.path.exists(self.dst))
+        proc, _ = self.fetch("no-size", "--size", str(SMALL), ranges="1M+10")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(MiB, MiB + 10)])
+
+    def test_416_names_the_range(self):
+        proc, _ = self.fetch("416", ranges="2M+100")
+        self.assert_fails(proc, "bytes 2097152-2097251", "out of range")
+
+    def test_server_that_never_answers_times_out_and_is_retried(self):
+        start = time.time()
+        proc, url = self.fetch("hang", "--timeout", "1", ranges="1M+1000")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(MiB, MiB + 1000)])
+        self.assertLess(time.time() - start, 10)
+
+    def test_slow_trickle_is_abandoned_and_retried(self):
+        start = time.time()
+        proc, url = self.fetch("slow", "--timeout", "1", ranges="0-99999")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(0, 100000)])
+        self.assertLess(time.time() - start, 15)
+        gets = [r for r in H.FAULT.requests_for(url.split("/", 3)[3]) if r["method"] == "GET"]
+        self.assertEqual(len(gets), 2)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -246,11 +246,13 @@ void HttpSource::discover() {
                  "keeps its size cannot be detected",
                  name_);
   spdlog::info("{}: {} bytes, ETag {}, Last-Modified {}{}", name_, size_, etag.empty() ? "-" : etag,
-               lm.empty() ? "-" : lm, target_ == name_ ? "" : fmt::format(", at {}", redact_url(target_)));
+               lm.empty() ? "-" : lm,
+               redact_url(target_) == name_ ? "" : fmt::format(", at {}", redact_url(target_)));
 }
 
 void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
-  if (r.end > size_) throw Error(fmt::format("{}: bytes {}-{} are past the end ({} bytes)", name_, r.begin, r.end - 1, size_));
+  if (r.end > size_)
+    throw Error(fmt::format("{}: bytes {}-{} are past the end ({} bytes)", name_, r.begin, r.end - 1, size_));
   uint64_t pos = r.begin;
   unsigned failures = 0, backoff = 0;
   while (pos < r.end) {
@@ -267,7 +269,7 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
     pos = sink.flush();  // a cut-short body keeps its valid prefix
     if (pos == r.end) return;  // all of it (a 200 at offset 0 stops the transfer on purpose)
     std::string cause;
-    if (res.code == CURLE_OK && sink.status() == 206) {
+    if (res.code == CURLE_OK && (sink.status() == 206 || sink.status() == 200)) {
       cause = fmt::format("the body ended at offset {}, before {}", pos, sink.body_end());
     } else if (res.code == CURLE_OK && is_retryable_status(sink.status())) {
       cause = fmt::format("HTTP {}", status_text(sink.status()));

@@ -11,11 +11,13 @@ namespace sparseio::cli {
 
 void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
   const char* group = "HTTP options";
-  cmd->add_option("-H,--header", f.headers,
-                  "Request header 'Name: value' (repeatable); -H @FILE reads one per line, values never logged")
+  cmd->add_option(
+         "-H,--header", f.headers,
+         "Request header 'Name: value' (repeatable); -H @FILE reads one per line, values never logged")
       ->allow_extra_args(false)
       ->group(group);
-  cmd->add_option("--size", f.size, "Size of the object in bytes (overrides what the server says)")->group(group);
+  cmd->add_option("--size", f.size, "Size of the object in bytes (overrides what the server says)")
+      ->group(group);
   cmd->add_option("--retries", f.retries, "Retries of a failed request (default 5)")
       ->check(CLI::Range(0u, 1000u))
       ->group(group);

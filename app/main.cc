@@ -1,5 +1,8 @@
 // sparseio command-line interface: parses arguments, calls the library,
 // prints. No I/O logic lives here.
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -7,10 +10,6 @@
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "cli_args.h"
 #include "http_flags.h"
@@ -70,7 +69,8 @@ void add_transfer(CLI::App* cmd, TransferFlags& f) {
   cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")->required();
   cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores; 8 for URLs)")
       ->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--chunk-size", f.chunk_size, "Largest unit of work (default 4MiB for files, 8MiB for URLs)");
+  cmd->add_option("--chunk-size", f.chunk_size,
+                  "Largest unit of work (default 4MiB for files, 8MiB for URLs)");
   cmd->add_option("--sync", f.sync,
                   "hash: checksummed records, re-checked after a reboot (default); batch: fdatasync DST "
                   "before recording each batch; none: kill-safe only")
@@ -134,8 +134,8 @@ int print_verify(const VerifyOutcome& v, const std::string& dst, const std::stri
   if (!r.identical()) {
     std::string where;
     for (const ByteRange& d : r.first_differences)
-      where += (where.empty() ? "" : ", ") + (d.size() == 1 ? fmt::format("{}", d.begin)
-                                                             : fmt::format("{}-{}", d.begin, d.end - 1));
+      where += (where.empty() ? "" : ", ") +
+               (d.size() == 1 ? fmt::format("{}", d.begin) : fmt::format("{}-{}", d.begin, d.end - 1));
     fmt::print(stderr, "sparseio: {} differs from {} in {} bytes, first at offsets {}\n", dst, src,
                r.differing_bytes, where);
   }

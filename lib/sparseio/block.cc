@@ -1,11 +1,10 @@
 #include "sparseio/block.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <cerrno>
-
-#include <fmt/format.h>
 
 #include "sparseio/errors.h"
 

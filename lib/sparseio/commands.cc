@@ -1,12 +1,11 @@
 #include "sparseio/commands.h"
 
-#include <cerrno>
 #include <fcntl.h>
-#include <sys/stat.h>
-
 #include <fmt/format.h>
-
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "sparseio/errors.h"
 #include "sparseio/open_source.h"
@@ -45,8 +44,8 @@ Report run_fetch(FetchCommand cmd) {
   FetchOptions fetch;
   std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
   const uint64_t size = source->size();
-  std::vector<ByteRange> ranges = cmd.ranges.empty() ? std::vector<ByteRange>{{0, size}}
-                                                     : resolve_ranges(cmd.ranges, size);
+  std::vector<ByteRange> ranges =
+      cmd.ranges.empty() ? std::vector<ByteRange>{{0, size}} : resolve_ranges(cmd.ranges, size);
   std::vector<RangeItem>().swap(cmd.ranges);
   std::unique_ptr<Destination> dest =
       Destination::open_for_source(cmd.destination, source->identity(), cmd.dest);
@@ -72,8 +71,8 @@ VerifyOutcome run_verify(const std::string& source_spec, const std::string& dest
                          const std::vector<RangeItem>& ranges, const HttpOptions& http) {
   std::unique_ptr<Destination> dest = Destination::open_existing(destination, false);
   std::unique_ptr<Source> source = open_source(source_spec, http);
-  std::vector<ByteRange> wanted = ranges.empty() ? dest->coverage().ranges()
-                                                 : resolve_ranges(ranges, source->size());
+  std::vector<ByteRange> wanted =
+      ranges.empty() ? dest->coverage().ranges() : resolve_ranges(ranges, source->size());
   VerifyOutcome outcome;
   outcome.source_changed = source->identity() != dest->header().identity;
   outcome.result = verify_ranges(*source, *dest, wanted);
@@ -108,7 +107,8 @@ std::vector<RangeItem> load_range_file(const std::string& path) {
   int fd = STDIN_FILENO;
   if (path != "-") {
     owned.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!owned.valid()) throw UsageError(errno_message(fmt::format("cannot read range file {}", path), errno));
+    if (!owned.valid())
+      throw UsageError(errno_message(fmt::format("cannot read range file {}", path), errno));
     fd = owned.get();
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));

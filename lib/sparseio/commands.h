@@ -18,9 +18,9 @@ struct FetchCommand {
   std::string source;
   std::string destination;
   std::vector<RangeItem> ranges;  // empty: the whole object
-  FetchOptions fetch;  // for URLs, jobs 0 means kHttpDefaultJobs
+  FetchOptions fetch;             // for URLs, jobs 0 means kHttpDefaultJobs
   DestinationOptions dest;
-  HttpOptions http;    // for http:// and https:// sources
+  HttpOptions http;  // for http:// and https:// sources
 };
 
 // sparseio fetch: validates ranges against the source before touching DST,

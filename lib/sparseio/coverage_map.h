@@ -4,8 +4,9 @@
 // std::map node, which matters for lists of 10^6 ranges.
 #pragma once
 
-#include <cstdint>
 #include <absl/container/btree_map.h>
+
+#include <cstdint>
 #include <vector>
 
 #include "sparseio/byte_range.h"

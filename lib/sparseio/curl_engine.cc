@@ -1,12 +1,11 @@
 #include "sparseio/curl_engine.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <csignal>
 #include <mutex>
-
-#include <spdlog/spdlog.h>
 
 namespace sparseio {
 

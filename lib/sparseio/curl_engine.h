@@ -38,7 +38,7 @@ class CurlEngine {
   static void finish(Job* job, CURLcode result);
 
   CurlMulti multi_;
-  std::mutex mu_;  // guards pending_ and stopping_
+  std::mutex mu_;              // guards pending_ and stopping_
   std::vector<Job*> pending_;  // submitted, not yet added to the multi
   std::vector<Job*> running_;  // added to the multi (engine thread only)
   bool stopping_ = false;

@@ -41,10 +41,10 @@ struct DestinationOptions {
   SyncMode sync = SyncMode::kHash;
   uint64_t batch_bytes = 64u << 20;  // group commit after this many claimed bytes...
   unsigned batch_ms = 1000;          // ...or this long since the last commit
-  bool overwrite = false;       // replace a DST that has no sidecar
-  bool restart = false;         // discard DST's contents and start over
-  bool wait_for_lock = true;    // false: fail at once when another process holds DST
-  bool zero_runs_as_holes = true;  // whole zero blocks in written data become holes
+  bool overwrite = false;            // replace a DST that has no sidecar
+  bool restart = false;              // discard DST's contents and start over
+  bool wait_for_lock = true;         // false: fail at once when another process holds DST
+  bool zero_runs_as_holes = true;    // whole zero blocks in written data become holes
 };
 
 class Destination {
@@ -52,8 +52,7 @@ class Destination {
   // Opens DST for fetching from a source with `identity`, creating it when it
   // does not exist. Throws DestinationConflictError (DST not ours, or locked
   // with wait_for_lock=false) or SourceChangedError (without restart).
-  static std::unique_ptr<Destination> open_for_source(const std::string& path,
-                                                      const SourceIdentity& identity,
+  static std::unique_ptr<Destination> open_for_source(const std::string& path, const SourceIdentity& identity,
                                                       const DestinationOptions& options = {});
 
   // Opens an existing DST and its sidecar. With `writable`, takes the lock
@@ -141,9 +140,9 @@ class Destination {
   Sidecar sidecar_;
   uint64_t block_ = 4096;
   DestinationOptions options_;
-  mutable std::mutex mu_;  // guards coverage_, pending_ and sidecar_ appends
-  std::mutex commit_mu_;   // one group commit at a time
-  CoverageMap coverage_;   // what this process holds, including pending_
+  mutable std::mutex mu_;       // guards coverage_, pending_ and sidecar_ appends
+  std::mutex commit_mu_;        // one group commit at a time
+  CoverageMap coverage_;        // what this process holds, including pending_
   std::vector<Claim> pending_;  // claimed but not yet in the sidecar
   uint64_t pending_bytes_ = 0;
   std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 #include "sparseio/dst_lock.h"
 
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -7,8 +8,6 @@
 #include <cerrno>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "sparseio/errors.h"
 

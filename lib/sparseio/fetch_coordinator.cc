@@ -1,15 +1,15 @@
 #include "sparseio/fetch_coordinator.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <xxhash.h>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-#include <xxhash.h>
 
 #include "sparseio/coverage_map.h"
 #include "sparseio/errors.h"
@@ -80,8 +80,9 @@ class PieceWriter : public ExtentWriter {
  private:
   void check(uint64_t offset, uint64_t size) const {
     if (offset != done_ || offset + size > piece_.end)
-      throw Error(fmt::format("internal error: source delivered {}+{} out of order (expected {} within {}-{})",
-                              offset, size, done_, piece_.begin, piece_.end));
+      throw Error(
+          fmt::format("internal error: source delivered {}+{} out of order (expected {} within {}-{})",
+                      offset, size, done_, piece_.begin, piece_.end));
   }
 
   Destination& dest_;

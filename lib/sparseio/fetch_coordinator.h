@@ -63,9 +63,9 @@ class FetchCoordinator {
   FetchOptions options_;
 
   std::mutex mu_;
-  std::condition_variable changed_;           // a piece finished
-  std::map<uint64_t, uint64_t> in_flight_;    // begin -> end of pieces being transferred
-  WorkerPool pool_;                           // last: joins before the rest goes
+  std::condition_variable changed_;         // a piece finished
+  std::map<uint64_t, uint64_t> in_flight_;  // begin -> end of pieces being transferred
+  WorkerPool pool_;                         // last: joins before the rest goes
 };
 
 }  // namespace sparseio

@@ -1,11 +1,10 @@
 #include "sparseio/file_io.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-
-#include <fmt/format.h>
 
 #include "sparseio/errors.h"
 

@@ -1,13 +1,12 @@
 #include "sparseio/file_source.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include <cerrno>
-
-#include <fmt/format.h>
 
 #include "sparseio/errors.h"
 #include "sparseio/file_io.h"

@@ -1,9 +1,9 @@
 #include "sparseio/http_client.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <cmath>
 
 #include "sparseio/errors.h"
 #include "sparseio/http_headers.h"
@@ -155,7 +155,8 @@ void HttpClient::configure(CurlEasy& e, const HttpRequest& req, const CurlSlist&
 HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) {
   CurlSlist headers;
   if (req.custom_headers)
-    for (const HttpHeader& h : options_.headers) headers.append(h.value.empty() ? h.name + ":" : h.name + ": " + h.value);
+    for (const HttpHeader& h : options_.headers)
+      headers.append(h.value.empty() ? h.name + ":" : h.name + ": " + h.value);
   if (req.range) headers.append(fmt::format("Range: bytes={}-{}", req.range->begin, req.range->end - 1));
   if (!req.if_range.empty()) headers.append("If-Range: " + req.if_range);
   if (spdlog::should_log(spdlog::level::trace)) {

@@ -43,12 +43,12 @@ class ResponseSink {
 
 struct HttpResult {
   CURLcode code = CURLE_OK;
-  std::string curl_error;       // libcurl's explanation when code != CURLE_OK
-  HttpResponse response;        // the final response (status 0 when none came)
-  std::string url;              // the URL that answered (after redirects)
-  bool custom_headers = true;   // whether the -H headers went to `url`
-  bool sink_stopped = false;    // the sink aborted or stopped the transfer
-  std::exception_ptr error;     // what the sink threw, if anything
+  std::string curl_error;      // libcurl's explanation when code != CURLE_OK
+  HttpResponse response;       // the final response (status 0 when none came)
+  std::string url;             // the URL that answered (after redirects)
+  bool custom_headers = true;  // whether the -H headers went to `url`
+  bool sink_stopped = false;   // the sink aborted or stopped the transfer
+  std::exception_ptr error;    // what the sink threw, if anything
 
   // One-line cause for messages: libcurl's error or the status.
   std::string cause() const;
@@ -86,7 +86,7 @@ class HttpClient {
   HttpOptions options_;
   CurlShare share_;
   std::mutex pool_mu_;
-  std::vector<CurlEasy> pool_;  // idle easy handles (keep their settings cheap to reuse)
+  std::vector<CurlEasy> pool_;          // idle easy handles (keep their settings cheap to reuse)
   std::unique_ptr<CurlEngine> engine_;  // destroyed first
 };
 

@@ -1,11 +1,11 @@
 #include "sparseio/http_headers.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "sparseio/errors.h"
 
@@ -26,9 +26,9 @@ std::string_view trim(std::string_view s) {
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // Headers sparseio sets itself to make range requests safe.
-constexpr std::array<std::string_view, 7> kReserved{"Range",         "If-Range",          "If-Match",
-                                                    "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
-                                                    "Accept-Encoding"};
+constexpr std::array<std::string_view, 7> kReserved{
+    "Range",          "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+    "Accept-Encoding"};
 
 }  // namespace
 
@@ -104,9 +104,8 @@ std::string redact_url(std::string_view url) {
   if (scheme == std::string_view::npos) return std::string(url);
   size_t auth_begin = scheme + 3;
   size_t auth_end = url.find_first_of("/?#", auth_begin);
-  std::string_view authority = url.substr(auth_begin, auth_end == std::string_view::npos
-                                                          ? std::string_view::npos
-                                                          : auth_end - auth_begin);
+  std::string_view authority = url.substr(
+      auth_begin, auth_end == std::string_view::npos ? std::string_view::npos : auth_end - auth_begin);
   size_t at = authority.rfind('@');
   if (at == std::string_view::npos) return std::string(url);
   size_t colon = authority.find(':');

@@ -1,10 +1,9 @@
 #include "sparseio/http_response.h"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "sparseio/http_headers.h"
 
@@ -111,14 +110,15 @@ RangeCheck check_partial_response(std::optional<ContentRange> cr, std::optional<
   const std::string got = fmt::format("bytes {}-{}/{}", cr->first, cr->last,
                                       cr->total ? fmt::format("{}", *cr->total) : std::string("*"));
   if (cr->first != asked.begin || cr->last > want_last)
-    return mismatch(fmt::format("the server answered Content-Range: {} to bytes={}-{}", got, asked.begin,
-                                want_last));
+    return mismatch(
+        fmt::format("the server answered Content-Range: {} to bytes={}-{}", got, asked.begin, want_last));
   if (cr->last < want_last) {
     bool at_end = cr->total && cr->last + 1 == *cr->total;
     if (!at_end)
-      return mismatch(fmt::format("the server answered Content-Range: {} to bytes={}-{} (short, and not at "
-                                  "the end of the object)",
-                                  got, asked.begin, want_last));
+      return mismatch(
+          fmt::format("the server answered Content-Range: {} to bytes={}-{} (short, and not at "
+                      "the end of the object)",
+                      got, asked.begin, want_last));
   }
   const uint64_t length = cr->last - cr->first + 1;
   if (content_length && *content_length != length)
@@ -130,29 +130,74 @@ RangeCheck check_partial_response(std::optional<ContentRange> cr, std::optional<
 std::string status_text(long status) {
   const char* reason = "";
   switch (status) {
-    case 200: reason = "OK"; break;
-    case 206: reason = "Partial Content"; break;
-    case 301: reason = "Moved Permanently"; break;
-    case 302: reason = "Found"; break;
-    case 303: reason = "See Other"; break;
-    case 307: reason = "Temporary Redirect"; break;
-    case 308: reason = "Permanent Redirect"; break;
-    case 400: reason = "Bad Request"; break;
-    case 401: reason = "Unauthorized"; break;
-    case 403: reason = "Forbidden"; break;
-    case 404: reason = "Not Found"; break;
-    case 405: reason = "Method Not Allowed"; break;
-    case 408: reason = "Request Timeout"; break;
-    case 410: reason = "Gone"; break;
-    case 412: reason = "Precondition Failed"; break;
-    case 416: reason = "Range Not Satisfiable"; break;
-    case 429: reason = "Too Many Requests"; break;
-    case 500: reason = "Internal Server Error"; break;
-    case 501: reason = "Not Implemented"; break;
-    case 502: reason = "Bad Gateway"; break;
-    case 503: reason = "Service Unavailable"; break;
-    case 504: reason = "Gateway Timeout"; break;
-    default: break;
+    case 200:
+      reason = "OK";
+      break;
+    case 206:
+      reason = "Partial Content";
+      break;
+    case 301:
+      reason = "Moved Permanently";
+      break;
+    case 302:
+      reason = "Found";
+      break;
+    case 303:
+      reason = "See Other";
+      break;
+    case 307:
+      reason = "Temporary Redirect";
+      break;
+    case 308:
+      reason = "Permanent Redirect";
+      break;
+    case 400:
+      reason = "Bad Request";
+      break;
+    case 401:
+      reason = "Unauthorized";
+      break;
+    case 403:
+      reason = "Forbidden";
+      break;
+    case 404:
+      reason = "Not Found";
+      break;
+    case 405:
+      reason = "Method Not Allowed";
+      break;
+    case 408:
+      reason = "Request Timeout";
+      break;
+    case 410:
+      reason = "Gone";
+      break;
+    case 412:
+      reason = "Precondition Failed";
+      break;
+    case 416:
+      reason = "Range Not Satisfiable";
+      break;
+    case 429:
+      reason = "Too Many Requests";
+      break;
+    case 500:
+      reason = "Internal Server Error";
+      break;
+    case 501:
+      reason = "Not Implemented";
+      break;
+    case 502:
+      reason = "Bad Gateway";
+      break;
+    case 503:
+      reason = "Service Unavailable";
+      break;
+    case 504:
+      reason = "Gateway Timeout";
+      break;
+    default:
+      break;
   }
   return *reason ? fmt::format("{} {}", status, reason) : fmt::format("{}", status);
 }

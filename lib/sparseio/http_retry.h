@@ -9,9 +9,9 @@
 namespace sparseio {
 
 struct RetryPolicy {
-  unsigned retries = 5;      // retries after the first attempt
-  double base_s = 0.25;      // delay before the first retry (before jitter)
-  double max_s = 30;         // cap of the exponential delay
+  unsigned retries = 5;  // retries after the first attempt
+  double base_s = 0.25;  // delay before the first retry (before jitter)
+  double max_s = 30;     // cap of the exponential delay
   double retry_after_max_s = 300;
 
   static RetryPolicy from(const HttpOptions& o) {

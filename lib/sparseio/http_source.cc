@@ -1,10 +1,10 @@
 #include "sparseio/http_source.h"
 
-#include <chrono>
-#include <thread>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
 
 #include "sparseio/errors.h"
 #include "sparseio/http_body.h"
@@ -71,9 +71,10 @@ class HttpSource::RangeSink : public ResponseSink {
         if (length && *length != src_.size_) src_.size_differs(*length);
       }
       if (want_.begin != 0)
-        throw Error(fmt::format("{}: the server does not support range requests (it answered 200 with the "
-                                "whole object to bytes={}-{})",
-                                src_.name_, want_.begin, want_.end - 1));
+        throw Error(
+            fmt::format("{}: the server does not support range requests (it answered 200 with the "
+                        "whole object to bytes={}-{})",
+                        src_.name_, want_.begin, want_.end - 1));
       body_end_ = want_.end;  // the object's first bytes are what we want: keep them, stop after
       whole_ = true;
       return Action::kBody;
@@ -82,9 +83,10 @@ class HttpSource::RangeSink : public ResponseSink {
       std::optional<ContentRange> cr;
       if (auto v = r.header("content-range")) cr = parse_content_range(*v);
       if (cr && cr->total && *cr->total != src_.size_) src_.size_differs(*cr->total);
-      throw Error(fmt::format("{}: bytes {}-{} are out of range: the server answered 416 Range Not Satisfiable "
-                              "(object size {})",
-                              src_.name_, want_.begin, want_.end - 1, src_.size_));
+      throw Error(
+          fmt::format("{}: bytes {}-{} are out of range: the server answered 416 Range Not Satisfiable "
+                      "(object size {})",
+                      src_.name_, want_.begin, want_.end - 1, src_.size_));
     }
     if (is_retryable_status(status_)) {
       if (auto v = r.header("retry-after")) retry_after_ = parse_retry_after(*v, std::time(nullptr));
@@ -98,8 +100,8 @@ class HttpSource::RangeSink : public ResponseSink {
     const uint64_t pos = body_.received();
     if (pos + data.size() > body_end_) {
       if (!whole_)
-        throw Error(fmt::format("{}: the server sent more bytes than its Content-Range said ({}-{})", src_.name_,
-                                want_.begin, body_end_ - 1));
+        throw Error(fmt::format("{}: the server sent more bytes than its Content-Range said ({}-{})",
+                                src_.name_, want_.begin, body_end_ - 1));
       data = data.first(static_cast<size_t>(body_end_ - pos));
     }
     body_.write(data);
@@ -142,16 +144,17 @@ std::string HttpSource::retries_note() const {
 }
 
 void HttpSource::changed(const std::string& how) const {
-  throw SourceChangedError(fmt::format(
-      "{} changed while it was being fetched ({}); what was fetched before stays recorded for the old version: "
-      "rerun with --restart to start over",
-      name_, how));
+  throw SourceChangedError(
+      fmt::format("{} changed while it was being fetched ({}); what was fetched before stays recorded for "
+                  "the old version: "
+                  "rerun with --restart to start over",
+                  name_, how));
 }
 
 void HttpSource::size_differs(uint64_t server_size) const {
   if (client_->options().size)
-    throw Error(fmt::format("{}: the server says the object has {} bytes, not --size {}", name_, server_size,
-                            size_));
+    throw Error(
+        fmt::format("{}: the server says the object has {} bytes, not --size {}", name_, server_size, size_));
   changed(fmt::format("size {} -> {}", size_, server_size));
 }
 
@@ -164,11 +167,13 @@ void HttpSource::check_validators(const HttpResponse& r) const {
       changed(fmt::format("Last-Modified {} -> {}", identity_.last_modified, *lm));
 }
 
-HttpResult HttpSource::request_with_retries(const HttpRequest& req, ResponseSink& sink, const std::string& what) {
+HttpResult HttpSource::request_with_retries(const HttpRequest& req, ResponseSink& sink,
+                                            const std::string& what) {
   for (unsigned retry = 1;; ++retry) {
     HttpResult r = client_->perform(req, sink);
     if (r.error) std::rethrow_exception(r.error);
-    bool transient = r.code != CURLE_OK ? is_retryable_curl(r.code) : is_retryable_status(r.response.status());
+    bool transient =
+        r.code != CURLE_OK ? is_retryable_curl(r.code) : is_retryable_status(r.response.status());
     if (!transient) return r;
     std::optional<double> after;
     if (auto v = r.response.header("retry-after")) after = parse_retry_after(*v, std::time(nullptr));
@@ -222,9 +227,10 @@ void HttpSource::discover() {
       if (!validators.header("etag") && !validators.header("last-modified")) validators = got.response;
     }
     if (!length && !o.size)
-      throw Error(fmt::format("{}: cannot find the size of the object (no Content-Length on HEAD, no total in "
-                              "Content-Range of a bytes=0-0 request); give it with --size N",
-                              name_));
+      throw Error(
+          fmt::format("{}: cannot find the size of the object (no Content-Length on HEAD, no total in "
+                      "Content-Range of a bytes=0-0 request); give it with --size N",
+                      name_));
   }
   size_ = o.size ? *o.size : *length;
   if (o.size && length && *length != *o.size && *length != 0)
@@ -242,9 +248,10 @@ void HttpSource::discover() {
     if_range_ = lm;
   }
   if (if_range_.empty())
-    spdlog::warn("{}: the server sends neither a strong ETag nor Last-Modified: a change of the object that "
-                 "keeps its size cannot be detected",
-                 name_);
+    spdlog::warn(
+        "{}: the server sends neither a strong ETag nor Last-Modified: a change of the object that "
+        "keeps its size cannot be detected",
+        name_);
   spdlog::info("{}: {} bytes, ETag {}, Last-Modified {}{}", name_, size_, etag.empty() ? "-" : etag,
                lm.empty() ? "-" : lm,
                redact_url(target_) == name_ ? "" : fmt::format(", at {}", redact_url(target_)));
@@ -266,7 +273,7 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
     const uint64_t before = pos;
     HttpResult res = client_->perform(req, sink);
     if (res.error) std::rethrow_exception(res.error);
-    pos = sink.flush();  // a cut-short body keeps its valid prefix
+    pos = sink.flush();        // a cut-short body keeps its valid prefix
     if (pos == r.end) return;  // all of it (a 200 at offset 0 stops the transfer on purpose)
     std::string cause;
     if (res.code == CURLE_OK && (sink.status() == 206 || sink.status() == 200)) {
@@ -281,8 +288,8 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
     }
     if (pos > before) backoff = 0;  // progress: start the backoff over
     if (++failures > policy_.retries)
-      throw Error(fmt::format("{}: bytes {}-{}: giving up{}: {}", name_, want.begin, want.end - 1, retries_note(),
-                              cause));
+      throw Error(fmt::format("{}: bytes {}-{}: giving up{}: {}", name_, want.begin, want.end - 1,
+                              retries_note(), cause));
     double d = policy_.delay(++backoff, jitter_draw(), sink.retry_after());
     spdlog::info("{}: bytes {}-{}: {}; retry {} of {} in {:.2f}s", name_, want.begin, want.end - 1, cause,
                  failures, policy_.retries, d);

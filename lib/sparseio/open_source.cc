@@ -8,9 +8,7 @@
 
 namespace sparseio {
 
-bool is_url(const std::string& spec) {
-  return spec.starts_with("http://") || spec.starts_with("https://");
-}
+bool is_url(const std::string& spec) { return spec.starts_with("http://") || spec.starts_with("https://"); }
 
 std::unique_ptr<Source> open_source(const std::string& spec, const HttpOptions& http) {
   if (is_url(spec)) return std::make_unique<HttpSource>(spec, http);

@@ -23,15 +23,15 @@ constexpr std::array<Suffix, 14> kSuffixes{{
     {"KiB", kKi},
     {"KB", kK},
     {"kB", kK},
-    {"M", kKi * kKi},
-    {"MiB", kKi * kKi},
-    {"MB", kK * kK},
-    {"G", kKi * kKi * kKi},
-    {"GiB", kKi * kKi * kKi},
-    {"GB", kK * kK * kK},
-    {"T", kKi * kKi * kKi * kKi},
-    {"TiB", kKi * kKi * kKi * kKi},
-    {"TB", kK * kK * kK * kK},
+    {"M", kKi* kKi},
+    {"MiB", kKi* kKi},
+    {"MB", kK* kK},
+    {"G", kKi* kKi* kKi},
+    {"GiB", kKi* kKi* kKi},
+    {"GB", kK* kK* kK},
+    {"T", kKi* kKi* kKi* kKi},
+    {"TiB", kKi* kKi* kKi* kKi},
+    {"TB", kK* kK* kK* kK},
 }};
 
 [[noreturn]] void bad_item(std::string_view item, std::string_view why) {
@@ -74,8 +74,7 @@ RangeItem parse_item(std::string_view item) {
     return r;
   }
   size_t dash = item.find('-');
-  if (dash == std::string_view::npos)
-    bad_item(item, "expected A-B, A-, -N or A+N");
+  if (dash == std::string_view::npos) bad_item(item, "expected A-B, A-, -N or A+N");
   if (dash == 0) {
     r.kind = RangeItem::Kind::kSuffix;
     r.a = parse_size_in(item.substr(1), item);
@@ -109,9 +108,8 @@ void parse_line(std::string_view text, std::vector<RangeItem>& out) {
   size_t field_start = 0;
   while (true) {
     size_t comma = text.find(',', field_start);
-    std::string_view field = text.substr(field_start, comma == std::string_view::npos
-                                                          ? std::string_view::npos
-                                                          : comma - field_start);
+    std::string_view field = text.substr(
+        field_start, comma == std::string_view::npos ? std::string_view::npos : comma - field_start);
     bool any = false;
     size_t i = 0;
     while (i < field.size()) {
@@ -160,7 +158,8 @@ std::vector<RangeItem> parse_range_file(std::string_view text) {
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
     while (!line.empty() && is_space(line.front())) line.remove_prefix(1);
     while (!line.empty() && is_space(line.back())) line.remove_suffix(1);
@@ -197,19 +196,17 @@ std::vector<ByteRange> resolve_ranges(const std::vector<RangeItem>& items, uint6
       case RangeItem::Kind::kSuffix:
         begin = item.a >= object_size ? 0 : object_size - item.a;
         end = object_size;
-        if (object_size == 0)
-          bad_item(item.text, "the object is empty");
+        if (object_size == 0) bad_item(item.text, "the object is empty");
         break;
       case RangeItem::Kind::kLength:
         begin = item.a;
-        end = item.b > std::numeric_limits<uint64_t>::max() - item.a
-                  ? std::numeric_limits<uint64_t>::max()
-                  : item.a + item.b;
+        end = item.b > std::numeric_limits<uint64_t>::max() - item.a ? std::numeric_limits<uint64_t>::max()
+                                                                     : item.a + item.b;
         break;
     }
     if (begin >= object_size)
-      bad_item(item.text, fmt::format("start {} is at or past the end of the object ({} bytes)",
-                                      begin, object_size));
+      bad_item(item.text,
+               fmt::format("start {} is at or past the end of the object ({} bytes)", begin, object_size));
     out.push_back({begin, std::min(end, object_size)});
   }
   return out;

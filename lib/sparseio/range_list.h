@@ -14,8 +14,8 @@ namespace sparseio {
 struct RangeItem {
   enum class Kind { kClosed, kFrom, kSuffix, kLength };  // A-B, A-, -N, A+N
   Kind kind = Kind::kClosed;
-  uint64_t a = 0;  // start (or N for kSuffix)
-  uint64_t b = 0;  // inclusive end for kClosed, length for kLength
+  uint64_t a = 0;    // start (or N for kSuffix)
+  uint64_t b = 0;    // inclusive end for kClosed, length for kLength
   std::string text;  // the item as written, for error messages
 
   friend bool operator==(const RangeItem&, const RangeItem&) = default;

@@ -1,6 +1,7 @@
 #include "sparseio/sidecar.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -8,11 +9,9 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
 #include <cstring>
+#include <fstream>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "sparseio/errors.h"
 #include "sparseio/file_io.h"
@@ -49,8 +48,8 @@ std::vector<std::byte> encode_header(const SidecarHeader& h) {
   std::vector<std::byte> b;
   put_bytes(b, std::string(kMagic, 8));
   put32(b, Sidecar::kVersion);
-  put32(b, static_cast<uint32_t>(kFixedHeader + h.identity.etag.size() +
-                                 h.identity.last_modified.size() + 8));
+  put32(b,
+        static_cast<uint32_t>(kFixedHeader + h.identity.etag.size() + h.identity.last_modified.size() + 8));
   put64(b, h.logical_size);
   put64(b, h.identity.size);
   put64(b, static_cast<uint64_t>(h.identity.mtime_ns));
@@ -87,8 +86,8 @@ ByteRange boot_id_words(const std::string& id) {
 }
 
 [[noreturn]] void garbled(const std::string& path, const std::string& why) {
-  throw Error(fmt::format("sidecar {} is not a valid sparseio sidecar ({}); use --restart to start over",
-                          path, why));
+  throw Error(
+      fmt::format("sidecar {} is not a valid sparseio sidecar ({}); use --restart to start over", path, why));
 }
 
 void fsync_dir_of(const std::string& path) {
@@ -108,8 +107,8 @@ std::string current_boot_id() {
   return id;  // empty where unknown: then every earlier session looks like this boot's
 }
 
-Sidecar::Sidecar(std::string path, UniqueFd fd, SidecarHeader header, uint64_t checksum,
-                 uint64_t end, uint64_t records)
+Sidecar::Sidecar(std::string path, UniqueFd fd, SidecarHeader header, uint64_t checksum, uint64_t end,
+                 uint64_t records)
     : path_(std::move(path)),
       fd_(std::move(fd)),
       header_(std::move(header)),
@@ -117,8 +116,7 @@ Sidecar::Sidecar(std::string path, UniqueFd fd, SidecarHeader header, uint64_t c
       end_(end),
       records_(records) {}
 
-Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header,
-                        const CoverageMap& coverage) {
+Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header, const CoverageMap& coverage) {
   std::vector<std::byte> buf = encode_header(header);
   uint64_t checksum = get64(buf.data() + buf.size() - 8);
   uint64_t records = 0;

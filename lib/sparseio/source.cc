@@ -34,7 +34,8 @@ void ExtentWriter::copy_from_fd(int fd, const std::string& path, ByteRange r) {
   for (uint64_t pos = r.begin; pos < r.end;) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
     size_t got = pread_full(fd, std::span(buf.data(), want), pos, path);
-    if (got < want) throw Error(fmt::format("{} ended early at offset {}: was it truncated?", path, pos + got));
+    if (got < want)
+      throw Error(fmt::format("{} ended early at offset {}: was it truncated?", path, pos + got));
     write(pos, std::span<const std::byte>(buf.data(), got));
     pos += got;
   }
@@ -45,7 +46,8 @@ void Source::fetch_into(ByteRange r, ExtentWriter& out) {
   for (uint64_t pos = r.begin; pos < r.end;) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
     size_t got = read_at(pos, std::span(buf.data(), want));
-    if (got < want) throw Error(fmt::format("{} ended early at offset {}: was it truncated?", name(), pos + got));
+    if (got < want)
+      throw Error(fmt::format("{} ended early at offset {}: was it truncated?", name(), pos + got));
     out.write(pos, std::span<const std::byte>(buf.data(), got));
     pos += got;
   }

@@ -14,9 +14,9 @@ namespace sparseio {
 // do not apply to a kind of source stay empty/zero.
 struct SourceIdentity {
   uint64_t size = 0;
-  int64_t mtime_ns = 0;  // local files
-  uint64_t device = 0;   // local files
-  uint64_t inode = 0;    // local files
+  int64_t mtime_ns = 0;       // local files
+  uint64_t device = 0;        // local files
+  uint64_t inode = 0;         // local files
   std::string etag;           // HTTP
   std::string last_modified;  // HTTP
 

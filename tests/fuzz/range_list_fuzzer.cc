@@ -116,7 +116,8 @@ void check_resolve(const std::vector<RangeItem>& items, uint64_t size) {
     u128 begin = 0, end = 0;
     reference(items[i], size, begin, end);
     if (end > size) end = size;
-    if (r.begin != begin || r.end != end) fail("resolved range differs from the reference for", items[i].text);
+    if (r.begin != begin || r.end != end)
+      fail("resolved range differs from the reference for", items[i].text);
   }
 }
 

@@ -186,8 +186,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t input_size) {
   uint64_t records = rw->record_count();
   // The header was accepted, so its length field is trustworthy; a torn tail
   // must have been cut right after the last replayed record.
-  uint64_t header_len = uint64_t(data[12]) | uint64_t(data[13]) << 8 | uint64_t(data[14]) << 16 |
-                        uint64_t(data[15]) << 24;
+  uint64_t header_len =
+      uint64_t(data[12]) | uint64_t(data[13]) << 8 | uint64_t(data[14]) << 16 | uint64_t(data[15]) << 24;
   uint64_t after_tail = file_size();
   if (after_tail != header_len + records * Sidecar::kRecordSize)
     fail("writable open did not leave the file ending after the last valid record");
@@ -212,6 +212,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t input_size) {
   if (!(again_cov == rw_cov)) fail("replay after append differs from the expected coverage");
   if (again->dropped_bytes() != ro_dropped || again->replayed_other_boot() != ro_other_boot)
     fail("a session of this boot changed how earlier records replay");
-  if (file_size() != after_tail + 2 * Sidecar::kRecordSize) fail("appends did not land after the last record");
+  if (file_size() != after_tail + 2 * Sidecar::kRecordSize)
+    fail("appends did not land after the last record");
   return 0;
 }

@@ -20,8 +20,8 @@ using sparseio::align_down;
 using sparseio::align_up;
 using sparseio::blocks_around;
 using sparseio::ByteRange;
-using sparseio::PunchResult;
 using sparseio::punch_hole;
+using sparseio::PunchResult;
 using sparseio::UniqueFd;
 using sparseio::whole_blocks_inside;
 using sparseio::test::file_allocated;
@@ -93,10 +93,14 @@ TEST_CASE("whole_blocks_inside and blocks_around") {
       CAPTURE(b);
       CAPTURE(e);
       ByteRange in = whole_blocks_inside({b, e}, 8), ar = blocks_around({b, e}, 8);
-      if (in_last == 0) CHECK(in.empty());
-      else CHECK(in == ByteRange{in_first * 8, in_last * 8});
-      if (ar_last == 0) CHECK(ar.empty());
-      else CHECK(ar == ByteRange{ar_first * 8, ar_last * 8});
+      if (in_last == 0)
+        CHECK(in.empty());
+      else
+        CHECK(in == ByteRange{in_first * 8, in_last * 8});
+      if (ar_last == 0)
+        CHECK(ar.empty());
+      else
+        CHECK(ar == ByteRange{ar_first * 8, ar_last * 8});
     }
 }
 
@@ -158,8 +162,10 @@ TEST_CASE("punch_hole deallocates exactly the whole blocks inside the range") {
   REQUIRE(after.size() == before.size());  // KEEP_SIZE
   uint64_t changed_outside = 0, nonzero_inside = 0;
   for (uint64_t i = 0; i < after.size(); ++i) {
-    if (whole.contains(i)) nonzero_inside += after[i] != std::byte{0};
-    else changed_outside += after[i] != before[i];
+    if (whole.contains(i))
+      nonzero_inside += after[i] != std::byte{0};
+    else
+      changed_outside += after[i] != before[i];
   }
   CHECK(nonzero_inside == 0);
   CHECK(changed_outside == 0);  // the partial edge blocks kept their bytes
@@ -197,8 +203,8 @@ TEST_CASE("ranges smaller than a block: kNothingToPunch, nothing changes") {
   const uint64_t B = sparseio::block_size_of(fd.get(), path);
   const uint64_t alloc = file_allocated(path);
   const std::vector<std::byte> before = read_file(path);
-  for (ByteRange r : {ByteRange{0, B - 1}, ByteRange{1, B}, ByteRange{B - 10, B + 10}, ByteRange{B + 1, 3 * B - 1},
-                      ByteRange{100, 100}}) {
+  for (ByteRange r : {ByteRange{0, B - 1}, ByteRange{1, B}, ByteRange{B - 10, B + 10},
+                      ByteRange{B + 1, 3 * B - 1}, ByteRange{100, 100}}) {
     CAPTURE(r.begin);
     CAPTURE(r.end);
     CHECK(punch_hole(fd.get(), r, B, path) == PunchResult::kNothingToPunch);

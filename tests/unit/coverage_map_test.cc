@@ -65,7 +65,7 @@ TEST_CASE("insert coalesces adjacent and overlapping ranges") {
   m.insert({25, 45});  // bridges both
   CHECK(m.ranges() == Ranges{{10, 50}});
   CHECK(m.total_bytes() == 40);
-  m.insert({0, 10});  // adjacent on the left
+  m.insert({0, 10});   // adjacent on the left
   m.insert({50, 51});  // adjacent on the right
   CHECK(m.ranges() == Ranges{{0, 51}});
   m.insert({5, 6});  // inside: no change
@@ -162,8 +162,10 @@ TEST_CASE("randomized: every operation agrees with a bitmap model") {
       CAPTURE(op);
       CAPTURE(r.begin);
       CAPTURE(r.end);
-      if (ins) m.insert(r);
-      else m.remove(r);
+      if (ins)
+        m.insert(r);
+      else
+        m.remove(r);
       for (uint64_t i = r.begin; i < r.end; ++i) bits[i] = ins;
 
       const Ranges model = runs_of(bits, {0, kUniverse}, true);

@@ -199,8 +199,10 @@ TEST_CASE("whole zero blocks in written data become holes, yet are present") {
     bool all_zero = true;
     for (uint64_t i = br.begin; i < br.end && all_zero; ++i)
       all_zero = i >= off && i < off + w.size() && w[i - off] == std::byte{0};
-    if (whole && all_zero) want_holes.insert(br);
-    else want_data.insert(br);
+    if (whole && all_zero)
+      want_holes.insert(br);
+    else
+      want_data.insert(br);
   }
   REQUIRE(want_holes.total_bytes() == 4 * B + 10 * B);  // hand count: blocks 2..5 and 20..29
   CHECK(file_data_runs(dst) == want_data.ranges());
@@ -277,7 +279,8 @@ TEST_CASE("a DST that is not sparseio's is refused unless overwrite") {
   const std::string dst = dir.file("precious");
   const Bytes mine = pattern_bytes(0, 3 * B, 8);
   sparseio::test::write_file(dst, mine);
-  std::string msg = error_of<DestinationConflictError>([&] { Destination::open_for_source(dst, ident(10 * B)); });
+  std::string msg =
+      error_of<DestinationConflictError>([&] { Destination::open_for_source(dst, ident(10 * B)); });
   CHECK(msg.find(dst) != std::string::npos);
   CHECK(msg.find("--overwrite") != std::string::npos);
   CHECK(read_file(dst) == mine);
@@ -295,7 +298,9 @@ TEST_CASE("a DST that is not sparseio's is refused unless overwrite") {
 
   // A directory in the way is a conflict too.
   REQUIRE(::mkdir(dir.file("adir").c_str(), 0755) == 0);
-  CHECK(!error_of<sparseio::Error>([&] { Destination::open_for_source(dir.file("adir"), ident(10), ow); }).empty());
+  CHECK(!error_of<sparseio::Error>([&] {
+           Destination::open_for_source(dir.file("adir"), ident(10), ow);
+         }).empty());
 }
 
 TEST_CASE("a changed source is refused unless restart, which starts over") {
@@ -332,8 +337,9 @@ TEST_CASE("a changed source is refused unless restart, which starts over") {
 
   // A garbled sidecar names itself; restart recovers from it too.
   sparseio::test::write_file(dst + ".sparseio", pattern_bytes(0, 200, 1));
-  CHECK(error_of<sparseio::Error>([&] { Destination::open_for_source(dst, ident(9 * B)); }).find(dst + ".sparseio") !=
-        std::string::npos);
+  CHECK(error_of<sparseio::Error>([&] {
+          Destination::open_for_source(dst, ident(9 * B));
+        }).find(dst + ".sparseio") != std::string::npos);
   CHECK(Destination::open_for_source(dst, ident(9 * B), restart)->present_bytes() == 0);
 }
 
@@ -342,8 +348,9 @@ TEST_CASE("DST size disagreeing with the sidecar is a conflict") {
   const std::string dst = dir.file("out");
   Destination::open_for_source(dst, ident(8 * B));
   REQUIRE(::truncate(dst.c_str(), 4 * B) == 0);
-  CHECK(error_of<DestinationConflictError>([&] { Destination::open_for_source(dst, ident(8 * B)); }).find(dst) !=
-        std::string::npos);
+  CHECK(error_of<DestinationConflictError>([&] {
+          Destination::open_for_source(dst, ident(8 * B));
+        }).find(dst) != std::string::npos);
 }
 
 TEST_CASE("a second writer fails at once with no-wait, or waits for the first") {
@@ -352,7 +359,8 @@ TEST_CASE("a second writer fails at once with no-wait, or waits for the first") 
   auto first = Destination::open_for_source(dst, ident(10000));
   DestinationOptions nowait;
   nowait.wait_for_lock = false;
-  std::string msg = error_of<DestinationConflictError>([&] { Destination::open_for_source(dst, ident(10000), nowait); });
+  std::string msg =
+      error_of<DestinationConflictError>([&] { Destination::open_for_source(dst, ident(10000), nowait); });
   CHECK(msg.find(dst) != std::string::npos);
   CHECK(msg.find("in use") != std::string::npos);
   CHECK(!error_of<DestinationConflictError>([&] { Destination::open_existing(dst, true, false); }).empty());
@@ -397,7 +405,9 @@ TEST_CASE("building blocks: copy_from_fd in both modes, write_zeros") {
     CHECK(d->present_bytes() == 0);  // copying does not claim
     if (holes) CHECK(file_data_runs(dst) == Ranges{{0, 5 * B}, {9 * B, src.size()}});
     // A source shorter than the range is an error naming it.
-    std::string msg = error_of<sparseio::Error>([&] { d->copy_from_fd(fd.get(), src_path, {r.begin, r.end + 10}); });
+    std::string msg = error_of<sparseio::Error>([&] {
+      d->copy_from_fd(fd.get(), src_path, {r.begin, r.end + 10});
+    });
     CHECK(msg.find(src_path) != std::string::npos);
 
     // write_zeros: zeros everywhere in the range, whole blocks become holes.
@@ -413,7 +423,8 @@ TEST_CASE("building blocks: copy_from_fd in both modes, write_zeros") {
 
 TEST_CASE("a long log is compacted and still replays to the same coverage") {
   TempDir dir;
-  for (sparseio::SyncMode mode : {sparseio::SyncMode::kNone, sparseio::SyncMode::kBatch, DestinationOptions{}.sync}) {
+  for (sparseio::SyncMode mode :
+       {sparseio::SyncMode::kNone, sparseio::SyncMode::kBatch, DestinationOptions{}.sync}) {
     const std::string dst = dir.file("out" + std::to_string(static_cast<int>(mode)));
     DestinationOptions o;
     o.sync = mode;

@@ -163,7 +163,8 @@ TEST_CASE("overlapping and duplicate requests are fetched once; a second fetch r
   CountingSource src(f.src_path);
   auto dst = Destination::open_for_source(f.dst_path, src.identity());
   FetchCoordinator fc(src, *dst, {.jobs = 4, .chunk_size = 16384, .coalesce_gap = 0});
-  const Ranges req{{100, 5000}, {3000, 9000}, {100, 5000}, {20000, 20001}, {(1 << 20) - 10, (1 << 20) + 1000}, {0, 1}};
+  const Ranges req{{100, 5000}, {3000, 9000}, {100, 5000}, {20000, 20001}, {(1 << 20) - 10, (1 << 20) + 1000},
+                   {0, 1}};
   const uint64_t uni = union_size(req, 1 << 20);
   FetchStats s = fc.fetch(req);
   CHECK(s.requested_bytes == uni);

@@ -77,8 +77,8 @@ class Recorder : public sparseio::ExtentWriter {
 };
 
 struct Delivered {
-  Bytes bytes;                   // what the events say r holds
-  sparseio::CoverageMap zeros;   // delivered through write_zeros
+  Bytes bytes;                  // what the events say r holds
+  sparseio::CoverageMap zeros;  // delivered through write_zeros
 };
 
 // Checks ascending, gap-free, exactly-once delivery of r and rebuilds it.
@@ -157,7 +157,8 @@ TEST_CASE("read_at is exact, and short only at the end of the file") {
   const Bytes data = pattern_bytes(0, 100000, 3);
   sparseio::test::write_file(path, data);
   FileSource src(path);
-  for (ByteRange r : {ByteRange{0, 100000}, ByteRange{1, 2}, ByteRange{4095, 4097}, ByteRange{54321, 99999}}) {
+  for (ByteRange r :
+       {ByteRange{0, 100000}, ByteRange{1, 2}, ByteRange{4095, 4097}, ByteRange{54321, 99999}}) {
     CAPTURE(r);
     Bytes buf(r.size());
     CHECK(src.read_at(r.begin, buf) == r.size());
@@ -231,8 +232,8 @@ TEST_CASE("fetch_into a sparse source: holes as write_zeros, data as copies, onc
   for (const ByteRange& is : islands) data_blocks.insert(sparseio::blocks_around(is, B));
 
   for (bool record_copies : {true, false}) {
-    for (ByteRange r : {ByteRange{0, size}, ByteRange{3000, 6000}, ByteRange{20000, 90000}, ByteRange{8999, 650000},
-                        ByteRange{650000, 650001}, ByteRange{size - 5, size}}) {
+    for (ByteRange r : {ByteRange{0, size}, ByteRange{3000, 6000}, ByteRange{20000, 90000},
+                        ByteRange{8999, 650000}, ByteRange{650000, 650001}, ByteRange{size - 5, size}}) {
       CAPTURE(record_copies);
       CAPTURE(r);
       Recorder rec(record_copies);

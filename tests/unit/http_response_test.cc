@@ -25,9 +25,10 @@ TEST_CASE("parse_content_range accepts the three forms") {
 }
 
 TEST_CASE("parse_content_range rejects malformed values") {
-  for (const char* bad : {"", "bytes", "bytes ", "bytes 0-99", "items 0-99/100", "bytes 9-5/100",
-                          "bytes 0-100/100", "bytes -5/100", "bytes 0-/100", "bytes */*", "bytes 0-99/abc",
-                          "bytes 0-99/18446744073709551616", "bytes 0x1-2/3", "bytes=0-99/100", "bytes +1-2/3"}) {
+  for (const char* bad :
+       {"", "bytes", "bytes ", "bytes 0-99", "items 0-99/100", "bytes 9-5/100", "bytes 0-100/100",
+        "bytes -5/100", "bytes 0-/100", "bytes */*", "bytes 0-99/abc", "bytes 0-99/18446744073709551616",
+        "bytes 0x1-2/3", "bytes=0-99/100", "bytes +1-2/3"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_content_range(bad).has_value());
   }

@@ -54,9 +54,20 @@ struct SuffixCase {
 };
 constexpr uint64_t kKi = 1024;
 const SuffixCase kSuffixes[] = {
-    {"", 1},           {"K", kKi},        {"k", kKi},        {"KiB", kKi},          {"KB", 1000},
-    {"kB", 1000},      {"M", kKi * kKi},  {"MiB", kKi * kKi}, {"MB", 1000000},      {"G", kKi * kKi * kKi},
-    {"GiB", kKi * kKi * kKi}, {"GB", 1000000000}, {"T", kKi * kKi * kKi * kKi}, {"TiB", kKi * kKi * kKi * kKi},
+    {"", 1},
+    {"K", kKi},
+    {"k", kKi},
+    {"KiB", kKi},
+    {"KB", 1000},
+    {"kB", 1000},
+    {"M", kKi* kKi},
+    {"MiB", kKi* kKi},
+    {"MB", 1000000},
+    {"G", kKi* kKi* kKi},
+    {"GiB", kKi* kKi* kKi},
+    {"GB", 1000000000},
+    {"T", kKi* kKi* kKi* kKi},
+    {"TiB", kKi* kKi* kKi* kKi},
     {"TB", 1000000000000},
 };
 // Plausible-looking suffixes that SPEC does not define.
@@ -103,9 +114,9 @@ TEST_CASE("every SPEC suffix has its dd/GNU value, in every position") {
 
 TEST_CASE("separators: commas, whitespace, newlines, in any mix") {
   const std::vector<ByteRange> want{{0, 2}, {10, 12}, {20, 22}, {30, 32}};
-  for (const char* text : {"0-1,10-11,20-21,30-31", "0-1 10-11 20-21 30-31", "0-1\n10-11\n20-21\n30-31\n",
-                           " \t0-1 ,\t10-11\r\n20-21 ,\n30-31  ", "0-1, 10-11 20-21,\n30-31",
-                           "0-1\n,10-11,\n20-21\n\n30-31"}) {
+  for (const char* text :
+       {"0-1,10-11,20-21,30-31", "0-1 10-11 20-21 30-31", "0-1\n10-11\n20-21\n30-31\n",
+        " \t0-1 ,\t10-11\r\n20-21 ,\n30-31  ", "0-1, 10-11 20-21,\n30-31", "0-1\n,10-11,\n20-21\n\n30-31"}) {
     CAPTURE(text);
     CHECK(list(text, 100) == want);
   }
@@ -149,7 +160,8 @@ TEST_CASE("each error of SPEC is a UsageError quoting the item") {
   check_list_error("0-1 10-9", 1000, "10-9");
   check_list_error("2K-1K", 10000, "2K-1K");
   // Unknown suffix.
-  for (const char* bad : kUnknownSuffixes) check_list_error(std::string("1") + bad + "-", 1 << 30, std::string("1") + bad + "-");
+  for (const char* bad : kUnknownSuffixes)
+    check_list_error(std::string("1") + bad + "-", 1 << 30, std::string("1") + bad + "-");
   check_list_error("0-5X", 1000, "0-5X");
   check_list_error("-5q", 1000, "-5q");
   check_list_error("1+2z", 1000, "1+2z");
@@ -282,7 +294,7 @@ void add_item(Gen& g, uint64_t size, std::string& text, Expected& want, bool& pa
   std::string item;
   bool bad = false;
   unsigned __int128 begin = 0, end = 0;  // end exclusive, before clipping
-  if (kind == 0) {  // A-B
+  if (kind == 0) {                       // A-B
     GenNumber a = g.number(hint);
     GenNumber b = g.number(hint);
     if (!a.bad && !b.bad && b.value < a.value && g.chance(70)) std::swap(a, b);
@@ -321,20 +333,32 @@ void add_item(Gen& g, uint64_t size, std::string& text, Expected& want, bool& pa
     if (!resolve_error) resolve_error = item;
     return;
   }
-  want.ranges.push_back({static_cast<uint64_t>(begin), static_cast<uint64_t>(std::min<unsigned __int128>(end, size))});
+  want.ranges.push_back(
+      {static_cast<uint64_t>(begin), static_cast<uint64_t>(std::min<unsigned __int128>(end, size))});
 }
 
 Case make_case(Gen& g, bool file_mode) {
-  static const char* const kSeps[] = {",", " ", "\n", "\t", ", ", " , ", ",\n", "\n\n", " \t ", "\r\n", "\n,"};
+  static const char* const kSeps[] = {",",   " ",    "\n",   "\t",   ", ", " , ",
+                                      ",\n", "\n\n", " \t ", "\r\n", "\n,"};
   static const char* const kEmpty[] = {",,", ", ,", ",\t,", " ,, "};
   Case c;
   uint64_t& size = c.size;
   switch (g.below(5)) {
-    case 0: size = g.below(3); break;
-    case 1: size = g.below(5000); break;
-    case 2: size = g.below(uint64_t{1} << 42); break;
-    case 3: size = kMax - g.below(5); break;
-    default: size = g.below(1 << 20); break;
+    case 0:
+      size = g.below(3);
+      break;
+    case 1:
+      size = g.below(5000);
+      break;
+    case 2:
+      size = g.below(uint64_t{1} << 42);
+      break;
+    case 3:
+      size = kMax - g.below(5);
+      break;
+    default:
+      size = g.below(1 << 20);
+      break;
   }
   bool parse_failed = false;
   std::optional<std::string> resolve_error;

@@ -31,7 +31,8 @@ constexpr uint64_t B = 4096;
 // SPEC "The allocation report" field names.
 const std::set<std::string> kStatFields{"logical_size", "present_bytes", "present_ranges", "allocated_bytes",
                                         "data_segments"};
-const std::set<std::string> kFetchFields{"fetched_bytes", "requests", "reused_bytes", "elapsed_s", "throughput"};
+const std::set<std::string> kFetchFields{"fetched_bytes", "requests", "reused_bytes", "elapsed_s",
+                                         "throughput"};
 // Extra fields the implementation adds beyond SPEC (kept deliberately small).
 const std::set<std::string> kExtraStat{"path"};
 const std::set<std::string> kExtraFetch{"zero_hole_bytes"};
@@ -62,9 +63,9 @@ TEST_CASE("make_report describes a real destination") {
   const std::string dst = dir.file("out");
   auto d = Destination::open_for_source(dst, ident(40 * B));
   REQUIRE(d->block_size() == B);
-  d->write_extent(0, pattern_bytes(0, 3 * B + 5));     // blocks 0..3 hold data
+  d->write_extent(0, pattern_bytes(0, 3 * B + 5));        // blocks 0..3 hold data
   d->write_extent(10 * B, pattern_bytes(10 * B, 2 * B));  // blocks 10..11
-  d->write_extent(20 * B, Bytes(4 * B, std::byte{0}));  // present, but a hole
+  d->write_extent(20 * B, Bytes(4 * B, std::byte{0}));    // present, but a hole
   d->write_extent(30 * B, pattern_bytes(30 * B, 4 * B));
   d->delete_extent({30 * B, 34 * B});
   d->sync();
@@ -173,14 +174,16 @@ TEST_CASE("human_size") {
   CHECK(sparseio::human_size(10 * 1024 * 1024) == "10.0 MiB (10485760 bytes)");
   CHECK(sparseio::human_size(3ull << 29) == "1.5 GiB (1610612736 bytes)");
   CHECK(sparseio::human_size(5ull << 40) == "5.0 TiB (5497558138880 bytes)");
-  CHECK(sparseio::human_size(std::numeric_limits<uint64_t>::max()) == "16.0 EiB (18446744073709551615 bytes)");
+  CHECK(sparseio::human_size(std::numeric_limits<uint64_t>::max()) ==
+        "16.0 EiB (18446744073709551615 bytes)");
 
   // Property: "M.m UNIT (N bytes)" with N exact, M.m the size in UNIT rounded
   // to one decimal, and never "1024.0 KiB" where "1.0 MiB" is meant.
   const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   std::vector<uint64_t> values;
   for (int shift = 10; shift < 64; ++shift)
-    for (int64_t delta : {-1000, -52, -51, -1, 0, 1, 51, 52, 1000}) values.push_back((uint64_t{1} << shift) + static_cast<uint64_t>(delta));
+    for (int64_t delta : {-1000, -52, -51, -1, 0, 1, 51, 52, 1000})
+      values.push_back((uint64_t{1} << shift) + static_cast<uint64_t>(delta));
   for (uint64_t v = 1024; v < (uint64_t{1} << 62); v = v * 3 + 7) values.push_back(v);
   for (uint64_t v : values) {
     CAPTURE(v);

@@ -98,7 +98,7 @@ TEST_CASE("compaction records claims as synced, so a later boot keeps them unche
     CoverageMap c;
     Sidecar sc = Sidecar::open(path, c, true, policy(kBootB, {{1000, 111}, {3000, 222}}, &calls));
     REQUIRE(c.total_bytes() == 100 + 1000 + 1000);  // the unhashed claim is gone
-    sc.compact(c);  // the caller has synced DST first
+    sc.compact(c);                                  // the caller has synced DST first
   }
   calls = 0;
   CoverageMap again;

@@ -28,7 +28,8 @@ namespace {
 
 constexpr uint64_t kLogical = 1 << 20;
 
-SidecarHeader make_header(std::string etag = "\"5f2b-1a0c\"", std::string lm = "Wed, 21 Oct 2015 07:28:00 GMT") {
+SidecarHeader make_header(std::string etag = "\"5f2b-1a0c\"",
+                          std::string lm = "Wed, 21 Oct 2015 07:28:00 GMT") {
   SidecarHeader h;
   h.logical_size = kLogical;
   h.identity.size = kLogical;
@@ -126,7 +127,8 @@ TEST_CASE("create and open round trip: header identity and coverage") {
     CHECK(c.empty());
   }
   CHECK(!error_of([&] { replay(dir.file("missing.sparseio"), false); }).empty());
-  CHECK(error_of([&] { replay(dir.file("missing.sparseio"), false); }).find("missing.sparseio") != std::string::npos);
+  CHECK(error_of([&] { replay(dir.file("missing.sparseio"), false); }).find("missing.sparseio") !=
+        std::string::npos);
 }
 
 TEST_CASE("appended present and evicted records replay in order") {
@@ -146,8 +148,10 @@ TEST_CASE("appended present and evicted records replay in order") {
       uint64_t b = rng() % model.size(), len = 1 + rng() % 200;
       uint64_t e = std::min<uint64_t>(model.size(), b + len);
       bool present = rng() % 3 != 0;
-      if (present) s.append_present({b * 64, e * 64});
-      else s.append_evicted({b * 64, e * 64});
+      if (present)
+        s.append_present({b * 64, e * 64});
+      else
+        s.append_evicted({b * 64, e * 64});
       for (uint64_t k = b; k < e; ++k) model[k] = present;
     }
     CHECK(s.record_count() == 300);
@@ -180,7 +184,8 @@ TEST_CASE("a torn tail is ignored read-only and truncated away by a writer") {
   std::vector<Damage> damages;
   for (uint64_t cut : {1u, 8u, 39u}) damages.push_back({"cut " + std::to_string(cut), 4});
   for (uint64_t junk : {1u, 39u, 40u, 41u, 100u}) damages.push_back({"junk " + std::to_string(junk), 5});
-  for (uint64_t pos = 0; pos < Sidecar::kRecordSize; ++pos) damages.push_back({"flip " + std::to_string(pos), 4});
+  for (uint64_t pos = 0; pos < Sidecar::kRecordSize; ++pos)
+    damages.push_back({"flip " + std::to_string(pos), 4});
   damages.push_back({"flip-middle", 2});  // replay stops at the first bad record
   damages.push_back({"past-end", 5});     // a record beyond the logical size is not trusted
 
@@ -263,7 +268,8 @@ TEST_CASE("a garbled header is an Error that names the sidecar") {
     expect_garbled("flip at " + std::to_string(pos), bad);
   }
   for (uint64_t len : {0ul, 1ul, 8ul, 20ul, hlen - 8, hlen - 1}) {
-    expect_garbled("short " + std::to_string(len), Bytes(good.begin(), good.begin() + static_cast<long>(len)));
+    expect_garbled("short " + std::to_string(len),
+                   Bytes(good.begin(), good.begin() + static_cast<long>(len)));
   }
 }
 

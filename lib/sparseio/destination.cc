@@ -89,13 +89,12 @@ void Destination::write_zeros(ByteRange r) {
   if (r.empty()) return;
   bool punched = punch_hole(fd_.get(), r, block_, path_) == PunchResult::kPunched;
   ByteRange whole = punched ? whole_blocks_inside(r, block_) : ByteRange{r.begin, r.begin};
-  static const std::vector<std::byte> zeros(1 << 16);
   auto fill = [&](ByteRange z) {
-    for (uint64_t pos = z.begin; pos < z.end;) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), z.end - pos));
-      pwrite_full(fd_.get(), {zeros.data(), n}, pos, path_);
-      pos += n;
-    }
+    uint64_t pos = z.begin;
+    for_each_zero_span(z.size(), [&](std::span<const std::byte> zeros) {
+      pwrite_full(fd_.get(), zeros, pos, path_);
+      pos += zeros.size();
+    });
   };
   if (whole.empty()) {
     fill(r);

@@ -31,12 +31,6 @@ void reset_file(int fd, uint64_t size, const std::string& path) {
     throw_errno(fmt::format("cannot reset {}", path), errno);
 }
 
-std::string parent_dir(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 // Creates DST and its sidecar when DST does not exist. The sidecar comes
 // first, so that no process (nor a rerun after a kill) can ever find a DST
 // of ours without its sidecar and take it for a user's file. Creators

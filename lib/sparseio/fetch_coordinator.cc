@@ -13,6 +13,7 @@
 
 #include "sparseio/coverage_map.h"
 #include "sparseio/errors.h"
+#include "sparseio/file_io.h"
 
 namespace sparseio {
 
@@ -52,12 +53,9 @@ class PieceWriter : public ExtentWriter {
   void write_zeros(ByteRange r) override {
     check(r.begin, r.size());
     dest_.write_zeros(r);
-    static const std::vector<std::byte> zeros(1 << 16);
-    for (uint64_t n = r.size(); n > 0;) {
-      size_t step = static_cast<size_t>(std::min<uint64_t>(n, zeros.size()));
-      XXH3_64bits_update(hash_.get(), zeros.data(), step);
-      n -= step;
-    }
+    for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) {
+      XXH3_64bits_update(hash_.get(), zeros.data(), zeros.size());
+    });
     done_ = r.end;
   }
   void copy_from_fd(int fd, const std::string& path, ByteRange r) override {

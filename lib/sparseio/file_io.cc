@@ -67,6 +67,21 @@ uint64_t allocated_bytes(int fd, const std::string& path) {
   return static_cast<uint64_t>(st.st_blocks) * 512;
 }
 
+std::string parent_dir(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+void for_each_zero_span(uint64_t n, const std::function<void(std::span<const std::byte>)>& fn) {
+  static const std::vector<std::byte> zeros(1 << 16);
+  while (n > 0) {
+    size_t step = static_cast<size_t>(std::min<uint64_t>(n, zeros.size()));
+    fn({zeros.data(), step});
+    n -= step;
+  }
+}
+
 uint64_t file_size(int fd, const std::string& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw_errno(fmt::format("cannot stat {}", path), errno);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +28,13 @@ size_t count_data_segments(int fd, const std::string& path);
 
 // Disk space the file uses: st_blocks * 512.
 uint64_t allocated_bytes(int fd, const std::string& path);
+
+// The directory part of `path` ("." when it has none, "/" for the root).
+std::string parent_dir(const std::string& path);
+
+// Calls fn with consecutive spans of zero bytes, n bytes in all, from one
+// shared read-only buffer: for writing, hashing or comparing runs of zeros.
+void for_each_zero_span(uint64_t n, const std::function<void(std::span<const std::byte>)>& fn);
 
 // Size of the file (st_size).
 uint64_t file_size(int fd, const std::string& path);

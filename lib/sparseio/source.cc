@@ -16,6 +16,21 @@ std::vector<std::byte>& thread_buffer() {
   thread_local std::vector<std::byte> buf(kCopyBuffer);
   return buf;
 }
+// Reads r in buffer-sized steps with `read` (short only at end of object)
+// and hands each step to out.write(); `name` names the object in errors.
+template <typename Read>
+void copy_through_buffer(ByteRange r, Read&& read, const std::string& name, ExtentWriter& out) {
+  std::vector<std::byte>& buf = thread_buffer();
+  for (uint64_t pos = r.begin; pos < r.end;) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
+    size_t got = read(pos, std::span(buf.data(), want));
+    if (got < want)
+      throw Error(fmt::format("{} ended early at offset {}: was it truncated?", name, pos + got));
+    out.write(pos, std::span<const std::byte>(buf.data(), got));
+    pos += got;
+  }
+}
+
 }  // namespace
 
 std::string describe_identity_change(const SourceIdentity& was, const SourceIdentity& now) {
@@ -30,27 +45,13 @@ std::string describe_identity_change(const SourceIdentity& was, const SourceIden
 }
 
 void ExtentWriter::copy_from_fd(int fd, const std::string& path, ByteRange r) {
-  std::vector<std::byte>& buf = thread_buffer();
-  for (uint64_t pos = r.begin; pos < r.end;) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
-    size_t got = pread_full(fd, std::span(buf.data(), want), pos, path);
-    if (got < want)
-      throw Error(fmt::format("{} ended early at offset {}: was it truncated?", path, pos + got));
-    write(pos, std::span<const std::byte>(buf.data(), got));
-    pos += got;
-  }
+  copy_through_buffer(
+      r, [&](uint64_t pos, std::span<std::byte> buf) { return pread_full(fd, buf, pos, path); }, path, *this);
 }
 
 void Source::fetch_into(ByteRange r, ExtentWriter& out) {
-  std::vector<std::byte>& buf = thread_buffer();
-  for (uint64_t pos = r.begin; pos < r.end;) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
-    size_t got = read_at(pos, std::span(buf.data(), want));
-    if (got < want)
-      throw Error(fmt::format("{} ended early at offset {}: was it truncated?", name(), pos + got));
-    out.write(pos, std::span<const std::byte>(buf.data(), got));
-    pos += got;
-  }
+  copy_through_buffer(
+      r, [&](uint64_t pos, std::span<std::byte> buf) { return read_at(pos, buf); }, name(), out);
 }
 
 }  // namespace sparseio

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "sparseio/coverage_map.h"
+#include "sparseio/file_io.h"
 
 namespace sparseio {
 namespace {
@@ -18,14 +19,13 @@ class Comparer : public ExtentWriter {
     compare(offset, data.data(), data.size());
   }
   void write_zeros(ByteRange r) override {
-    static const std::vector<std::byte> zeros(1 << 20);
-    for (uint64_t pos = r.begin; pos < r.end;) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), r.end - pos));
-      buf_.resize(n);
+    uint64_t pos = r.begin;
+    for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) {
+      buf_.resize(zeros.size());
       dest_.read_raw(pos, buf_);
-      compare(pos, zeros.data(), n);
-      pos += n;
-    }
+      compare(pos, zeros.data(), zeros.size());
+      pos += zeros.size();
+    });
   }
 
  private:

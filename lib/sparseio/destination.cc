@@ -235,6 +235,12 @@ std::vector<ByteRange> Destination::missing(ByteRange r) const {
   return coverage_.missing(r);
 }
 
+uint64_t Destination::first_missing_from(uint64_t offset) const {
+  std::lock_guard lock(mu_);
+  ByteRange run = coverage_.find(offset);
+  return run.empty() ? offset : run.end;
+}
+
 bool Destination::contains(ByteRange r) const {
   std::lock_guard lock(mu_);
   return coverage_.contains(r);

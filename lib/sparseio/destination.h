@@ -97,6 +97,8 @@ class Destination {
   // Coverage queries (thread-safe).
   std::vector<ByteRange> missing(ByteRange r) const;
   bool contains(ByteRange r) const;
+  // The first offset at or after `offset` that is not present.
+  uint64_t first_missing_from(uint64_t offset) const;
   CoverageMap coverage() const;
   uint64_t present_bytes() const;
   // Present bytes within each of `ranges` (sorted, disjoint), summed.

@@ -111,13 +111,16 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
       ++b.index;
       continue;
     }
-    ByteRange rest{b.cursor, w.end};
     // Skip what is present now (another call may have fetched it meanwhile).
-    std::vector<ByteRange> gaps = dest_.missing(rest);
-    if (gaps.empty()) {
+    uint64_t start = dest_.first_missing_from(b.cursor);
+    if (start >= w.end) {
       ++b.index;
       continue;
     }
+    // Only gaps that can join this piece matter: the rest of a fragmented
+    // range would make every piece cost O(gaps).
+    uint64_t reach = start + options_.chunk_size + options_.coalesce_gap;
+    std::vector<ByteRange> gaps = dest_.missing({start, std::min(w.end, reach < start ? w.end : reach)});
     ByteRange gap = gaps.front();
     // Leave bytes another transfer is already fetching to that transfer.
     auto it = in_flight_.upper_bound(gap.begin);

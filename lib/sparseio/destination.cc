@@ -5,12 +5,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "sparseio/block.h"
+#include "sparseio/content_hash.h"
 #include "sparseio/errors.h"
 #include "sparseio/file_io.h"
 
@@ -206,7 +206,7 @@ void Destination::maybe_compact() {
 
 void Destination::write_extent(uint64_t offset, std::span<const std::byte> data) {
   write_data(offset, data);
-  mark_present({offset, offset + data.size()}, XXH3_64bits(data.data(), data.size()));
+  mark_present({offset, offset + data.size()}, content_hash(data));
 }
 
 std::optional<std::vector<std::byte>> Destination::read_extent(ByteRange r) const {

@@ -6,12 +6,12 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "sparseio/block.h"
+#include "sparseio/content_hash.h"
 #include "sparseio/destination.h"
 #include "sparseio/dst_lock.h"
 #include "sparseio/errors.h"
@@ -49,16 +49,15 @@ void create_destination(const std::string& path, const SidecarHeader& header) {
 
 // XXH3 of DST's bytes in r, to re-check a claim after a reboot.
 uint64_t hash_extent(int fd, ByteRange r, const std::string& path) {
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), XXH3_freeState);
-  XXH3_64bits_reset(state.get());
+  ContentHasher hasher;
   std::vector<std::byte> buf(1 << 20);
   for (uint64_t pos = r.begin; pos < r.end;) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
-    if (pread_full(fd, std::span(buf.data(), n), pos, path) != n) return ~XXH3_64bits_digest(state.get());
-    XXH3_64bits_update(state.get(), buf.data(), n);
+    if (pread_full(fd, std::span(buf.data(), n), pos, path) != n) return ~hasher.digest();
+    hasher.update(std::span(buf.data(), n));
     pos += n;
   }
-  return XXH3_64bits_digest(state.get());
+  return hasher.digest();
 }
 }  // namespace
 

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "sparseio/content_hash.h"
 #include "sparseio/coverage_map.h"
 #include "sparseio/errors.h"
 #include "sparseio/file_io.h"
@@ -39,23 +39,18 @@ unsigned default_jobs() {
 // XXH3 hash of those bytes (so that the claim can be re-checked after a reboot).
 class PieceWriter : public ExtentWriter {
  public:
-  PieceWriter(Destination& dest, ByteRange piece)
-      : dest_(dest), piece_(piece), done_(piece.begin), hash_(XXH3_createState(), XXH3_freeState) {
-    XXH3_64bits_reset(hash_.get());
-  }
+  PieceWriter(Destination& dest, ByteRange piece) : dest_(dest), piece_(piece), done_(piece.begin) {}
 
   void write(uint64_t offset, std::span<const std::byte> data) override {
     check(offset, data.size());
     dest_.write_data(offset, data);
-    XXH3_64bits_update(hash_.get(), data.data(), data.size());
+    hash_.update(data);
     done_ += data.size();
   }
   void write_zeros(ByteRange r) override {
     check(r.begin, r.size());
     dest_.write_zeros(r);
-    for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) {
-      XXH3_64bits_update(hash_.get(), zeros.data(), zeros.size());
-    });
+    for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_.update(zeros); });
     done_ = r.end;
   }
   void copy_from_fd(int fd, const std::string& path, ByteRange r) override {
@@ -72,7 +67,7 @@ class PieceWriter : public ExtentWriter {
   // The hash of [piece.begin, done()), when every byte went through here.
   std::optional<uint64_t> hash() const {
     if (!hashed_) return std::nullopt;
-    return XXH3_64bits_digest(hash_.get());
+    return hash_.digest();
   }
 
  private:
@@ -86,7 +81,7 @@ class PieceWriter : public ExtentWriter {
   Destination& dest_;
   ByteRange piece_;
   uint64_t done_;
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> hash_;
+  ContentHasher hash_;
   bool hashed_ = true;
 };
 

@@ -43,7 +43,7 @@ void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<doubl
 class HttpSource::RangeSink : public ResponseSink {
  public:
   RangeSink(const HttpSource& src, ByteRange want, ExtentWriter& out)
-      : src_(src), want_(want), body_(out, want.begin) {}
+      : src_(src), want_(want), body_(out, want.begin, want.size()) {}
 
   Action on_headers(const HttpResponse& r) override {
     status_ = r.status();

@@ -1,6 +1,7 @@
 // AlignedForwarder: whatever chunks libcurl delivers, the writer gets every
 // byte once, in order, in writes that end on 64 KiB boundaries (except the
-// last one), holding back less than 64 KiB.
+// last one), holding back less than kBatch + 64 KiB, and small chunks are
+// gathered into writes of at least kBatch.
 #include "sparseio/http_body.h"
 
 #include <doctest/doctest.h>
@@ -24,6 +25,7 @@ struct Recorder : sparseio::ExtentWriter {
 };
 
 constexpr uint64_t kA = AlignedForwarder::kAlign;
+constexpr uint64_t kB = AlignedForwarder::kBatch;
 
 }  // namespace
 
@@ -31,17 +33,19 @@ TEST_CASE("random chunkings arrive whole, in order, aligned") {
   std::mt19937_64 rng(42);
   for (int round = 0; round < 300; ++round) {
     const uint64_t start = rng() % (3 * kA);
-    const size_t size = static_cast<size_t>(rng() % (5 * kA));
+    const size_t size = static_cast<size_t>(rng() % (3 * kB));
     const std::vector<std::byte> body = sparseio::test::pattern_bytes(start, size, round);
     Recorder rec;
     AlignedForwarder fwd(rec, start);
     size_t fed = 0;
     while (fed < size) {
-      size_t n = std::min<size_t>(size - fed, rng() % 3 == 0 ? rng() % 16 : rng() % (kA + 999));
+      const int kind = static_cast<int>(rng() % 4);
+      const uint64_t limit = kind == 0 ? 16 : kind == 1 ? 16 * 1024 : kind == 2 ? kA + 999 : kB + kA + 999;
+      size_t n = std::min<size_t>(size - fed, rng() % limit);
       fwd.write(std::span(body).subspan(fed, n));
       fed += n;
       REQUIRE(fwd.received() == start + fed);
-      REQUIRE(fwd.received() - fwd.delivered() < kA);
+      REQUIRE(fwd.received() - fwd.delivered() < kB + kA);
     }
     fwd.flush();
     CHECK(fwd.delivered() == start + size);
@@ -68,4 +72,20 @@ TEST_CASE("big aligned chunks go straight through") {
   REQUIRE(rec.writes.size() == 1);
   fwd.flush();
   CHECK(rec.writes.size() == 1);
+}
+
+TEST_CASE("libcurl-sized chunks are gathered into writes of at least kBatch") {
+  const uint64_t start = 12345;
+  const std::vector<std::byte> body = sparseio::test::pattern_bytes(start, 4 * kB + 777);
+  Recorder rec;
+  AlignedForwarder fwd(rec, start, body.size());
+  for (size_t fed = 0; fed < body.size(); fed += 16 * 1024)
+    fwd.write(std::span(body).subspan(fed, std::min<size_t>(16 * 1024, body.size() - fed)));
+  fwd.flush();
+  REQUIRE(rec.writes.size() >= 2);
+  for (size_t i = 0; i + 1 < rec.writes.size(); ++i) {
+    CHECK(rec.writes[i].second.size() >= kB);
+    CHECK((rec.writes[i].first + rec.writes[i].second.size()) % kA == 0);
+  }
+  CHECK(rec.writes.size() <= body.size() / kB + 1);
 }

@@ -37,6 +37,11 @@ CurlEngine::~CurlEngine() {
 CURLcode CurlEngine::perform(CURL* easy) {
   Job job;
   job.easy = easy;
+  load_.fetch_add(1, std::memory_order_relaxed);
+  struct Unload {
+    std::atomic<unsigned>& n;
+    ~Unload() { n.fetch_sub(1, std::memory_order_relaxed); }
+  } unload{load_};
   {
     std::lock_guard lock(mu_);
     if (stopping_) return CURLE_ABORTED_BY_CALLBACK;

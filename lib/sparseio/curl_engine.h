@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <mutex>
 #include <semaphore>
 #include <thread>
@@ -26,6 +27,8 @@ class CurlEngine {
 
   // Runs the transfer configured on `easy` to completion; returns its result.
   CURLcode perform(CURL* easy);
+  // Transfers submitted and not yet finished (to spread work over engines).
+  unsigned load() const { return load_.load(std::memory_order_relaxed); }
 
  private:
   struct Job {
@@ -42,6 +45,7 @@ class CurlEngine {
   std::vector<Job*> pending_;  // submitted, not yet added to the multi
   std::vector<Job*> running_;  // added to the multi (engine thread only)
   bool stopping_ = false;
+  std::atomic<unsigned> load_{0};
   std::thread thread_;  // last: starts after the rest is ready
 };
 

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "sparseio/errors.h"
 #include "sparseio/http_headers.h"
@@ -48,11 +50,23 @@ std::string HttpResult::cause() const {
   return fmt::format("HTTP {}", status_text(response.status()));
 }
 
-HttpClient::HttpClient(HttpOptions options)
-    : options_(std::move(options)),
-      engine_(std::make_unique<CurlEngine>(static_cast<long>(std::max(1u, options_.jobs)))) {}
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
+  const unsigned jobs = std::max(1u, options_.jobs);
+  const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, jobs);
+  for (unsigned i = 0; i < n; ++i) {
+    const unsigned share = jobs / n + (i < jobs % n ? 1 : 0);  // connections of this engine
+    engines_.push_back(std::make_unique<CurlEngine>(static_cast<long>(share)));
+  }
+}
 
-HttpClient::~HttpClient() { engine_.reset(); }
+HttpClient::~HttpClient() { engines_.clear(); }
+
+CurlEngine& HttpClient::least_loaded_engine() {
+  CurlEngine* best = engines_.front().get();
+  for (const auto& e : engines_)
+    if (e->load() < best->load()) best = e.get();
+  return *best;
+}
 
 CurlEasy HttpClient::acquire() {
   {
@@ -171,7 +185,7 @@ HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) 
   HttpResult result;
   try {
     configure(easy, req, headers, ex, error_buffer);
-    result.code = engine_->perform(easy.get());
+    result.code = least_loaded_engine().perform(easy.get());
   } catch (...) {
     release(std::move(easy));
     throw;

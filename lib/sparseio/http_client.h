@@ -73,6 +73,7 @@ class HttpClient {
   static size_t on_write(char* data, size_t size, size_t n, void* self);
 
   CurlEasy make_handle();
+  CurlEngine& least_loaded_engine();
   CurlEasy acquire();
   void release(CurlEasy easy);
   HttpResult perform_once(const HttpRequest& req, ResponseSink& sink);
@@ -86,8 +87,10 @@ class HttpClient {
   HttpOptions options_;
   CurlShare share_;
   std::mutex pool_mu_;
-  std::vector<CurlEasy> pool_;          // idle easy handles (keep their settings cheap to reuse)
-  std::unique_ptr<CurlEngine> engine_;  // destroyed first
+  std::vector<CurlEasy> pool_;  // idle easy handles (keep their settings cheap to reuse)
+  // One engine (thread) per core, up to one per job: receiving, hashing and
+  // writing the bytes of several connections then use every core.
+  std::vector<std::unique_ptr<CurlEngine>> engines_;  // destroyed first
 };
 
 }  // namespace sparseio

@@ -169,7 +169,7 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   changed_.notify_all();
 }
 
-void FetchCoordinator::run_batch(const std::shared_ptr<Batch>& b) {
+void FetchCoordinator::run_batch(Batch* b) {
   std::unique_lock lock(mu_);
   for (;;) {
     ByteRange piece = take_piece(*b);
@@ -179,7 +179,7 @@ void FetchCoordinator::run_batch(const std::shared_ptr<Batch>& b) {
     transfer(*b, piece);
     lock.lock();
   }
-  --b->running;
+  --b->running;  // the last use of b: fetch() may return and destroy it now
   changed_.notify_all();
 }
 
@@ -191,7 +191,11 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   for (const ByteRange& r : ranges) want.insert(r.intersect(object));
   stats.requested_bytes = want.total_bytes();
 
-  auto batch = std::make_shared<Batch>();
+  // The batch lives on this stack: fetch() returns only after every loop that
+  // uses it has ended, and so its error is created and destroyed on threads
+  // ordered by mu_ (a shared_ptr dropped last by a worker was not).
+  Batch batch_storage;
+  Batch* const batch = &batch_storage;
   batch->wanted = want.ranges();
   want.clear();  // 10^6-range lists: keep one copy, not two
   stats.reused_bytes = dest_.present_bytes_within(batch->wanted);

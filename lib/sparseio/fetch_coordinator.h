@@ -55,7 +55,7 @@ class FetchCoordinator {
   // Next piece for `batch` to transfer, or an empty range when none is left.
   // Requires mu_.
   ByteRange take_piece(Batch& batch);
-  void run_batch(const std::shared_ptr<Batch>& batch);
+  void run_batch(Batch* batch);
   void transfer(Batch& batch, ByteRange piece);
 
   Source& source_;

@@ -222,19 +222,26 @@ Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writa
 }
 
 void Sidecar::append(char type, ByteRange r, uint32_t flags, uint64_t hash) {
+  if (session_pending_) {
+    session_pending_ = false;
+    append('S', boot_id_words(session_boot_), 0, 0);
+  }
   std::vector<std::byte> rec = encode_record(type, r, header_checksum_, flags, hash);
   pwrite_full(fd_.get(), rec, end_, path_);
   end_ += rec.size();
   ++records_;
+  unsynced_ = true;
 }
 
 void Sidecar::sync() {
+  if (!unsynced_) return;
   if (::fdatasync(fd_.get()) != 0) throw_errno(fmt::format("cannot sync sidecar {}", path_), errno);
+  unsynced_ = false;
 }
 
 void Sidecar::begin_session(const std::string& boot_id) {
   session_boot_ = boot_id;
-  append('S', boot_id_words(boot_id), 0, 0);
+  session_pending_ = true;
 }
 
 void Sidecar::compact(const CoverageMap& coverage) {

@@ -123,3 +123,38 @@ TEST_CASE("evictions apply whatever the boot") {
   Sidecar::open(path, c, false, p);
   CHECK(c.ranges() == std::vector<ByteRange>{{0, 1000}, {2000, 4096}});
 }
+
+TEST_CASE("a session that records nothing leaves the log as it was") {
+  TempDir dir;
+  std::string path = write_log(dir);
+  const auto size_before = sparseio::test::read_file(path).size();
+  {
+    CoverageMap c;
+    Sidecar sc = Sidecar::open(path, c, true);
+    sc.begin_session(kBootB);
+    sc.sync();
+    CHECK(sc.record_count() == 5);  // S + 4 claims of boot A, no new 'S'
+  }
+  CHECK(sparseio::test::read_file(path).size() == size_before);
+}
+
+TEST_CASE("a session's 'S' record comes before its first claim") {
+  TempDir dir;
+  std::string path = write_log(dir);
+  {
+    CoverageMap c;
+    Sidecar sc = Sidecar::open(path, c, true);
+    sc.begin_session(kBootB);
+    sc.append_present({7000, 8000}, 0);  // unhashed: trusted only within boot B
+    CHECK(sc.record_count() == 7);
+  }
+  // Replayed on boot B, the new claim is trusted; on boot C it is dropped,
+  // which it could only be if an 'S' of boot B came before it.
+  int calls = 0;
+  CoverageMap on_b;
+  Sidecar::open(path, on_b, false, policy(kBootB, {{1000, 111}}, &calls));
+  CHECK(on_b.contains({7000, 8000}));
+  CoverageMap on_c;
+  Sidecar::open(path, on_c, false, policy("0c0c0c0c-0c0c-0c0c-0c0c-0c0c0c0c0c0c", {{1000, 111}}, &calls));
+  CHECK(!on_c.contains({7000, 8000}));
+}

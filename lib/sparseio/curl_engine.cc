@@ -16,7 +16,7 @@ void curl_global_once() {
   if (rc != CURLE_OK) throw Error(std::string("cannot initialize libcurl: ") + curl_easy_strerror(rc));
 }
 
-CurlEngine::CurlEngine(long max_connections) {
+CurlEngine::CurlEngine(long max_connections) : max_connections_(max_connections) {
   curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, max_connections);
   curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, max_connections);
@@ -39,7 +39,7 @@ CURLcode CurlEngine::perform(CURL* easy) {
   job.easy = easy;
   load_.fetch_add(1, std::memory_order_relaxed);
   struct Unload {
-    std::atomic<unsigned>& n;
+    std::atomic<long>& n;
     ~Unload() { n.fetch_sub(1, std::memory_order_relaxed); }
   } unload{load_};
   {

@@ -27,8 +27,9 @@ class CurlEngine {
 
   // Runs the transfer configured on `easy` to completion; returns its result.
   CURLcode perform(CURL* easy);
-  // Transfers submitted and not yet finished (to spread work over engines).
-  unsigned load() const { return load_.load(std::memory_order_relaxed); }
+  // Connections it may open, less the transfers submitted and not yet
+  // finished: where the next transfer starts soonest.
+  long free_slots() const { return max_connections_ - load_.load(std::memory_order_relaxed); }
 
  private:
   struct Job {
@@ -45,7 +46,8 @@ class CurlEngine {
   std::vector<Job*> pending_;  // submitted, not yet added to the multi
   std::vector<Job*> running_;  // added to the multi (engine thread only)
   bool stopping_ = false;
-  std::atomic<unsigned> load_{0};
+  const long max_connections_;
+  std::atomic<long> load_{0};
   std::thread thread_;  // last: starts after the rest is ready
 };
 

@@ -64,7 +64,7 @@ HttpClient::~HttpClient() { engines_.clear(); }
 CurlEngine& HttpClient::least_loaded_engine() {
   CurlEngine* best = engines_.front().get();
   for (const auto& e : engines_)
-    if (e->load() < best->load()) best = e.get();
+    if (e->free_slots() > best->free_slots()) best = e.get();
   return *best;
 }
 

@@ -105,17 +105,18 @@ void Destination::write_zeros(ByteRange r) {
 }
 
 void Destination::copy_from_fd(int src_fd, const std::string& src_path, ByteRange r) {
-  if (!copies_in_kernel()) {
-    // Zero detection and hashing need the bytes in memory: a buffered copy.
+  // Through a buffer into write_data(): where zero detection and hashing need
+  // the bytes in memory, and where the kernel cannot copy between these files.
+  auto copy_buffered = [&](ByteRange part) {
     struct Adapter : ExtentWriter {
       Destination& d;
       explicit Adapter(Destination& dest) : d(dest) {}
       void write(uint64_t off, std::span<const std::byte> b) override { d.write_data(off, b); }
       void write_zeros(ByteRange z) override { d.write_zeros(z); }
     } adapter(*this);
-    adapter.ExtentWriter::copy_from_fd(src_fd, src_path, r);
-    return;
-  }
+    adapter.ExtentWriter::copy_from_fd(src_fd, src_path, part);
+  };
+  if (!copies_in_kernel()) return copy_buffered(r);
   uint64_t pos = r.begin;
   while (pos < r.end) {
     loff_t in = static_cast<loff_t>(pos), out = static_cast<loff_t>(pos);
@@ -126,19 +127,8 @@ void Destination::copy_from_fd(int src_fd, const std::string& src_path, ByteRang
     }
     if (n == 0) throw Error(fmt::format("{} ended early at offset {}: was it truncated?", src_path, pos));
     if (errno == EINTR) continue;
-    if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
-      // No in-kernel copy between these files: copy through a buffer.
-      struct Plain : ExtentWriter {
-        Destination& d;
-        explicit Plain(Destination& dest) : d(dest) {}
-        void write(uint64_t off, std::span<const std::byte> b) override {
-          pwrite_full(d.fd_.get(), b, off, d.path_);
-        }
-        void write_zeros(ByteRange z) override { d.write_zeros(z); }
-      } plain(*this);
-      plain.ExtentWriter::copy_from_fd(src_fd, src_path, {pos, r.end});
-      return;
-    }
+    if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
+      return copy_buffered({pos, r.end});
     throw_errno(fmt::format("cannot copy {} to {} at offset {}", src_path, path_, pos), errno);
   }
 }

@@ -2,7 +2,7 @@
 
 #include <xxhash.h>
 
-#include <stdexcept>
+#include <new>
 
 #if SPARSEIO_XXH_DISPATCH
 #include <xxh_x86dispatch.h>

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "sparseio/errors.h"
-#include "sparseio/http_headers.h"
-#include "sparseio/open_source.h"
-#include "sparseio/range_list.h"
+#include "core/errors.h"
+#include "core/range_list.h"
+#include "source/http/http_headers.h"
+#include "source/open_source.h"
 
 namespace sparseio::cli {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "sparseio/commands.h"
-#include "sparseio/http_options.h"
+#include "api/commands.h"
+#include "source/http/http_options.h"
 
 namespace sparseio::cli {
 

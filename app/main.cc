@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "api/commands.h"
+#include "api/report.h"
 #include "cli_args.h"
+#include "core/errors.h"
+#include "core/range_list.h"
 #include "http_flags.h"
-#include "sparseio/commands.h"
-#include "sparseio/errors.h"
-#include "sparseio/range_list.h"
-#include "sparseio/report.h"
 
 namespace {
 

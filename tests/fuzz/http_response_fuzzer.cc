@@ -18,9 +18,9 @@
 #include <string>
 #include <string_view>
 
-#include "sparseio/errors.h"
-#include "sparseio/http_headers.h"
-#include "sparseio/http_response.h"
+#include "core/errors.h"
+#include "source/http/http_headers.h"
+#include "source/http/http_response.h"
 
 namespace {
 

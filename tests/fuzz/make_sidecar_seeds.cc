@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "sparseio/coverage_map.h"
-#include "sparseio/sidecar.h"
+#include "core/coverage_map.h"
+#include "store/sidecar.h"
 
 namespace {
 

@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sparseio/errors.h"
-#include "sparseio/range_list.h"
+#include "core/errors.h"
+#include "core/range_list.h"
 
 namespace {
 

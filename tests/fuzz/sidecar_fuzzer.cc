@@ -32,9 +32,9 @@
 #include <string_view>
 #include <vector>
 
-#include "sparseio/coverage_map.h"
-#include "sparseio/errors.h"
-#include "sparseio/sidecar.h"
+#include "core/coverage_map.h"
+#include "core/errors.h"
+#include "store/sidecar.h"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "sparseio/file_io.h"
-#include "sparseio/unique_fd.h"
+#include "core/file_io.h"
+#include "core/unique_fd.h"
 
 namespace sparseio::test {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sparseio/byte_range.h"
+#include "core/byte_range.h"
 
 namespace sparseio::test {
 

@@ -1,0 +1,106 @@
+#include "api/report.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+namespace sparseio {
+
+Report make_report(const Destination& dest, std::optional<FetchStats> fetch, bool list_ranges) {
+  Report r;
+  r.path = dest.path();
+  r.logical_size = dest.logical_size();
+  r.present_bytes = dest.present_bytes();
+  r.present_ranges = dest.present_ranges();
+  r.list_ranges = list_ranges;
+  if (list_ranges) r.ranges = dest.coverage().ranges();
+  r.allocated_bytes = dest.allocated_bytes();
+  r.data_segments = dest.data_segments();
+  r.fetch = fetch;
+  r.zero_hole_bytes = dest.zero_hole_bytes();
+  return r;
+}
+
+namespace {
+// Values that would print as "1024.0" in one unit are shown in the next one.
+constexpr double kNextUnit = 1024 - 0.05;
+
+// "1.5 MiB" without the exact count, for rates.
+std::string short_size(double v) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int unit = 0;
+  while (v >= kNextUnit && unit < 6) {
+    v /= 1024;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", v, kUnits[unit]);
+}
+}  // namespace
+
+std::string human_size(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(bytes);
+  int unit = 0;
+  while (v >= kNextUnit && unit < 6) {
+    v /= 1024;
+    ++unit;
+  }
+  if (unit == 0) return fmt::format("{} B", bytes);
+  return fmt::format("{:.1f} {} ({} bytes)", v, kUnits[unit], bytes);
+}
+
+std::string format_report_text(const Report& r) {
+  std::string out;
+  auto line = [&](std::string_view name, const std::string& value) {
+    out += fmt::format("{:<16} {}\n", name, value);
+  };
+  line("path", r.path);
+  line("logical_size", human_size(r.logical_size));
+  line("present_bytes", human_size(r.present_bytes));
+  line("present_ranges", std::to_string(r.present_ranges));
+  line("allocated_bytes", human_size(r.allocated_bytes));
+  line("data_segments", std::to_string(r.data_segments));
+  if (r.fetch) {
+    const FetchStats& f = *r.fetch;
+    line("fetched_bytes", human_size(f.fetched_bytes));
+    line("requests", std::to_string(f.requests));
+    line("reused_bytes", human_size(f.reused_bytes));
+    line("zero_hole_bytes", human_size(r.zero_hole_bytes));
+    line("elapsed_s", fmt::format("{:.3f}", f.elapsed_s));
+    double tput = f.elapsed_s > 0 ? static_cast<double>(f.fetched_bytes) / f.elapsed_s : 0;
+    line("throughput", short_size(tput) + "/s");
+  }
+  if (r.list_ranges) {
+    // In range-list syntax, so that the list can be fed back to --ranges-from.
+    out += "ranges:\n";
+    for (const ByteRange& b : r.ranges) out += fmt::format("{}-{}\n", b.begin, b.end - 1);
+  }
+  return out;
+}
+
+std::string format_report_json(const Report& r) {
+  nlohmann::ordered_json j;
+  j["path"] = r.path;
+  j["logical_size"] = r.logical_size;
+  j["present_bytes"] = r.present_bytes;
+  j["present_ranges"] = r.present_ranges;
+  j["allocated_bytes"] = r.allocated_bytes;
+  j["data_segments"] = r.data_segments;
+  if (r.fetch) {
+    const FetchStats& f = *r.fetch;
+    j["fetched_bytes"] = f.fetched_bytes;
+    j["requests"] = f.requests;
+    j["reused_bytes"] = f.reused_bytes;
+    j["zero_hole_bytes"] = r.zero_hole_bytes;
+    j["elapsed_s"] = f.elapsed_s;
+    j["throughput"] = f.elapsed_s > 0 ? static_cast<double>(f.fetched_bytes) / f.elapsed_s : 0.0;
+  }
+  if (r.list_ranges) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const ByteRange& b : r.ranges) list.push_back({b.begin, b.end - 1});
+    j["ranges"] = std::move(list);
+  }
+  return j.dump() + "\n";
+}
+
+}  // namespace sparseio

@@ -1,0 +1,39 @@
+// The allocation report of SPEC.md, as text for people and JSON for programs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/fetch_coordinator.h"
+#include "store/destination.h"
+
+namespace sparseio {
+
+struct Report {
+  std::string path;
+  uint64_t logical_size = 0;
+  uint64_t present_bytes = 0;
+  uint64_t present_ranges = 0;
+  uint64_t allocated_bytes = 0;
+  uint64_t data_segments = 0;
+  std::optional<FetchStats> fetch;  // only for `fetch`
+  uint64_t zero_hole_bytes = 0;     // fetched zero blocks kept as holes (fetch only)
+  std::vector<ByteRange> ranges;    // the present ranges
+  bool list_ranges = false;         // print `ranges` too
+};
+
+// Reads what DST holds and what the filesystem says about it.
+// With `list_ranges`, also copies out the present ranges.
+Report make_report(const Destination& dest, std::optional<FetchStats> fetch = std::nullopt,
+                   bool list_ranges = false);
+
+// "1.5 MiB" style, with exact bytes beside when rounded.
+std::string human_size(uint64_t bytes);
+
+std::string format_report_text(const Report& report);
+// Exactly one JSON object, byte counts as integers.
+std::string format_report_json(const Report& report);
+
+}  // namespace sparseio

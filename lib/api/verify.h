@@ -1,0 +1,27 @@
+// Compares what DST holds with the source, byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/byte_range.h"
+#include "source/source.h"
+#include "store/destination.h"
+
+namespace sparseio {
+
+struct VerifyResult {
+  uint64_t compared_bytes = 0;
+  uint64_t missing_bytes = 0;  // asked for but not present in DST: not compared
+  uint64_t differing_bytes = 0;
+  std::vector<ByteRange> first_differences;  // up to kMaxReported runs, in order
+  static constexpr size_t kMaxReported = 10;
+  bool identical() const { return differing_bytes == 0; }
+};
+
+// Re-reads the present parts of `ranges` from `source` and compares them with
+// DST. Reading goes through Source::fetch_into, so a sparse source's holes
+// compare as zeros without being read.
+VerifyResult verify_ranges(Source& source, const Destination& dest, const std::vector<ByteRange>& ranges);
+
+}  // namespace sparseio

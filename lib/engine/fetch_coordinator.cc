@@ -1,0 +1,255 @@
+#include "engine/fetch_coordinator.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "core/content_hash.h"
+#include "core/coverage_map.h"
+#include "core/errors.h"
+#include "core/file_io.h"
+
+namespace sparseio {
+
+struct FetchCoordinator::Batch {
+  std::vector<ByteRange> wanted;  // sorted, disjoint
+  size_t index = 0;               // wanted[index] is the range being cut
+  uint64_t cursor = 0;            // next offset to consider inside wanted[index]
+  unsigned running = 0;           // worker loops still going
+  bool stopped = false;           // an error occurred: start nothing new
+  std::exception_ptr error;
+  uint64_t fetched = 0, requests = 0;
+};
+
+namespace {
+
+unsigned default_jobs() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 2 : n;
+}
+
+// Delivers a piece to DST, tracking how much of it, from its start, has been
+// written (so that a failed transfer still records its valid prefix) and the
+// XXH3 hash of those bytes (so that the claim can be re-checked after a reboot).
+class PieceWriter : public ExtentWriter {
+ public:
+  PieceWriter(Destination& dest, ByteRange piece) : dest_(dest), piece_(piece), done_(piece.begin) {}
+
+  void write(uint64_t offset, std::span<const std::byte> data) override {
+    check(offset, data.size());
+    dest_.write_data(offset, data);
+    hash_.update(data);
+    done_ += data.size();
+  }
+  void write_zeros(ByteRange r) override {
+    check(r.begin, r.size());
+    dest_.write_zeros(r);
+    for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_.update(zeros); });
+    done_ = r.end;
+  }
+  void copy_from_fd(int fd, const std::string& path, ByteRange r) override {
+    if (dest_.copies_in_kernel()) {
+      check(r.begin, r.size());
+      dest_.copy_from_fd(fd, path, r);  // bytes never seen here: no hash
+      hashed_ = false;
+      done_ = r.end;
+    } else {
+      ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()
+    }
+  }
+  uint64_t done() const { return done_; }
+  // The hash of [piece.begin, done()), when every byte went through here.
+  std::optional<uint64_t> hash() const {
+    if (!hashed_) return std::nullopt;
+    return hash_.digest();
+  }
+
+ private:
+  void check(uint64_t offset, uint64_t size) const {
+    if (offset != done_ || offset + size > piece_.end)
+      throw Error(
+          fmt::format("internal error: source delivered {}+{} out of order (expected {} within {}-{})",
+                      offset, size, done_, piece_.begin, piece_.end));
+  }
+
+  Destination& dest_;
+  ByteRange piece_;
+  uint64_t done_;
+  ContentHasher hash_;
+  bool hashed_ = true;
+};
+
+}  // namespace
+
+FetchCoordinator::FetchCoordinator(Source& source, Destination& dest, FetchOptions options)
+    : source_(source),
+      dest_(dest),
+      options_(options),
+      pool_(options.jobs == 0 ? default_jobs() : options.jobs) {
+  if (options_.jobs == 0) options_.jobs = pool_.size();
+  if (options_.chunk_size == 0) options_.chunk_size = source_.default_chunk_size();
+}
+
+FetchCoordinator::~FetchCoordinator() = default;
+
+ByteRange FetchCoordinator::take_piece(Batch& b) {
+  while (!b.stopped && b.index < b.wanted.size()) {
+    ByteRange w = b.wanted[b.index];
+    if (b.cursor < w.begin) b.cursor = w.begin;
+    if (b.cursor >= w.end) {
+      ++b.index;
+      continue;
+    }
+    // Skip what is present now (another call may have fetched it meanwhile).
+    uint64_t start = dest_.first_missing_from(b.cursor);
+    if (start >= w.end) {
+      ++b.index;
+      continue;
+    }
+    // Only gaps that can join this piece matter: the rest of a fragmented
+    // range would make every piece cost O(gaps).
+    uint64_t reach = start + options_.chunk_size + options_.coalesce_gap;
+    std::vector<ByteRange> gaps = dest_.missing({start, std::min(w.end, reach < start ? w.end : reach)});
+    ByteRange gap = gaps.front();
+    // Leave bytes another transfer is already fetching to that transfer.
+    auto it = in_flight_.upper_bound(gap.begin);
+    if (it != in_flight_.begin() && std::prev(it)->second > gap.begin) {
+      b.cursor = std::prev(it)->second;
+      continue;
+    }
+    uint64_t end = std::min(gap.end, gap.begin + options_.chunk_size);
+    if (it != in_flight_.end() && it->first < end) end = it->first;
+    // Coalesce: when the next gap is close, fetch the bytes between too.
+    for (size_t i = 1; i < gaps.size() && options_.coalesce_gap > 0; ++i) {
+      if (gaps[i].begin - end >= options_.coalesce_gap) break;
+      uint64_t next_end = std::min(gaps[i].end, gap.begin + options_.chunk_size);
+      if (next_end <= end || (it != in_flight_.end() && it->first < next_end)) break;
+      end = next_end;
+    }
+    ByteRange piece{gap.begin, end};
+    in_flight_.emplace(piece.begin, piece.end);
+    b.cursor = piece.end;
+    return piece;
+  }
+  return {0, 0};
+}
+
+void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
+  PieceWriter writer(dest_, piece);
+  std::exception_ptr error;
+  try {
+    source_.fetch_into(piece, writer);
+    if (writer.done() != piece.end)
+      throw Error(fmt::format("{} delivered {} of {} bytes at offset {}", source_.name(),
+                              writer.done() - piece.begin, piece.size(), piece.begin));
+  } catch (...) {
+    error = std::current_exception();
+  }
+  // Record what reached DST (all of it, or the valid prefix of a failure).
+  ByteRange written{piece.begin, writer.done()};
+  try {
+    dest_.mark_present(written, writer.hash());
+  } catch (...) {
+    if (!error) error = std::current_exception();
+  }
+  std::lock_guard lock(mu_);
+  in_flight_.erase(piece.begin);
+  b.fetched += written.size();
+  ++b.requests;
+  if (error && !b.error) {
+    b.error = error;
+    b.stopped = true;
+  }
+  changed_.notify_all();
+}
+
+void FetchCoordinator::run_batch(Batch* b) {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    ByteRange piece = take_piece(*b);
+    if (piece.empty()) break;
+    lock.unlock();
+    spdlog::debug("fetching {}-{} ({} bytes)", piece.begin, piece.end - 1, piece.size());
+    transfer(*b, piece);
+    lock.lock();
+  }
+  --b->running;  // the last use of b: fetch() may return and destroy it now
+  changed_.notify_all();
+}
+
+FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
+  auto start = std::chrono::steady_clock::now();
+  FetchStats stats;
+  CoverageMap want;
+  const ByteRange object{0, dest_.logical_size()};
+  for (const ByteRange& r : ranges) want.insert(r.intersect(object));
+  stats.requested_bytes = want.total_bytes();
+
+  // The batch lives on this stack: fetch() returns only after every loop that
+  // uses it has ended, and so its error is created and destroyed on threads
+  // ordered by mu_ (a shared_ptr dropped last by a worker was not).
+  Batch batch_storage;
+  Batch* const batch = &batch_storage;
+  batch->wanted = want.ranges();
+  want.clear();  // 10^6-range lists: keep one copy, not two
+  stats.reused_bytes = dest_.present_bytes_within(batch->wanted);
+  if (options_.coalesce_gap > 0) {
+    // Ranges closer than the gap become one: the bytes between are fetched
+    // too (and kept), which costs less than another request.
+    std::vector<ByteRange> merged;
+    for (const ByteRange& w : batch->wanted) {
+      if (!merged.empty() && w.begin - merged.back().end < options_.coalesce_gap)
+        merged.back().end = w.end;
+      else
+        merged.push_back(w);
+    }
+    batch->wanted = std::move(merged);
+  }
+
+  if (stats.reused_bytes < stats.requested_bytes) {
+    unsigned loops = options_.jobs;
+    {
+      std::lock_guard lock(mu_);
+      batch->running = loops;
+    }
+    for (unsigned i = 0; i < loops; ++i) pool_.post([this, batch] { run_batch(batch); });
+    std::unique_lock lock(mu_);
+    // Done when our loops ended and no transfer (ours or another call's) that
+    // overlaps what we want is still running. Only checked once our loops
+    // ended, and then against the few pieces in flight.
+    auto overlaps_in_flight = [&] {
+      for (const auto& [b, e] : in_flight_) {
+        auto it = std::upper_bound(batch->wanted.begin(), batch->wanted.end(), b,
+                                   [](uint64_t off, const ByteRange& w) { return off < w.end; });
+        if (it != batch->wanted.end() && it->begin < e) return true;
+      }
+      return false;
+    };
+    changed_.wait(lock, [&] { return batch->running == 0 && !overlaps_in_flight(); });
+  }
+  // Make what this call fetched durable, also when it failed part-way.
+  try {
+    dest_.commit();
+  } catch (...) {
+    if (!batch->error) batch->error = std::current_exception();
+  }
+  stats.fetched_bytes = batch->fetched;
+  stats.requests = batch->requests;
+  stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (batch->error) std::rethrow_exception(batch->error);
+  for (const ByteRange& w : batch->wanted) {
+    std::vector<ByteRange> gaps = dest_.missing(w);
+    if (!gaps.empty())
+      throw Error(fmt::format("bytes {}-{} of {} were being fetched by another request that failed",
+                              gaps.front().begin, gaps.front().end - 1, source_.name()));
+  }
+  return stats;
+}
+
+}  // namespace sparseio

@@ -1,0 +1,71 @@
+// The fetch coordinator turns requested ranges into transfers: it subtracts
+// what DST already holds, cuts the rest into --chunk-size pieces, runs them on
+// a pool of worker threads in any order and records each finished piece.
+//
+// fetch() may be called from several threads at once: a byte being
+// transferred for one call is never transferred again for another; the
+// second call waits for the first call's transfer instead.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/byte_range.h"
+#include "engine/worker_pool.h"
+#include "source/source.h"
+#include "store/destination.h"
+
+namespace sparseio {
+
+struct FetchOptions {
+  unsigned jobs = 0;          // worker threads; 0: number of cores
+  uint64_t chunk_size = 0;    // largest piece; 0: the source's default
+  uint64_t coalesce_gap = 0;  // missing pieces closer than this are fetched as one
+};
+
+struct FetchStats {
+  uint64_t requested_bytes = 0;  // distinct bytes asked for
+  uint64_t fetched_bytes = 0;    // transferred by this call
+  uint64_t requests = 0;         // transfers this call made
+  uint64_t reused_bytes = 0;     // requested bytes already present before the call
+  double elapsed_s = 0;
+};
+
+class FetchCoordinator {
+ public:
+  FetchCoordinator(Source& source, Destination& dest, FetchOptions options = {});
+  ~FetchCoordinator();
+  FetchCoordinator(const FetchCoordinator&) = delete;
+  FetchCoordinator& operator=(const FetchCoordinator&) = delete;
+
+  // Makes every byte of `ranges` present in DST. Ranges may overlap and come
+  // in any order; parts past the end of the source are ignored. On failure,
+  // stops starting new pieces, lets running ones finish (they stay recorded),
+  // and throws the first error.
+  FetchStats fetch(const std::vector<ByteRange>& ranges);
+
+  const FetchOptions& options() const { return options_; }
+
+ private:
+  struct Batch;
+  // Next piece for `batch` to transfer, or an empty range when none is left.
+  // Requires mu_.
+  ByteRange take_piece(Batch& batch);
+  void run_batch(Batch* batch);
+  void transfer(Batch& batch, ByteRange piece);
+
+  Source& source_;
+  Destination& dest_;
+  FetchOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable changed_;         // a piece finished
+  std::map<uint64_t, uint64_t> in_flight_;  // begin -> end of pieces being transferred
+  WorkerPool pool_;                         // last: joins before the rest goes
+};
+
+}  // namespace sparseio

@@ -1,0 +1,244 @@
+#include "source/http/http_client.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "core/errors.h"
+#include "source/http/http_headers.h"
+#include "version.h"
+
+namespace sparseio {
+namespace {
+
+constexpr long kBufferSize = 512 * 1024;  // libcurl 7.88's largest
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string describe(const HttpRequest& req) {
+  std::string s = fmt::format("{} {}", req.head ? "HEAD" : "GET", redact_url(req.url));
+  if (req.range) s += fmt::format(" bytes={}-{}", req.range->begin, req.range->end - 1);
+  return s;
+}
+
+// scheme://host:port of a URL ("" when it does not parse).
+std::string origin_of(const std::string& url) {
+  CurlUrl u;
+  if (u.set_url(url) != CURLUE_OK) return {};
+  return u.part(CURLUPART_SCHEME) + "://" + u.part(CURLUPART_HOST) + ":" +
+         u.part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
+}
+
+}  // namespace
+
+struct HttpClient::Exchange {
+  ResponseSink* sink = nullptr;
+  HttpResponse response;
+  ResponseSink::Action action = ResponseSink::Action::kDiscard;
+  bool redirect = false;
+  bool sink_stopped = false;
+  std::exception_ptr error;
+};
+
+std::string HttpResult::cause() const {
+  if (code != CURLE_OK) return curl_error.empty() ? curl_easy_strerror(code) : curl_error;
+  return fmt::format("HTTP {}", status_text(response.status()));
+}
+
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
+  const unsigned jobs = std::max(1u, options_.jobs);
+  const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, jobs);
+  for (unsigned i = 0; i < n; ++i) {
+    const unsigned share = jobs / n + (i < jobs % n ? 1 : 0);  // connections of this engine
+    engines_.push_back(std::make_unique<CurlEngine>(static_cast<long>(share)));
+  }
+}
+
+HttpClient::~HttpClient() { engines_.clear(); }
+
+CurlEngine& HttpClient::least_loaded_engine() {
+  CurlEngine* best = engines_.front().get();
+  for (const auto& e : engines_)
+    if (e->free_slots() > best->free_slots()) best = e.get();
+  return *best;
+}
+
+CurlEasy HttpClient::acquire() {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      CurlEasy e = std::move(pool_.back());
+      pool_.pop_back();
+      return e;
+    }
+  }
+  return make_handle();
+}
+
+void HttpClient::release(CurlEasy easy) {
+  // No pointers into a finished request's stack frame stay behind.
+  curl_easy_setopt(easy.get(), CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, nullptr);
+  std::lock_guard lock(pool_mu_);
+  pool_.push_back(std::move(easy));
+}
+
+size_t HttpClient::on_header(char* data, size_t size, size_t n, void* self) {
+  auto& ex = *static_cast<Exchange*>(self);
+  const size_t len = size * n;
+  if (!ex.response.add_line(std::string_view(data, len))) return len;
+  const long status = ex.response.status();
+  if (status < 200) return len;  // 1xx: the real response follows
+  ex.redirect = is_redirect(status) && ex.response.header("location").has_value();
+  if (ex.redirect) {
+    ex.action = ResponseSink::Action::kDiscard;
+    return len;
+  }
+  try {
+    ex.action = ex.sink->on_headers(ex.response);
+  } catch (...) {
+    ex.error = std::current_exception();
+    ex.action = ResponseSink::Action::kAbort;
+  }
+  if (ex.action == ResponseSink::Action::kAbort) {
+    ex.sink_stopped = true;
+    return 0;
+  }
+  return len;
+}
+
+size_t HttpClient::on_write(char* data, size_t size, size_t n, void* self) {
+  auto& ex = *static_cast<Exchange*>(self);
+  const size_t len = size * n;
+  if (ex.action != ResponseSink::Action::kBody) return len;
+  try {
+    if (ex.sink->on_body(std::span(reinterpret_cast<const std::byte*>(data), len))) return len;
+  } catch (...) {
+    ex.error = std::current_exception();
+  }
+  ex.sink_stopped = true;
+  return 0;  // CURLE_WRITE_ERROR: the transfer stops here
+}
+
+CurlEasy HttpClient::make_handle() {
+  // Settings that never change; per-request ones are set by configure().
+  CurlEasy e;
+  e.set(CURLOPT_PROTOCOLS_STR, "http,https", "PROTOCOLS_STR");
+  e.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "REDIR_PROTOCOLS_STR");
+  e.set(CURLOPT_FOLLOWLOCATION, 0L, "FOLLOWLOCATION");
+  e.set(CURLOPT_NOSIGNAL, 1L, "NOSIGNAL");
+  e.set(CURLOPT_SHARE, share_.get(), "SHARE");
+  e.set(CURLOPT_USERAGENT, "sparseio/" SPARSEIO_VERSION, "USERAGENT");
+  e.set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS), "HTTP_VERSION");
+  e.set(CURLOPT_PIPEWAIT, 1L, "PIPEWAIT");
+  e.set(CURLOPT_BUFFERSIZE, kBufferSize, "BUFFERSIZE");
+  e.set(CURLOPT_TCP_KEEPALIVE, 1L, "TCP_KEEPALIVE");
+  e.set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_s * 1000), "CONNECTTIMEOUT");
+  if (options_.stall_timeout_s > 0) {
+    e.set(CURLOPT_LOW_SPEED_LIMIT, 1024L, "LOW_SPEED_LIMIT");
+    e.set(CURLOPT_LOW_SPEED_TIME, std::max(1L, std::lround(options_.stall_timeout_s)), "LOW_SPEED_TIME");
+  }
+  if (!options_.cacert.empty()) e.set(CURLOPT_CAINFO, options_.cacert.c_str(), "CAINFO");
+  if (options_.insecure) {
+    e.set(CURLOPT_SSL_VERIFYPEER, 0L, "SSL_VERIFYPEER");
+    e.set(CURLOPT_SSL_VERIFYHOST, 0L, "SSL_VERIFYHOST");
+  }
+  e.set(CURLOPT_HEADERFUNCTION, &HttpClient::on_header, "HEADERFUNCTION");
+  e.set(CURLOPT_WRITEFUNCTION, &HttpClient::on_write, "WRITEFUNCTION");
+  return e;
+}
+
+void HttpClient::configure(CurlEasy& e, const HttpRequest& req, const CurlSlist& headers, Exchange& ex,
+                           char* error_buffer) {
+  e.set(CURLOPT_URL, req.url.c_str(), "URL");
+  if (req.head)
+    e.set(CURLOPT_NOBODY, 1L, "NOBODY");
+  else
+    e.set(CURLOPT_HTTPGET, 1L, "HTTPGET");
+  e.set(CURLOPT_HTTPHEADER, headers.get(), "HTTPHEADER");
+  e.set(CURLOPT_ERRORBUFFER, error_buffer, "ERRORBUFFER");
+  e.set(CURLOPT_HEADERDATA, static_cast<void*>(&ex), "HEADERDATA");
+  e.set(CURLOPT_WRITEDATA, static_cast<void*>(&ex), "WRITEDATA");
+}
+
+HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) {
+  CurlSlist headers;
+  if (req.custom_headers)
+    for (const HttpHeader& h : options_.headers)
+      headers.append(h.value.empty() ? h.name + ":" : h.name + ": " + h.value);
+  if (req.range) headers.append(fmt::format("Range: bytes={}-{}", req.range->begin, req.range->end - 1));
+  if (!req.if_range.empty()) headers.append("If-Range: " + req.if_range);
+  if (spdlog::should_log(spdlog::level::trace)) {
+    for (const HttpHeader& h : options_.headers)
+      if (req.custom_headers) spdlog::trace("  {}", header_for_log(h));
+  }
+
+  Exchange ex;
+  ex.sink = &sink;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  CurlEasy easy = acquire();
+  HttpResult result;
+  try {
+    configure(easy, req, headers, ex, error_buffer);
+    result.code = least_loaded_engine().perform(easy.get());
+  } catch (...) {
+    release(std::move(easy));
+    throw;
+  }
+  long version = 0;
+  curl_easy_getinfo(easy.get(), CURLINFO_HTTP_VERSION, &version);
+  release(std::move(easy));
+  result.curl_error = error_buffer;
+  result.response = std::move(ex.response);
+  result.url = req.url;
+  result.custom_headers = req.custom_headers;
+  result.sink_stopped = ex.sink_stopped;
+  result.error = ex.error;
+  if (ex.redirect) result.sink_stopped = false;
+  spdlog::debug("{} -> {}", describe(req),
+                result.code == CURLE_OK || result.sink_stopped
+                    ? fmt::format("HTTP/{} {}", version == CURL_HTTP_VERSION_2_0 ? "2" : "1.1",
+                                  status_text(result.response.status()))
+                    : result.cause());
+  return result;
+}
+
+HttpResult HttpClient::perform(const HttpRequest& first, ResponseSink& sink) {
+  HttpRequest req = first;
+  for (long hops = 0;; ++hops) {
+    HttpResult r = perform_once(req, sink);
+    const long status = r.response.status();
+    if (r.code != CURLE_OK || !is_redirect(status) || !r.response.header("location")) return r;
+    const std::string location = *r.response.header("location");
+    if (hops >= options_.max_redirs)
+      throw Error(fmt::format("{}: too many redirects (more than --max-redirs {})", redact_url(first.url),
+                              options_.max_redirs));
+    CurlUrl next;
+    next.set_url(req.url);
+    CURLUcode uc = next.set_url(location);
+    std::string scheme = uc == CURLUE_OK ? next.part(CURLUPART_SCHEME) : std::string();
+    if (uc == CURLUE_UNSUPPORTED_SCHEME || (uc == CURLUE_OK && scheme != "http" && scheme != "https"))
+      throw Error(fmt::format("{} redirects to {}: refused, only http and https are allowed",
+                              redact_url(req.url), redact_url(location)));
+    if (uc != CURLUE_OK)
+      throw Error(fmt::format("{} redirects to a bad URL {}: {}", redact_url(req.url), redact_url(location),
+                              curl_url_strerror(uc)));
+    std::string next_url = next.part(CURLUPART_URL);
+    if (origin_of(next_url) != origin_of(req.url)) {
+      // Another host: -H headers and credentials stay behind (for good).
+      req.custom_headers = false;
+      next.clear(CURLUPART_USER);
+      next.clear(CURLUPART_PASSWORD);
+      next_url = next.part(CURLUPART_URL);
+    }
+    spdlog::info("{} redirects ({}) to {}", redact_url(req.url), status, redact_url(next_url));
+    req.url = next_url;
+  }
+}
+
+}  // namespace sparseio

@@ -1,0 +1,67 @@
+// An http:// or https:// URL as a Source. Discovery (HEAD, else a bytes=0-0
+// probe) finds the size and the validators (ETag, Last-Modified) that make
+// up the identity. Every ranged request carries If-Range, and its answer is
+// checked (status, Content-Range, Content-Length, validators) before any of
+// its body is delivered, so that bytes of two versions never mix.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "source/http/http_options.h"
+#include "source/http/http_retry.h"
+#include "source/source.h"
+
+namespace sparseio {
+
+class HttpClient;
+class HttpResponse;
+class ResponseSink;
+struct HttpRequest;
+struct HttpResult;
+
+class HttpSource : public Source {
+ public:
+  // Discovers size and identity; throws Error naming the URL when the
+  // server cannot be reached or gives no usable size (suggesting --size).
+  HttpSource(const std::string& url, HttpOptions options);
+  ~HttpSource() override;
+
+  // The URL with any password hidden.
+  const std::string& name() const override { return name_; }
+  uint64_t size() const override { return size_; }
+  SourceIdentity identity() const override { return identity_; }
+  size_t read_at(uint64_t offset, std::span<std::byte> buf) override;
+  // One ranged GET (more after retries: a body cut short keeps its prefix
+  // and only the rest is asked for again). Throws SourceChangedError when
+  // the object changed, Error otherwise.
+  void fetch_into(ByteRange r, ExtentWriter& out) override;
+  uint64_t default_chunk_size() const override { return kHttpDefaultChunkSize; }
+
+  // The URL requests go to (after the redirects discovery followed).
+  const std::string& target_url() const { return target_; }
+
+ private:
+  class RangeSink;
+  friend class RangeSink;
+
+  void discover();
+  HttpResult request_with_retries(const HttpRequest& req, ResponseSink& sink, const std::string& what);
+  // Throws SourceChangedError when `r` carries validators unlike ours.
+  void check_validators(const HttpResponse& r) const;
+  [[noreturn]] void changed(const std::string& how) const;
+  std::string retries_note() const;  // " after N retries", or "" without retries
+  // The server gave another size: changed, or --size was wrong.
+  [[noreturn]] void size_differs(uint64_t server_size) const;
+
+  std::string name_;
+  std::unique_ptr<HttpClient> client_;
+  RetryPolicy policy_;
+  std::string target_;
+  bool target_headers_ = true;  // whether -H headers go to target_
+  uint64_t size_ = 0;
+  SourceIdentity identity_;
+  std::string if_range_;
+};
+
+}  // namespace sparseio

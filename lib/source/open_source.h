@@ -1,0 +1,19 @@
+// Picks the Source implementation for what the user wrote as SRC.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "source/http/http_options.h"
+#include "source/source.h"
+
+namespace sparseio {
+
+// True for http:// and https:// URLs.
+bool is_url(const std::string& spec);
+
+// A FileSource for a path, an HttpSource (with `http`) for http:// and
+// https:// URLs; other schemes are a UsageError naming the scheme.
+std::unique_ptr<Source> open_source(const std::string& spec, const HttpOptions& http = {});
+
+}  // namespace sparseio

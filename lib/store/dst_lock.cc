@@ -1,0 +1,52 @@
+#include "store/dst_lock.h"
+
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "core/errors.h"
+
+namespace sparseio {
+namespace {
+
+// Finds the pid holding a FLOCK on the file, from /proc/locks; 0 if unknown.
+long flock_holder(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return 0;
+  std::string want = fmt::format("{:02x}:{:02x}:{}", major(st.st_dev), minor(st.st_dev), st.st_ino);
+  std::ifstream locks("/proc/locks");
+  std::string line;
+  while (std::getline(locks, line)) {
+    std::istringstream in(line);
+    std::string id, kind, advisory, mode, dev_ino;
+    long pid = 0;
+    in >> id >> kind;
+    if (kind == "->") in >> kind;  // a waiter line
+    in >> advisory >> mode >> pid >> dev_ino;
+    if (kind == "FLOCK" && dev_ino == want && line.find("->") == std::string::npos) return pid;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void lock_file(int fd, const std::string& path, bool wait) {
+  for (;;) {
+    if (::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0) return;
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) {
+      long pid = flock_holder(fd);
+      throw DestinationConflictError(
+          pid > 0 ? fmt::format("destination {} is in use by another sparseio process (pid {})", path, pid)
+                  : fmt::format("destination {} is in use by another sparseio process", path));
+    }
+    throw_errno(fmt::format("cannot lock {}", path), errno);
+  }
+}
+
+}  // namespace sparseio

@@ -1,0 +1,122 @@
+// The sidecar DST.sparseio: an append-only log that says which bytes of DST
+// are present and which source version they came from.
+//
+// Layout (all integers little-endian):
+//   header:  "SPARSEIO" | u32 version | u32 header_len | u64 logical_size |
+//            u64 src_size | i64 mtime_ns | u64 device | u64 inode |
+//            u32 etag_len | u32 last_modified_len | etag | last_modified |
+//            u64 xxh64(all of the above)
+//   records: u32 type | u32 flags | u64 begin | u64 end | u64 data_hash |
+//            u64 xxh64(first 32 bytes, seed = header checksum)
+//   types:   'P' present [begin, end); 'E' evicted [begin, end);
+//            'S' a writer's session starts: begin/end hold the boot id
+//   flags:   kHashed: data_hash is XXH3-64 of the extent's bytes;
+//            kSynced: DST's data was fdatasynced before the record was written
+// Replay stops at the first record that is short or fails its checksum: a
+// torn tail is never trusted, and a writer truncates it away.
+//
+// Why the boot id: a record follows the completed write of its bytes, so as
+// long as the machine has not restarted (page cache intact) every record is
+// true. After an OS crash or power loss the data may not have reached the
+// disk, so records of sessions from an earlier boot are trusted only when
+// kSynced, re-checked against DST when kHashed, and dropped otherwise.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/byte_range.h"
+#include "core/coverage_map.h"
+#include "core/unique_fd.h"
+#include "source/source.h"
+
+namespace sparseio {
+
+// The current boot's id (/proc/sys/kernel/random/boot_id), or the value of
+// $SPARSEIO_BOOT_ID when set (tests use it to simulate a reboot).
+std::string current_boot_id();
+
+struct ReplayPolicy {
+  std::string boot_id = current_boot_id();
+  // Checks a kHashed claim of an earlier boot against DST; null: drop such claims.
+  std::function<bool(ByteRange, uint64_t hash)> check_extent;
+};
+
+struct SidecarHeader {
+  uint64_t logical_size = 0;
+  SourceIdentity identity;
+};
+
+class Sidecar {
+ public:
+  static constexpr uint32_t kVersion = 1;
+  static constexpr size_t kRecordSize = 40;
+  static constexpr uint32_t kHashed = 1, kSynced = 2;
+
+  // The sidecar path for destination `dst`.
+  static std::string path_for(const std::string& dst) { return dst + ".sparseio"; }
+
+  // Atomically replaces (or creates) the sidecar at `path` with `header` and
+  // one kSynced record per range of `coverage` (temporary file, fsync,
+  // rename). The caller must have synced DST's data first.
+  static Sidecar create(const std::string& path, const SidecarHeader& header,
+                        const CoverageMap& coverage = {});
+
+  // Opens and replays an existing sidecar into `coverage`. With `writable`,
+  // a torn tail is truncated away and records can be appended. A missing
+  // file or a garbled header throws Error naming the file.
+  static Sidecar open(const std::string& path, CoverageMap& coverage, bool writable,
+                      const ReplayPolicy& policy = {});
+
+  // True when replay met records of an earlier boot that were not synced
+  // (checked or dropped): compact, so that the next open need not check again.
+  bool replayed_other_boot() const { return other_boot_; }
+  uint64_t dropped_bytes() const { return dropped_bytes_; }
+
+  const SidecarHeader& header() const { return header_; }
+  const std::string& path() const { return path_; }
+  uint64_t record_count() const { return records_; }
+
+  // Append records. Not thread-safe: the caller serializes appends.
+  void append_present(ByteRange r, uint32_t flags = 0, uint64_t hash = 0) { append('P', r, flags, hash); }
+  void append_evicted(ByteRange r) { append('E', r, 0, 0); }
+  // Starts a writer's session: later records belong to this boot. Its 'S'
+  // record is written just before the session's first record, so that a run
+  // with nothing to record leaves the log as it was.
+  void begin_session(const std::string& boot_id);
+
+  // Flushes appended records to stable storage (fdatasync); nothing to do
+  // when no record was appended since the last sync. (A needless fdatasync
+  // is not free: on ext4 it commits the journal, which first writes back
+  // DST's dirty data, e.g. 190 ms right after a 64 MiB fetch.)
+  void sync();
+
+  // Rewrites the log as one kSynced record per range of `coverage` (atomic
+  // rename), then begins the session again. DST must be synced first.
+  void compact(const CoverageMap& coverage);
+
+  // True when the log has grown well past what compaction would leave.
+  bool wants_compaction(const CoverageMap& coverage) const {
+    return records_ > 4096 && records_ > 4 * coverage.range_count();
+  }
+
+ private:
+  Sidecar(std::string path, UniqueFd fd, SidecarHeader header, uint64_t checksum, uint64_t end,
+          uint64_t records);
+  void append(char type, ByteRange r, uint32_t flags, uint64_t hash);
+
+  std::string path_;
+  UniqueFd fd_;
+  SidecarHeader header_;
+  uint64_t header_checksum_ = 0;
+  uint64_t end_ = 0;  // offset where the next record goes
+  uint64_t records_ = 0;
+  std::string session_boot_;      // set by begin_session
+  bool session_pending_ = false;  // its 'S' record is not written yet
+  bool unsynced_ = false;         // records appended since the last sync
+  bool other_boot_ = false;
+  uint64_t dropped_bytes_ = 0;
+};
+
+}  // namespace sparseio

@@ -1,0 +1,335 @@
+// The fetch coordinator against a real file source and a real destination:
+// correctness, deduplication, reuse, chunking, parallelism, concurrent
+// callers, failures part-way, and coalescing.
+#include "engine/fetch_coordinator.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/errors.h"
+#include "source/file_source.h"
+#include "test_util.h"
+
+using sparseio::ByteRange;
+using sparseio::CoverageMap;
+using sparseio::Destination;
+using sparseio::FetchCoordinator;
+using sparseio::FetchOptions;
+using sparseio::FetchStats;
+using sparseio::FileSource;
+using sparseio::test::pattern_bytes;
+using sparseio::test::read_file;
+using sparseio::test::TempDir;
+using Bytes = std::vector<std::byte>;
+using Ranges = std::vector<ByteRange>;
+
+namespace {
+
+// A source file of random bytes with a few all-zero stretches.
+Bytes make_source(const std::string& path, uint64_t size, uint64_t seed) {
+  Bytes b = pattern_bytes(0, size, seed);
+  for (uint64_t z = size / 7; z < size / 7 + 3 * 4096 + 11 && z < size; ++z) b[z] = std::byte{0};
+  sparseio::test::write_file(path, b);
+  return b;
+}
+
+// Wraps a FileSource and delivers in small pieces, counting how often each
+// byte is delivered; can be slowed down and made to fail at one offset.
+class CountingSource : public sparseio::Source {
+ public:
+  explicit CountingSource(const std::string& path) : inner_(path), counts_(inner_.size(), 0) {}
+
+  const std::string& name() const override { return inner_.name(); }
+  uint64_t size() const override { return inner_.size(); }
+  sparseio::SourceIdentity identity() const override { return inner_.identity(); }
+  size_t read_at(uint64_t offset, std::span<std::byte> buf) override { return inner_.read_at(offset, buf); }
+
+  void fetch_into(ByteRange r, sparseio::ExtentWriter& out) override {
+    {
+      std::lock_guard lock(mu_);
+      calls_.push_back(r);
+    }
+    Bytes buf;
+    for (uint64_t pos = r.begin; pos < r.end;) {
+      uint64_t end = std::min(r.end, pos + piece);
+      const bool fail = fail_at && *fail_at >= pos && *fail_at < end;
+      if (fail) end = *fail_at;
+      if (end > pos) {
+        buf.resize(end - pos);
+        if (inner_.read_at(pos, buf) != buf.size()) throw sparseio::Error("short read in test source");
+        {
+          std::lock_guard lock(mu_);
+          for (uint64_t i = pos; i < end; ++i) ++counts_[i];
+        }
+        out.write(pos, buf);
+      }
+      if (fail) throw sparseio::Error("injected failure at " + std::to_string(end));
+      if (delay.count() > 0) std::this_thread::sleep_for(delay);
+      pos = end;
+    }
+  }
+
+  // Bytes delivered at least once, and the most any byte was delivered.
+  CoverageMap delivered() const {
+    std::lock_guard lock(mu_);
+    CoverageMap c;
+    for (uint64_t i = 0; i < counts_.size();) {
+      uint64_t j = i;
+      while (j < counts_.size() && counts_[j] > 0) ++j;
+      if (j > i) c.insert({i, j});
+      i = j + 1;
+    }
+    return c;
+  }
+  unsigned max_count() const {
+    std::lock_guard lock(mu_);
+    unsigned m = 0;
+    for (unsigned c : counts_) m = std::max(m, c);
+    return m;
+  }
+  Ranges calls() const {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+  uint64_t piece = 4096;
+  std::chrono::microseconds delay{0};
+  std::optional<uint64_t> fail_at;
+
+ private:
+  FileSource inner_;
+  mutable std::mutex mu_;
+  std::vector<unsigned> counts_;
+  Ranges calls_;
+};
+
+// Union size of ranges clipped to [0, size), by brute force.
+uint64_t union_size(const Ranges& rs, uint64_t size) {
+  std::vector<bool> bits(size);
+  for (const ByteRange& r : rs)
+    for (uint64_t i = r.begin; i < std::min(r.end, size); ++i) bits[i] = true;
+  uint64_t n = 0;
+  for (bool b : bits) n += b;
+  return n;
+}
+
+// DST must hold the source's bytes where present and zeros elsewhere.
+void check_dst(const std::string& dst, const Bytes& src, const CoverageMap& present) {
+  Bytes got = read_file(dst);
+  REQUIRE(got.size() == src.size());
+  uint64_t bad = 0;
+  for (uint64_t i = 0; i < src.size(); ++i) {
+    std::byte want = present.contains({i, i + 1}) ? src[i] : std::byte{0};
+    bad += got[i] != want;
+  }
+  CHECK(bad == 0);
+}
+
+struct Fixture {
+  TempDir dir;
+  std::string src_path = dir.file("src");
+  std::string dst_path = dir.file("dst");
+  Bytes src;
+  explicit Fixture(uint64_t size, uint64_t seed = 1) : src(make_source(src_path, size, seed)) {}
+};
+
+}  // namespace
+
+TEST_CASE("a whole-object fetch copies the source exactly") {
+  Fixture f(3 * (1 << 20) + 123);
+  FileSource src(f.src_path);
+  auto dst = Destination::open_for_source(f.dst_path, src.identity());
+  FetchCoordinator fc(src, *dst, {.jobs = 4, .chunk_size = 256 * 1024, .coalesce_gap = 0});
+  FetchStats s = fc.fetch({{0, src.size()}});
+  CHECK(read_file(f.dst_path) == f.src);
+  CHECK(s.requested_bytes == src.size());
+  CHECK(s.fetched_bytes == src.size());
+  CHECK(s.reused_bytes == 0);
+  CHECK(s.requests == (src.size() + 256 * 1024 - 1) / (256 * 1024));
+  CHECK(dst->present_ranges() == 1);
+  CHECK(s.elapsed_s > 0);
+}
+
+TEST_CASE("overlapping and duplicate requests are fetched once; a second fetch reuses") {
+  Fixture f(1 << 20);
+  CountingSource src(f.src_path);
+  auto dst = Destination::open_for_source(f.dst_path, src.identity());
+  FetchCoordinator fc(src, *dst, {.jobs = 4, .chunk_size = 16384, .coalesce_gap = 0});
+  const Ranges req{{100, 5000}, {3000, 9000}, {100, 5000}, {20000, 20001}, {(1 << 20) - 10, (1 << 20) + 1000},
+                   {0, 1}};
+  const uint64_t uni = union_size(req, 1 << 20);
+  FetchStats s = fc.fetch(req);
+  CHECK(s.requested_bytes == uni);
+  CHECK(s.fetched_bytes == uni);
+  CHECK(s.reused_bytes == 0);
+  CHECK(src.max_count() == 1);
+  CHECK(src.delivered().total_bytes() == uni);
+  CHECK(dst->coverage() == src.delivered());
+  check_dst(f.dst_path, f.src, dst->coverage());
+
+  FetchStats again = fc.fetch(req);
+  CHECK(again.fetched_bytes == 0);
+  CHECK(again.requests == 0);
+  CHECK(again.reused_bytes == uni);
+  CHECK(again.requested_bytes == uni);
+
+  // A superset: only the new part travels.
+  const Ranges more{{0, 30000}};
+  FetchStats third = fc.fetch(more);
+  const uint64_t old_in_more = union_size({{100, 9000}, {20000, 20001}, {0, 1}}, 1 << 20);
+  CHECK(third.reused_bytes == old_in_more);
+  CHECK(third.fetched_bytes == 30000 - old_in_more);
+  CHECK(src.max_count() == 1);
+  check_dst(f.dst_path, f.src, dst->coverage());
+}
+
+TEST_CASE("big ranges are split into chunk-size pieces") {
+  Fixture f(1 << 20);
+  for (uint64_t chunk : {4096ull, 65536ull, 100000ull}) {
+    CAPTURE(chunk);
+    TempDir d2;
+    CountingSource src(f.src_path);
+    auto dst = Destination::open_for_source(d2.file("dst"), src.identity());
+    FetchCoordinator fc(src, *dst, {.jobs = 3, .chunk_size = chunk, .coalesce_gap = 0});
+    const ByteRange r{100, 100 + 10 * chunk + 7};
+    FetchStats s = fc.fetch({r});
+    CHECK(s.requests == 11);
+    const Ranges calls = src.calls();
+    CHECK(calls.size() == 11);
+    for (const ByteRange& c : calls) CHECK(c.size() <= chunk);
+    CHECK(src.max_count() == 1);
+    CHECK(dst->contains(r));
+  }
+}
+
+TEST_CASE("jobs=1 and jobs=8 give identical files") {
+  Fixture f(2 * (1 << 20) + 5, 4);
+  std::mt19937_64 rng(77);
+  Ranges req;
+  for (int i = 0; i < 60; ++i) {
+    uint64_t b = rng() % f.src.size();
+    req.push_back({b, b + 1 + rng() % 60000});
+  }
+  FileSource src(f.src_path);
+  std::vector<Bytes> files;
+  std::vector<CoverageMap> covs;
+  for (unsigned jobs : {1u, 8u}) {
+    const std::string dst_path = f.dir.file("dst" + std::to_string(jobs));
+    auto dst = Destination::open_for_source(dst_path, src.identity());
+    FetchCoordinator fc(src, *dst, {.jobs = jobs, .chunk_size = 32768, .coalesce_gap = 0});
+    FetchStats s = fc.fetch(req);
+    CHECK(s.fetched_bytes == union_size(req, f.src.size()));
+    covs.push_back(dst->coverage());
+    check_dst(dst_path, f.src, covs.back());
+    files.push_back(read_file(dst_path));
+  }
+  CHECK(covs[0] == covs[1]);
+  CHECK(covs[0].total_bytes() == union_size(req, f.src.size()));
+  CHECK(files[0] == files[1]);
+}
+
+TEST_CASE("concurrent fetch() calls never transfer a byte twice") {
+  Fixture f(1 << 20, 6);
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    TempDir d2;
+    CountingSource src(f.src_path);
+    src.piece = 8192;
+    src.delay = std::chrono::microseconds(500);
+    auto dst = Destination::open_for_source(d2.file("dst"), src.identity());
+    FetchCoordinator fc(src, *dst, {.jobs = 4, .chunk_size = 32768, .coalesce_gap = 0});
+    const uint64_t shift = static_cast<uint64_t>(round) * 50000;
+    const std::vector<Ranges> asks{{{0 + shift, 700000}},
+                                   {{300000 - shift, 1 << 20}},
+                                   {{100000, 200000}, {650000, 800000 + shift}},
+                                   {{0, 1 << 20}}};
+    std::vector<FetchStats> stats(asks.size());
+    std::vector<std::string> errors(asks.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < asks.size(); ++i)
+      threads.emplace_back([&, i] {
+        try {
+          stats[i] = fc.fetch(asks[i]);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      });
+    for (std::thread& t : threads) t.join();
+    for (const std::string& e : errors) CHECK(e.empty());
+    CHECK(src.max_count() == 1);
+    uint64_t fetched = 0;
+    for (const FetchStats& s : stats) fetched += s.fetched_bytes;
+    CHECK(fetched == uint64_t{1} << 20);
+    CHECK(dst->contains({0, 1 << 20}));
+    CHECK(read_file(d2.file("dst")) == f.src);
+  }
+}
+
+TEST_CASE("an error part-way: thrown, finished pieces and the valid prefix stay recorded") {
+  Fixture f(1 << 20, 8);
+  for (unsigned jobs : {1u, 4u}) {
+    CAPTURE(jobs);
+    TempDir d2;
+    const std::string dst_path = d2.file("dst");
+    CountingSource src(f.src_path);
+    src.fail_at = 5 * 65536 + 10000 + 5;  // inside the sixth chunk, not on a piece edge
+    CoverageMap before_error;
+    {
+      auto dst = Destination::open_for_source(dst_path, src.identity());
+      FetchCoordinator fc(src, *dst, {.jobs = jobs, .chunk_size = 65536, .coalesce_gap = 0});
+      std::string msg;
+      try {
+        fc.fetch({{0, 1 << 20}});
+      } catch (const sparseio::Error& e) {
+        msg = e.what();
+      }
+      CHECK(msg == "injected failure at " + std::to_string(*src.fail_at));
+      // Exactly what was delivered is recorded: whole pieces and the prefix.
+      CHECK(dst->coverage() == src.delivered());
+      CHECK(dst->contains({5 * 65536, *src.fail_at}));
+      CHECK(!dst->contains({*src.fail_at, *src.fail_at + 1}));
+      if (jobs == 1) CHECK(dst->coverage().ranges() == Ranges{{0, *src.fail_at}});
+      check_dst(dst_path, f.src, dst->coverage());
+      before_error = dst->coverage();
+    }
+    // It was made durable, and a retry fetches only the rest.
+    src.fail_at.reset();
+    auto dst = Destination::open_for_source(dst_path, src.identity());
+    CHECK(dst->coverage() == before_error);
+    FetchCoordinator fc(src, *dst, {.jobs = jobs, .chunk_size = 65536, .coalesce_gap = 0});
+    FetchStats s = fc.fetch({{0, 1 << 20}});
+    CHECK(s.fetched_bytes == (1 << 20) - before_error.total_bytes());
+    CHECK(s.reused_bytes == before_error.total_bytes());
+    CHECK(src.max_count() == 1);
+    CHECK(read_file(dst_path) == f.src);
+  }
+}
+
+TEST_CASE("coalesce_gap fetches nearby ranges as one request, gap included") {
+  Fixture f(1 << 20, 9);
+  for (uint64_t gap : {0ull, 500ull, 501ull, 5000ull}) {
+    CAPTURE(gap);
+    TempDir d2;
+    CountingSource src(f.src_path);
+    auto dst = Destination::open_for_source(d2.file("dst"), src.identity());
+    FetchCoordinator fc(src, *dst, {.jobs = 2, .chunk_size = 1 << 20, .coalesce_gap = gap});
+    // Gaps between the ranges: 500 bytes, then 3000 bytes.
+    FetchStats s = fc.fetch({{0, 1000}, {1500, 2500}, {5500, 6000}});
+    const bool first_merged = gap > 500, second_merged = gap > 3000;
+    CHECK(s.requests == 3 - first_merged - second_merged);
+    CHECK(src.calls().size() == s.requests);
+    CHECK(dst->contains({1000, 1500}) == first_merged);
+    CHECK(dst->contains({2500, 5500}) == second_merged);
+    CHECK(s.fetched_bytes == 2000 + (first_merged ? 500 : 0) + (second_merged ? 3000 : 0) + 500);
+    CHECK(dst->coverage() == src.delivered());
+    check_dst(d2.file("dst"), f.src, dst->coverage());
+  }
+}

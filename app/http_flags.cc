@@ -5,7 +5,7 @@
 #include "core/errors.h"
 #include "core/range_list.h"
 #include "source/http/http_headers.h"
-#include "source/open_source.h"
+#include "api/open_source.h"
 
 namespace sparseio::cli {
 

@@ -7,9 +7,9 @@
 
 #include <cerrno>
 
+#include "api/open_source.h"
 #include "core/errors.h"
 #include "core/unique_fd.h"
-#include "source/open_source.h"
 
 namespace sparseio {
 namespace {

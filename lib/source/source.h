@@ -1,4 +1,6 @@
 // A Source is a read-only object sparseio fetches from: a local file or a URL.
+// It reports its identity (core/source_identity.h) and delivers bytes to an
+// ExtentWriter (core/extent_writer.h).
 #pragma once
 
 #include <cstddef>
@@ -7,39 +9,10 @@
 #include <string>
 
 #include "core/byte_range.h"
+#include "core/extent_writer.h"
+#include "core/source_identity.h"
 
 namespace sparseio {
-
-// What identifies one version of a source, for change detection. Fields that
-// do not apply to a kind of source stay empty/zero.
-struct SourceIdentity {
-  uint64_t size = 0;
-  int64_t mtime_ns = 0;       // local files
-  uint64_t device = 0;        // local files
-  uint64_t inode = 0;         // local files
-  std::string etag;           // HTTP
-  std::string last_modified;  // HTTP
-
-  friend bool operator==(const SourceIdentity&, const SourceIdentity&) = default;
-};
-
-// Explains how `now` differs from `recorded` ("size 10 -> 12", "ETag ..."),
-// for the "source changed" message. Empty when equal.
-std::string describe_identity_change(const SourceIdentity& recorded, const SourceIdentity& now);
-
-// Where a Source delivers the bytes of a transfer. Implementations must
-// tolerate concurrent calls for disjoint ranges from several threads.
-class ExtentWriter {
- public:
-  virtual ~ExtentWriter() = default;
-  // Bytes of the object at `offset`.
-  virtual void write(uint64_t offset, std::span<const std::byte> data) = 0;
-  // `r` is all zeros in the object (a hole in a sparse source).
-  virtual void write_zeros(ByteRange r) = 0;
-  // `r` of the object equals the same offsets of local file `fd` (named `path`).
-  // The default reads through a buffer and calls write().
-  virtual void copy_from_fd(int fd, const std::string& path, ByteRange r);
-};
 
 class Source {
  public:

@@ -20,8 +20,9 @@
 #include <vector>
 
 #include "core/coverage_map.h"
+#include "core/extent_writer.h"
+#include "core/source_identity.h"
 #include "core/unique_fd.h"
-#include "source/source.h"
 #include "store/sidecar.h"
 
 namespace sparseio {

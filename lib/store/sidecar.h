@@ -28,8 +28,8 @@
 
 #include "core/byte_range.h"
 #include "core/coverage_map.h"
+#include "core/source_identity.h"
 #include "core/unique_fd.h"
-#include "source/source.h"
 
 namespace sparseio {
 

@@ -1,4 +1,4 @@
-#include "source/open_source.h"
+#include "api/open_source.h"
 
 #include <fmt/format.h>
 

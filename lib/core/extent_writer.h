@@ -1,0 +1,38 @@
+// ExtentWriter: where a Source delivers the bytes of a transfer. It is the
+// seam between the two wings (sources write into it, the store implements
+// it), so it lives in core and neither wing includes the other.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "core/byte_range.h"
+
+namespace sparseio {
+
+// Implementations must tolerate concurrent calls for disjoint ranges from
+// several threads.
+class ExtentWriter {
+ public:
+  virtual ~ExtentWriter() = default;
+  // Bytes of the object at `offset`.
+  virtual void write(uint64_t offset, std::span<const std::byte> data) = 0;
+  // `r` is all zeros in the object (a hole in a sparse source).
+  virtual void write_zeros(ByteRange r) = 0;
+  // `r` of the object equals the same offsets of local file `fd` (named `path`).
+  // The default reads through a buffer and calls write().
+  virtual void copy_from_fd(int fd, const std::string& path, ByteRange r);
+};
+
+// Reads positioned bytes into a buffer; returns fewer than asked only at the
+// end of the object.
+using PositionedRead = std::function<size_t(uint64_t offset, std::span<std::byte> buf)>;
+
+// Copies r from `read` to out.write() through a per-thread 1 MiB buffer. An
+// early end is an Error naming `name` and the offset.
+void copy_through_buffer(ByteRange r, const PositionedRead& read, const std::string& name, ExtentWriter& out);
+
+}  // namespace sparseio

@@ -1,0 +1,27 @@
+// What identifies one version of a source, for change detection. It lives in
+// core because both wings need it: sources report it, and the store records
+// it in the sidecar and compares it on every later run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace sparseio {
+
+// Fields that do not apply to a kind of source stay empty/zero.
+struct SourceIdentity {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;       // local files
+  uint64_t device = 0;        // local files
+  uint64_t inode = 0;         // local files
+  std::string etag;           // HTTP
+  std::string last_modified;  // HTTP
+
+  friend bool operator==(const SourceIdentity&, const SourceIdentity&) = default;
+};
+
+// Explains how `now` differs from `recorded` ("size 10 -> 12", "ETag ..."),
+// for the "source changed" message. Empty when equal.
+std::string describe_identity_change(const SourceIdentity& recorded, const SourceIdentity& now);
+
+}  // namespace sparseio

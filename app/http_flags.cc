@@ -59,10 +59,7 @@ HttpOptions make_http_options(const HttpFlags& f) {
 
 FetchCommand with_http(FetchCommand cmd, const HttpFlags& f) {
   cmd.http = make_http_options(f);
-  if (!f.coalesce_gap.empty())
-    cmd.fetch.coalesce_gap = parse_size(f.coalesce_gap, "--coalesce-gap");
-  else if (is_url(cmd.source))
-    cmd.fetch.coalesce_gap = kHttpDefaultCoalesceGap;
+  if (!f.coalesce_gap.empty()) cmd.coalesce_gap = parse_size(f.coalesce_gap, "--coalesce-gap");
   return cmd;
 }
 

@@ -14,8 +14,10 @@
 #include "api/commands.h"
 #include "api/report.h"
 #include "cli_args.h"
+#include "version.h"
 #include "core/errors.h"
 #include "core/range_list.h"
+#include "sparseio/log.h"
 #include "http_flags.h"
 
 namespace {
@@ -52,6 +54,15 @@ void setup_logging(const CommonFlags& f) {
   if (f.verbose >= 2) level = spdlog::level::debug;
   if (f.verbose >= 3) level = spdlog::level::trace;
   spdlog::set_level(level);
+  // The library never prints: its messages come here and go out as ours.
+  set_log_handler(
+      [logger](LogLevel lvl, std::string_view msg) {
+        static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::trace, spdlog::level::debug,
+                                                               spdlog::level::info,  spdlog::level::warn,
+                                                               spdlog::level::err,   spdlog::level::off};
+        logger->log(kLevels[static_cast<int>(lvl)], "{}", msg);
+      },
+      static_cast<LogLevel>(level));  // spdlog's levels trace..err are LogLevel's, in order
 }
 
 void add_logging(CLI::App* cmd, CommonFlags& f) {

@@ -27,11 +27,14 @@ void write_all_to_stream(int fd, std::span<const std::byte> buf, const char* wha
   }
 }
 
-// Opens cmd.source; for URLs, -j defaults to kHttpDefaultJobs and also
-// bounds the connections.
+// Opens cmd.source and resolves the transfer defaults of its kind: for URLs,
+// -j defaults to kHttpDefaultJobs (and also bounds the connections) and the
+// coalescing gap to kHttpDefaultCoalesceGap.
 std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch) {
   fetch = cmd.fetch;
+  if (cmd.coalesce_gap) fetch.coalesce_gap = *cmd.coalesce_gap;
   if (!is_url(cmd.source)) return open_source(cmd.source);
+  if (!cmd.coalesce_gap) fetch.coalesce_gap = kHttpDefaultCoalesceGap;
   if (fetch.jobs == 0) fetch.jobs = kHttpDefaultJobs;
   HttpOptions http = cmd.http;
   http.jobs = fetch.jobs;
@@ -80,6 +83,12 @@ VerifyOutcome run_verify(const std::string& source_spec, const std::string& dest
 }
 
 FetchStats run_cat(const FetchCommand& cmd, int out_fd) {
+  return run_cat_to(cmd, [&](std::span<const std::byte> bytes) {
+    write_all_to_stream(out_fd, bytes, "standard output");
+  });
+}
+
+FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::span<const std::byte>)>& sink) {
   FetchOptions fetch;
   std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
   std::vector<ByteRange> ranges = resolve_ranges(cmd.ranges, source->size());
@@ -93,7 +102,7 @@ FetchStats run_cat(const FetchCommand& cmd, int out_fd) {
     for (uint64_t pos = r.begin; pos < r.end;) {
       size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
       dest->read_raw(pos, std::span(buf.data(), n));
-      write_all_to_stream(out_fd, std::span<const std::byte>(buf.data(), n), "standard output");
+      sink(std::span<const std::byte>(buf.data(), n));
       pos += n;
     }
   }

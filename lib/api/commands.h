@@ -2,6 +2,11 @@
 // calls these and prints. Each throws UsageError/Error subclasses.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +24,10 @@ struct FetchCommand {
   std::string destination;
   std::vector<RangeItem> ranges;  // empty: the whole object
   FetchOptions fetch;             // for URLs, jobs 0 means kHttpDefaultJobs
+  // Overrides fetch.coalesce_gap; unset: the default of the source's kind
+  // (kHttpDefaultCoalesceGap for URLs, 0 for files), resolved here once so
+  // that the CLI and a library caller get the same behaviour.
+  std::optional<uint64_t> coalesce_gap;
   DestinationOptions dest;
   HttpOptions http;  // for http:// and https:// sources
 };
@@ -48,6 +57,8 @@ VerifyOutcome run_verify(const std::string& source, const std::string& destinati
 // sparseio cat: fetches what is missing of cmd.ranges, then writes the bytes
 // of each range, in the order given, to `out_fd`.
 FetchStats run_cat(const FetchCommand& cmd, int out_fd);
+// The same, handing the bytes to `sink` (the facade's sparseio::read).
+FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::span<const std::byte>)>& sink);
 
 }  // namespace sparseio
 

@@ -1,25 +1,5 @@
-// A half-open interval of byte offsets, [begin, end).
+// ByteRange is public vocabulary (<sparseio/byte_range.h>); internal code
+// includes it through here like any other core type.
 #pragma once
 
-#include <algorithm>
-#include <cstdint>
-
-namespace sparseio {
-
-struct ByteRange {
-  uint64_t begin = 0;
-  uint64_t end = 0;
-
-  uint64_t size() const { return end - begin; }
-  bool empty() const { return end <= begin; }
-  bool contains(uint64_t offset) const { return offset >= begin && offset < end; }
-  bool overlaps(const ByteRange& o) const { return begin < o.end && o.begin < end; }
-  ByteRange intersect(const ByteRange& o) const {
-    ByteRange r{std::max(begin, o.begin), std::min(end, o.end)};
-    if (r.end < r.begin) r.end = r.begin;
-    return r;
-  }
-  friend bool operator==(const ByteRange&, const ByteRange&) = default;
-};
-
-}  // namespace sparseio
+#include "sparseio/byte_range.h"

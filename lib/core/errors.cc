@@ -4,8 +4,25 @@
 
 namespace sparseio {
 
+const char* error_kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kFailure: return "failure";
+    case ErrorKind::kUsage: return "usage";
+    case ErrorKind::kSourceChanged: return "source_changed";
+    case ErrorKind::kBusy: return "busy";
+    case ErrorKind::kSourceMissing: return "source_missing";
+    case ErrorKind::kAccessDenied: return "access_denied";
+    case ErrorKind::kNetwork: return "network";
+    case ErrorKind::kDestinationUnwritable: return "destination_unwritable";
+    case ErrorKind::kCancelled: return "cancelled";
+  }
+  return "failure";
+}
+
 std::string errno_message(const std::string& what, int err) { return what + ": " + std::strerror(err); }
 
-void throw_errno(const std::string& what, int err) { throw Error(errno_message(what, err)); }
+void throw_errno(const std::string& what, int err, ErrorKind kind) {
+  throw Error(errno_message(what, err), kind);
+}
 
 }  // namespace sparseio

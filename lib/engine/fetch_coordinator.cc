@@ -1,7 +1,6 @@
 #include "engine/fetch_coordinator.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +13,7 @@
 #include "core/coverage_map.h"
 #include "core/errors.h"
 #include "core/file_io.h"
+#include "core/log.h"
 
 namespace sparseio {
 
@@ -175,7 +175,7 @@ void FetchCoordinator::run_batch(Batch* b) {
     ByteRange piece = take_piece(*b);
     if (piece.empty()) break;
     lock.unlock();
-    spdlog::debug("fetching {}-{} ({} bytes)", piece.begin, piece.end - 1, piece.size());
+    log::debug("fetching {}-{} ({} bytes)", piece.begin, piece.end - 1, piece.size());
     transfer(*b, piece);
     lock.lock();
   }

@@ -2,7 +2,6 @@
 // replaying its sidecar (re-checking an earlier boot's claims).
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "core/content_hash.h"
 #include "core/errors.h"
 #include "core/file_io.h"
+#include "core/log.h"
 #include "store/destination.h"
 #include "store/dst_lock.h"
 
@@ -70,8 +70,8 @@ Sidecar Destination::replay(const std::string& path, int fd, CoverageMap& covera
 void Destination::begin_writing() {
   if (sidecar_.replayed_other_boot()) {
     if (sidecar_.dropped_bytes() > 0)
-      spdlog::warn("{}: {} claimed bytes did not survive the last reboot and will be fetched again", path_,
-                   sidecar_.dropped_bytes());
+      log::warn("{}: {} claimed bytes did not survive the last reboot and will be fetched again", path_,
+                sidecar_.dropped_bytes());
     // What replay kept is on disk now; record it as synced once and for all.
     if (::fdatasync(fd_.get()) != 0) throw_errno(fmt::format("cannot sync {}", path_), errno);
     sidecar_.compact(coverage_);

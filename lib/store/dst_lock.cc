@@ -43,7 +43,8 @@ void lock_file(int fd, const std::string& path, bool wait) {
       long pid = flock_holder(fd);
       throw DestinationConflictError(
           pid > 0 ? fmt::format("destination {} is in use by another sparseio process (pid {})", path, pid)
-                  : fmt::format("destination {} is in use by another sparseio process", path));
+                  : fmt::format("destination {} is in use by another sparseio process", path),
+          ErrorKind::kBusy);
     }
     throw_errno(fmt::format("cannot lock {}", path), errno);
   }

@@ -1,11 +1,12 @@
 #include "source/http/curl_engine.h"
 
 #include <pthread.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <csignal>
 #include <mutex>
+
+#include "core/log.h"
 
 namespace sparseio {
 
@@ -75,7 +76,7 @@ void CurlEngine::run() {
       curl_easy_setopt(job->easy, CURLOPT_PRIVATE, job);
       CURLMcode mc = curl_multi_add_handle(multi_.get(), job->easy);
       if (mc != CURLM_OK) {
-        spdlog::error("libcurl: cannot add a transfer: {}", curl_multi_strerror(mc));
+        log::error("libcurl: cannot add a transfer: {}", curl_multi_strerror(mc));
         finish(job, CURLE_FAILED_INIT);
       } else {
         running_.push_back(job);

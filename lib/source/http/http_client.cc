@@ -1,13 +1,13 @@
 #include "source/http/http_client.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
 #include <thread>
 
 #include "core/errors.h"
+#include "core/log.h"
 #include "source/http/http_headers.h"
 #include "version.h"
 
@@ -173,9 +173,9 @@ HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) 
       headers.append(h.value.empty() ? h.name + ":" : h.name + ": " + h.value);
   if (req.range) headers.append(fmt::format("Range: bytes={}-{}", req.range->begin, req.range->end - 1));
   if (!req.if_range.empty()) headers.append("If-Range: " + req.if_range);
-  if (spdlog::should_log(spdlog::level::trace)) {
+  if (log::enabled(LogLevel::kTrace)) {
     for (const HttpHeader& h : options_.headers)
-      if (req.custom_headers) spdlog::trace("  {}", header_for_log(h));
+      if (req.custom_headers) log::trace("  {}", header_for_log(h));
   }
 
   Exchange ex;
@@ -200,11 +200,11 @@ HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) 
   result.sink_stopped = ex.sink_stopped;
   result.error = ex.error;
   if (ex.redirect) result.sink_stopped = false;
-  spdlog::debug("{} -> {}", describe(req),
-                result.code == CURLE_OK || result.sink_stopped
-                    ? fmt::format("HTTP/{} {}", version == CURL_HTTP_VERSION_2_0 ? "2" : "1.1",
-                                  status_text(result.response.status()))
-                    : result.cause());
+  log::debug("{} -> {}", describe(req),
+             result.code == CURLE_OK || result.sink_stopped
+                 ? fmt::format("HTTP/{} {}", version == CURL_HTTP_VERSION_2_0 ? "2" : "1.1",
+                               status_text(result.response.status()))
+                 : result.cause());
   return result;
 }
 
@@ -236,7 +236,7 @@ HttpResult HttpClient::perform(const HttpRequest& first, ResponseSink& sink) {
       next.clear(CURLUPART_PASSWORD);
       next_url = next.part(CURLUPART_URL);
     }
-    spdlog::info("{} redirects ({}) to {}", redact_url(req.url), status, redact_url(next_url));
+    log::info("{} redirects ({}) to {}", redact_url(req.url), status, redact_url(next_url));
     req.url = next_url;
   }
 }

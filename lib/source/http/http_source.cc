@@ -1,12 +1,12 @@
 #include "source/http/http_source.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <thread>
 
 #include "core/errors.h"
+#include "core/log.h"
 #include "source/http/http_body.h"
 #include "source/http/http_client.h"
 #include "source/http/http_headers.h"
@@ -180,7 +180,7 @@ HttpResult HttpSource::request_with_retries(const HttpRequest& req, ResponseSink
     if (retry > policy_.retries)
       throw Error(fmt::format("{}: {} failed{}: {}", name_, what, retries_note(), r.cause()));
     double d = policy_.delay(retry, jitter_draw(), after);
-    spdlog::info("{}: {}: {}; retry {} of {} in {:.2f}s", name_, what, r.cause(), retry, policy_.retries, d);
+    log::info("{}: {}: {}; retry {} of {} in {:.2f}s", name_, what, r.cause(), retry, policy_.retries, d);
     sleep_s(d);
   }
 }
@@ -202,7 +202,7 @@ void HttpSource::discover() {
     validators = head.response;
     if (auto v = head.response.header("content-length")) length = parse_decimal(*v);
   }
-  if (!head_ok || (!o.size && (!length || *length == 0))) {
+  if (!head_ok || (!o.size && length.value_or(0) == 0)) {
     // HEAD refused, or no usable Content-Length: ask for the first byte;
     // Content-Range tells the total.
     HttpRequest probe;
@@ -232,9 +232,11 @@ void HttpSource::discover() {
                       "Content-Range of a bytes=0-0 request); give it with --size N",
                       name_));
   }
-  size_ = o.size ? *o.size : *length;
-  if (o.size && length && *length != *o.size && *length != 0)
-    spdlog::warn("{}: the server says the size is {}, --size says {}; using --size", name_, *length, *o.size);
+  // value_or, not *length: g++ 12 -fPIC -O2 takes *length for maybe-uninitialized.
+  size_ = o.size ? *o.size : length.value_or(0);
+  const uint64_t server_size = length.value_or(0);
+  if (o.size && server_size != 0 && server_size != *o.size)
+    log::warn("{}: the server says the size is {}, --size says {}; using --size", name_, server_size, *o.size);
 
   identity_.size = size_;
   std::string etag = validators.header("etag").value_or("");
@@ -248,13 +250,13 @@ void HttpSource::discover() {
     if_range_ = lm;
   }
   if (if_range_.empty())
-    spdlog::warn(
+    log::warn(
         "{}: the server sends neither a strong ETag nor Last-Modified: a change of the object that "
         "keeps its size cannot be detected",
         name_);
-  spdlog::info("{}: {} bytes, ETag {}, Last-Modified {}{}", name_, size_, etag.empty() ? "-" : etag,
-               lm.empty() ? "-" : lm,
-               redact_url(target_) == name_ ? "" : fmt::format(", at {}", redact_url(target_)));
+  log::info("{}: {} bytes, ETag {}, Last-Modified {}{}", name_, size_, etag.empty() ? "-" : etag,
+            lm.empty() ? "-" : lm,
+            redact_url(target_) == name_ ? "" : fmt::format(", at {}", redact_url(target_)));
 }
 
 void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
@@ -291,8 +293,8 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
       throw Error(fmt::format("{}: bytes {}-{}: giving up{}: {}", name_, want.begin, want.end - 1,
                               retries_note(), cause));
     double d = policy_.delay(++backoff, jitter_draw(), sink.retry_after());
-    spdlog::info("{}: bytes {}-{}: {}; retry {} of {} in {:.2f}s", name_, want.begin, want.end - 1, cause,
-                 failures, policy_.retries, d);
+    log::info("{}: bytes {}-{}: {}; retry {} of {} in {:.2f}s", name_, want.begin, want.end - 1, cause,
+              failures, policy_.retries, d);
     sleep_s(d);
   }
 }

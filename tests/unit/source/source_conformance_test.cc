@@ -32,7 +32,11 @@ class MemorySource : public Source {
   explicit MemorySource(std::vector<std::byte> bytes) : bytes_(std::move(bytes)) {}
   const std::string& name() const override { return name_; }
   uint64_t size() const override { return bytes_.size(); }
-  SourceIdentity identity() const override { return SourceIdentity{.size = bytes_.size()}; }
+  SourceIdentity identity() const override {
+    SourceIdentity id;
+    id.size = bytes_.size();
+    return id;
+  }
   size_t read_at(uint64_t offset, std::span<std::byte> buf) override {
     if (offset >= bytes_.size()) return 0;
     size_t n = std::min<uint64_t>(buf.size(), bytes_.size() - offset);

@@ -1,0 +1,154 @@
+// The public facade (<sparseio/sparseio.h>): turns the public, stable types
+// into the command layer's (api/commands.h) and back. Everything a program
+// can call is here or in core/log.cc and core/errors.cc; the rest of the
+// library is hidden (compiled with -fvisibility=hidden).
+#include <fmt/format.h>
+
+#include <string>
+
+#include "api/commands.h"
+#include "core/range_list.h"
+#include "sparseio/sparseio.h"
+#include "store/destination.h"
+#include "version.h"
+
+namespace sparseio {
+namespace {
+
+RangeItem to_item(const RangeSpec& spec) {
+  RangeItem item;
+  switch (spec.kind()) {
+    case RangeSpec::Kind::kSpan:
+      if (spec.length() == 0) throw UsageError(fmt::format("empty range at offset {}", spec.offset()));
+      item.kind = RangeItem::Kind::kLength;
+      item.a = spec.offset();
+      item.b = spec.length();
+      item.text = fmt::format("{}+{}", spec.offset(), spec.length());
+      break;
+    case RangeSpec::Kind::kFrom:
+      item.kind = RangeItem::Kind::kFrom;
+      item.a = spec.offset();
+      item.text = fmt::format("{}-", spec.offset());
+      break;
+    case RangeSpec::Kind::kLast:
+      if (spec.length() == 0) throw UsageError("empty suffix range -0");
+      item.kind = RangeItem::Kind::kSuffix;
+      item.a = spec.length();
+      item.text = fmt::format("-{}", spec.length());
+      break;
+  }
+  return item;
+}
+
+std::vector<RangeItem> to_items(const std::vector<RangeSpec>& specs) {
+  std::vector<RangeItem> items;
+  items.reserve(specs.size());
+  for (const RangeSpec& s : specs) items.push_back(to_item(s));
+  return items;
+}
+
+HttpOptions to_http(const Options& o) {
+  HttpOptions h;
+  for (const Header& header : o.headers) h.headers.push_back({header.name, header.value, header.secret});
+  h.size = o.size;
+  h.retries = o.retries;
+  h.connect_timeout_s = o.connect_timeout_s;
+  h.stall_timeout_s = o.stall_timeout_s;
+  h.cacert = o.cacert;
+  h.insecure = o.insecure;
+  h.max_redirs = o.max_redirects;
+  return h;
+}
+
+SyncMode to_sync(Durability d) {
+  switch (d) {
+    case Durability::kBatch: return SyncMode::kBatch;
+    case Durability::kNone: return SyncMode::kNone;
+    case Durability::kHash: break;
+  }
+  return SyncMode::kHash;
+}
+
+FetchCommand to_command(const std::string& source, const std::string& destination,
+                        const std::vector<RangeSpec>& ranges, const Options& o) {
+  FetchCommand cmd;
+  cmd.source = source;
+  cmd.destination = destination;
+  cmd.ranges = to_items(ranges);
+  cmd.fetch.jobs = o.jobs;
+  cmd.fetch.chunk_size = o.chunk_size;
+  cmd.coalesce_gap = o.coalesce_gap;
+  cmd.dest.sync = to_sync(o.durability);
+  cmd.dest.overwrite = o.overwrite;
+  cmd.dest.restart = o.restart;
+  cmd.dest.wait_for_lock = o.wait_for_lock;
+  cmd.http = to_http(o);
+  return cmd;
+}
+
+TransferStats to_stats(const FetchStats& f) {
+  return {f.requested_bytes, f.fetched_bytes, f.requests, f.reused_bytes, f.elapsed_s};
+}
+
+AllocationReport to_public(const Report& r) {
+  AllocationReport out;
+  out.path = r.path;
+  out.logical_size = r.logical_size;
+  out.present_bytes = r.present_bytes;
+  out.present_ranges = r.present_ranges;
+  out.allocated_bytes = r.allocated_bytes;
+  out.data_segments = r.data_segments;
+  if (r.fetch) out.transfer = to_stats(*r.fetch);
+  out.ranges = r.ranges;
+  return out;
+}
+
+}  // namespace
+
+const char* version() { return SPARSEIO_VERSION; }
+
+std::vector<RangeSpec> parse_ranges(std::string_view text) {
+  std::vector<RangeSpec> out;
+  for (const RangeItem& item : parse_range_list(text)) {
+    switch (item.kind) {
+      case RangeItem::Kind::kClosed: out.push_back(RangeSpec::span(item.a, item.b - item.a + 1)); break;
+      case RangeItem::Kind::kFrom: out.push_back(RangeSpec::from(item.a)); break;
+      case RangeItem::Kind::kSuffix: out.push_back(RangeSpec::last(item.a)); break;
+      case RangeItem::Kind::kLength: out.push_back(RangeSpec::span(item.a, item.b)); break;
+    }
+  }
+  return out;
+}
+
+AllocationReport fetch(const std::string& source, const std::string& destination,
+                       const std::vector<RangeSpec>& ranges, const Options& options) {
+  return to_public(run_fetch(to_command(source, destination, ranges, options)));
+}
+
+AllocationReport stat(const std::string& destination, bool list_ranges) {
+  return to_public(run_stat(destination, list_ranges));
+}
+
+AllocationReport punch(const std::string& destination, const std::vector<RangeSpec>& ranges,
+                       const Options& options) {
+  return to_public(run_punch(destination, to_items(ranges), options.wait_for_lock));
+}
+
+VerifySummary verify(const std::string& source, const std::string& destination,
+                     const std::vector<RangeSpec>& ranges, const Options& options) {
+  VerifyOutcome v = run_verify(source, destination, to_items(ranges), to_http(options));
+  VerifySummary out;
+  out.compared_bytes = v.result.compared_bytes;
+  out.missing_bytes = v.result.missing_bytes;
+  out.differing_bytes = v.result.differing_bytes;
+  out.first_differences = v.result.first_differences;
+  out.source_changed = v.source_changed;
+  return out;
+}
+
+TransferStats read(const std::string& source, const std::string& destination,
+                   const std::vector<RangeSpec>& ranges, const ByteSink& sink, const Options& options) {
+  return to_stats(run_cat_to(to_command(source, destination, ranges, options), sink));
+}
+
+}  // namespace sparseio

@@ -1,0 +1,52 @@
+// Options of a transfer: one plain struct a program fills in. Every field
+// has a default that the library resolves (0 or unset means "the library's
+// default"), so a program and the CLI get the same behaviour.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sparseio {
+
+// How claims survive an OS crash or power loss (all three survive a kill).
+enum class Durability {
+  kHash,   // checksummed records, re-checked after a reboot; no syncs (default)
+  kBatch,  // group commit: fdatasync of the destination before each batch of records
+  kNone,   // an earlier boot's claims are dropped after a reboot
+};
+
+// A request header for HTTP(S) sources. A `secret` header's value never
+// appears in log messages (Authorization, Cookie and Proxy-Authorization
+// are always secret).
+struct Header {
+  std::string name;
+  std::string value;
+  bool secret = false;
+};
+
+struct Options {
+  // --- transfers ---
+  unsigned jobs = 0;                     // parallel transfers; 0: the library's default
+  uint64_t chunk_size = 0;               // largest unit of work; 0: the source's default
+  std::optional<uint64_t> coalesce_gap;  // fetch ranges closer than this as one; unset: default
+
+  // --- the destination ---
+  Durability durability = Durability::kHash;
+  bool overwrite = false;      // replace a destination sparseio did not make
+  bool restart = false;        // discard the destination's contents and start over
+  bool wait_for_lock = true;   // false: fail at once when another process uses it
+
+  // --- HTTP(S) sources ---
+  std::vector<Header> headers;
+  std::optional<uint64_t> size;  // the object's size, when the server does not tell it
+  unsigned retries = 5;
+  double connect_timeout_s = 30;
+  double stall_timeout_s = 30;   // below 1 KiB/s for this long: retried; 0: never
+  std::string cacert;            // trust the CA certificates in this file
+  bool insecure = false;         // do not verify TLS certificates
+  long max_redirects = 10;
+};
+
+}  // namespace sparseio

@@ -6,15 +6,22 @@ namespace sparseio {
 
 const char* error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kFailure: return "failure";
-    case ErrorKind::kUsage: return "usage";
-    case ErrorKind::kSourceChanged: return "source_changed";
-    case ErrorKind::kBusy: return "busy";
-    case ErrorKind::kSourceMissing: return "source_missing";
-    case ErrorKind::kAccessDenied: return "access_denied";
-    case ErrorKind::kNetwork: return "network";
-    case ErrorKind::kDestinationUnwritable: return "destination_unwritable";
-    case ErrorKind::kCancelled: return "cancelled";
+    case ErrorKind::kOther:
+      return "failure";
+    case ErrorKind::kUsage:
+      return "usage";
+    case ErrorKind::kSourceChanged:
+      return "source_changed";
+    case ErrorKind::kBusy:
+      return "busy";
+    case ErrorKind::kNotFound:
+      return "not_found";
+    case ErrorKind::kNetwork:
+      return "network";
+    case ErrorKind::kDestination:
+      return "destination";
+    case ErrorKind::kInterrupted:
+      return "interrupted";
   }
   return "failure";
 }

@@ -12,6 +12,6 @@ namespace sparseio {
 std::string errno_message(const std::string& what, int err);
 
 // Throws Error(errno_message(what, err)) of `kind`.
-[[noreturn]] void throw_errno(const std::string& what, int err, ErrorKind kind = ErrorKind::kFailure);
+[[noreturn]] void throw_errno(const std::string& what, int err, ErrorKind kind = ErrorKind::kOther);
 
 }  // namespace sparseio

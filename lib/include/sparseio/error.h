@@ -12,23 +12,22 @@
 namespace sparseio {
 
 enum class ErrorKind {
-  kFailure,                // any other runtime failure
-  kUsage,                  // a malformed request: bad option, range item, same source and destination
-  kSourceChanged,          // the source is not the version the destination was started from
-  kBusy,                   // another process is using the destination (and waiting was not allowed)
-  kSourceMissing,          // the source does not exist (ENOENT, HTTP 404/410)
-  kAccessDenied,           // the source may not be read (EACCES, HTTP 401/403)
-  kNetwork,                // network or server failure after the retries: worth retrying later
-  kDestinationUnwritable,  // the destination cannot be written (ENOSPC, EDQUOT, EFBIG, EROFS)
-  kCancelled,              // stopped by the program (or the CLI's signal handler)
+  kOther,          // any other runtime failure
+  kUsage,          // a malformed request: bad option, range item, same source and destination
+  kSourceChanged,  // the source is not the version the destination was started from
+  kBusy,           // another process is using the destination (and waiting was not wanted)
+  kNotFound,     // the source does not exist or access to it is denied (ENOENT, EACCES, HTTP 401/403/404/410)
+  kNetwork,      // network or server failure that outlasted the retries: worth retrying later
+  kDestination,  // the destination (or its sidecar) cannot be written: full, read-only, denied
+  kInterrupted,  // the caller asked the run to stop; what it finished is recorded
 };
 
-// "usage", "source_changed", ...: the kind's name in JSON and logs.
+// A short stable name for a kind ("not_found"), for JSON output and logs.
 SPARSEIO_API const char* error_kind_name(ErrorKind kind);
 
 class SPARSEIO_API Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message, ErrorKind kind = ErrorKind::kFailure)
+  explicit Error(const std::string& message, ErrorKind kind = ErrorKind::kOther)
       : std::runtime_error(message), kind_(kind) {}
   ErrorKind kind() const noexcept { return kind_; }
 
@@ -53,8 +52,14 @@ class SPARSEIO_API SourceChangedError : public Error {
 // process (kind kBusy then).
 class SPARSEIO_API DestinationConflictError : public Error {
  public:
-  explicit DestinationConflictError(const std::string& message, ErrorKind kind = ErrorKind::kFailure)
+  explicit DestinationConflictError(const std::string& message, ErrorKind kind = ErrorKind::kOther)
       : Error(message, kind) {}
+};
+
+// The run was stopped on request (an interrupt); what it finished is recorded.
+class SPARSEIO_API InterruptedError : public Error {
+ public:
+  explicit InterruptedError(const std::string& message) : Error(message, ErrorKind::kInterrupted) {}
 };
 
 }  // namespace sparseio

@@ -114,7 +114,24 @@ void ClaimLog::evict(const std::vector<ByteRange>& ranges) {
   // (fsync, rename, fsync of the directory) before a single byte is punched.
   // No record is left for a crash or damage to lose: an appended 'E' record
   // would be, and with it the eviction (issue 9, defect 4).
-  compact_locked();
+  try {
+    compact_locked();
+  } catch (const Error&) {
+    // No room for a new log (a full disk is when people punch; the rewrite
+    // needs a fresh block, an appended record usually not): record the
+    // evictions in place and sync them before punching, so that no crash
+    // can lose them; then rewrite once the punches have made room, which
+    // leaves the log independent of those records again.
+    for (const ByteRange& r : gone) sidecar_.append_evicted(r);
+    sidecar_.sync();
+    for (const ByteRange& r : gone) data_.punch(r);
+    try {
+      compact_locked();
+    } catch (const Error&) {
+      // The synced 'E' records stand; only damage to them could matter now.
+    }
+    return;
+  }
   for (const ByteRange& r : gone) data_.punch(r);
 }
 

@@ -5,7 +5,8 @@
 //  - with group commit, DST's data is synced before a batch's records;
 //  - a claim is retired durably (the log rewritten without it) before its
 //    bytes are punched (evict), so no prefix of the log, however damaged or
-//    truncated, claims bytes that are gone.
+//    truncated, claims bytes that are gone. (On a disk too full for the
+//    rewrite, synced 'E' records stand in until the punches made room.)
 #pragma once
 
 #include <chrono>

@@ -3,8 +3,8 @@
 //
 // The encoding is in store/sidecar_codec.h. Record types:
 //   'P' present [begin, end); 'S' a writer's session starts (begin/end hold
-//   the boot id); 'E' evicted [begin, end) (read for older logs; no longer
-//   written, see "every prefix" below).
+//   the boot id); 'E' evicted [begin, end) (written only when a full disk
+//   leaves no room for the rewrite, see "every prefix" below).
 // Flags: kHashed: data_hash is XXH3-64 of the extent's bytes; kSynced: DST's
 // data was fdatasynced before the record was written.
 //
@@ -81,8 +81,8 @@ class Sidecar {
 
   // Append records. Not thread-safe: the caller serializes appends.
   void append_present(ByteRange r, uint32_t flags = 0, uint64_t hash = 0) { append('P', r, flags, hash); }
-  // An 'E' record: only tests and seed generators write one now (eviction
-  // goes through compact, see the top of the file); replay still honours it.
+  // An 'E' record: eviction goes through compact (see the top of the file)
+  // and appends one only when the disk has no room for the rewrite.
   void append_evicted(ByteRange r) { append('E', r, 0, 0); }
   // Starts a writer's session: later records belong to this boot. Its 'S'
   // record is written just before the session's first record, so that a run

@@ -2,12 +2,29 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdlib>
+
 #include "core/errors.h"
 #include "core/range_list.h"
 #include "source/http/http_headers.h"
 #include "api/open_source.h"
 
 namespace sparseio::cli {
+
+namespace {
+
+// CLI::Range lets NaN through (every comparison with it is false), and a
+// stall timeout of NaN seconds would mean anything or nothing.
+const CLI::Validator kFinite(
+    [](std::string& text) {
+      char* end = nullptr;
+      double v = std::strtod(text.c_str(), &end);
+      return std::isfinite(v) ? std::string() : fmt::format("{} is not a finite number of seconds", text);
+    },
+    "FINITE");
+
+}  // namespace
 
 void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
   const char* group = "HTTP options";
@@ -22,10 +39,12 @@ void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
       ->check(CLI::Range(0u, 1000u))
       ->group(group);
   cmd->add_option("--connect-timeout", f.connect_timeout, "Seconds to wait for a connection (default 30)")
+      ->check(kFinite)
       ->check(CLI::Range(0.001, 86400.0))
       ->group(group);
   cmd->add_option("--timeout", f.timeout,
                   "Seconds a request may stall below 1 KiB/s before it is retried (default 30; 0: never)")
+      ->check(kFinite)
       ->check(CLI::Range(0.0, 86400.0))
       ->group(group);
   cmd->add_option("--cacert", f.cacert, "Trust the CA certificates in FILE (PEM)")

@@ -149,10 +149,16 @@ int print_verify(const VerifyOutcome& v, const std::string& dst, const std::stri
                (d.size() == 1 ? fmt::format("{}", d.begin) : fmt::format("{}-{}", d.begin, d.end - 1));
     fmt::print(stderr, "sparseio: {} differs from {} in {} bytes, first at offsets {}\n", dst, src,
                r.differing_bytes, where);
+    if (r.source_lacks_bytes > 0)
+      fmt::print(stderr, "sparseio: {} holds {} bytes past the end of {}, which shrank\n", dst,
+                 r.source_lacks_bytes, src);
   }
   if (!f.quiet)
-    print(fmt::format("{}: {} bytes compared, {} differ, {} not present (not compared)\n", dst,
-                      r.compared_bytes, r.differing_bytes, r.missing_bytes));
+    print(fmt::format("{}: {} bytes compared, {} differ, {} not present (not compared){}\n", dst,
+                      r.compared_bytes, r.differing_bytes, r.missing_bytes,
+                      r.source_lacks_bytes > 0
+                          ? fmt::format(", {} no longer in the source (it shrank)", r.source_lacks_bytes)
+                          : std::string()));
   return r.identical() ? kExitOk : kExitDiffer;
 }
 

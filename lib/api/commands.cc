@@ -65,7 +65,8 @@ Report run_stat(const std::string& destination, bool list_ranges) {
 
 Report run_punch(const std::string& destination, const std::vector<RangeItem>& ranges, bool wait_for_lock) {
   std::unique_ptr<Destination> dest = Destination::open_existing(destination, true, wait_for_lock);
-  for (const ByteRange& r : resolve_ranges(ranges, dest->logical_size())) dest->delete_extent(r);
+  // All evictions in one durable rewrite of the claim log, then the punches.
+  dest->claims().evict(resolve_ranges(ranges, dest->logical_size()));
   dest->sync();
   return make_report(*dest);
 }
@@ -75,7 +76,7 @@ VerifyOutcome run_verify(const std::string& source_spec, const std::string& dest
   std::unique_ptr<Destination> dest = Destination::open_existing(destination, false);
   std::unique_ptr<Source> source = open_source(source_spec, http);
   std::vector<ByteRange> wanted =
-      ranges.empty() ? dest->coverage().ranges() : resolve_ranges(ranges, source->size());
+      ranges.empty() ? dest->coverage().ranges() : resolve_ranges(ranges, dest->logical_size());
   VerifyOutcome outcome;
   outcome.source_changed = source->identity() != dest->header().identity;
   outcome.result = verify_ranges(*source, *dest, wanted);

@@ -141,6 +141,7 @@ VerifySummary verify(const std::string& source, const std::string& destination,
   out.compared_bytes = v.result.compared_bytes;
   out.missing_bytes = v.result.missing_bytes;
   out.differing_bytes = v.result.differing_bytes;
+  out.source_lacks_bytes = v.result.source_lacks_bytes;
   out.first_differences = v.result.first_differences;
   out.source_changed = v.source_changed;
   return out;

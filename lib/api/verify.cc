@@ -56,12 +56,27 @@ class Comparer : public ExtentWriter {
 VerifyResult verify_ranges(Source& source, const Destination& dest, const std::vector<ByteRange>& ranges) {
   VerifyResult result;
   CoverageMap want;
-  const ByteRange object{0, std::min(dest.logical_size(), source.size())};
-  for (const ByteRange& r : ranges) want.insert(r.intersect(object));
+  const uint64_t source_end = source.size();
+  for (const ByteRange& r : ranges) want.insert(r.intersect({0, dest.logical_size()}));
   CoverageMap present = dest.coverage();
   Comparer comparer(dest, result);
   for (const ByteRange& w : want.ranges()) {
-    for (const ByteRange& p : present.present_within(w)) source.fetch_into(p, comparer);
+    for (const ByteRange& p : present.present_within(w)) {
+      ByteRange both = p.intersect({0, source_end});
+      if (!both.empty()) source.fetch_into(both, comparer);
+      if (p.end > source_end) {
+        // DST holds bytes the source no longer has: a difference, not a pass.
+        ByteRange lacking{std::max(p.begin, source_end), p.end};
+        result.source_lacks_bytes += lacking.size();
+        result.differing_bytes += lacking.size();
+        auto& runs = result.first_differences;
+        if (!runs.empty() && runs.back().end == lacking.begin) {
+          runs.back().end = lacking.end;
+        } else if (runs.size() < VerifyResult::kMaxReported) {
+          runs.push_back(lacking);
+        }
+      }
+    }
     result.missing_bytes += w.size() - present.present_bytes_within(w);
   }
   return result;

@@ -12,16 +12,18 @@ namespace sparseio {
 
 struct VerifyResult {
   uint64_t compared_bytes = 0;
-  uint64_t missing_bytes = 0;  // asked for but not present in DST: not compared
-  uint64_t differing_bytes = 0;
+  uint64_t missing_bytes = 0;    // asked for but not present in DST: not compared
+  uint64_t differing_bytes = 0;  // includes source_lacks_bytes
+  // Present in DST past the source's current end (it shrank): differences.
+  uint64_t source_lacks_bytes = 0;
   std::vector<ByteRange> first_differences;  // up to kMaxReported runs, in order
   static constexpr size_t kMaxReported = 10;
   bool identical() const { return differing_bytes == 0; }
 };
 
 // Re-reads the present parts of `ranges` from `source` and compares them with
-// DST. Reading goes through Source::fetch_into, so a sparse source's holes
-// compare as zeros without being read.
+// DST. Present bytes the source no longer has (it shrank) differ. Reading goes through Source::fetch_into, so
+// a sparse source's holes compare as zeros without being read.
 VerifyResult verify_ranges(Source& source, const Destination& dest, const std::vector<ByteRange>& ranges);
 
 }  // namespace sparseio

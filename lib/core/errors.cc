@@ -1,5 +1,7 @@
 #include "core/errors.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 
 namespace sparseio {
@@ -24,6 +26,28 @@ const char* error_kind_name(ErrorKind kind) {
       return "interrupted";
   }
   return "failure";
+}
+
+std::string message_excerpt(std::string_view text, size_t max_chars) {
+  auto escape = [](std::string_view part) {
+    std::string out;
+    for (char c : part) {
+      auto u = static_cast<unsigned char>(c);
+      if (c == '\n' || c == '\r') {
+        out += ' ';  // one line, as the text read
+      } else if ((u < 0x20 && c != '\t') || u == 0x7f) {
+        out += fmt::format("\\x{:02x}", u);  // a NUL would end the C string
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  };
+  if (text.size() <= max_chars) return escape(text);
+  // Keep the start, where a typo usually shows, and a little of the end.
+  size_t head = max_chars * 3 / 4, tail = max_chars - head;
+  return fmt::format("{}...{} ({} bytes)", escape(text.substr(0, head)),
+                     escape(text.substr(text.size() - tail)), text.size());
 }
 
 std::string errno_message(const std::string& what, int err) { return what + ": " + std::strerror(err); }

@@ -3,10 +3,17 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "sparseio/error.h"
 
 namespace sparseio {
+
+// User-supplied text made fit for a one-line message: line breaks become
+// spaces, other control characters (NUL, ...) \xHH escapes, and it is cut
+// to about `max_chars` with the full length noted, so that a 10 MB range item
+// or a NUL in a range file cannot swell or cut the message.
+std::string message_excerpt(std::string_view text, size_t max_chars = 80);
 
 // Builds "what: strerror(err)" for a failed system call.
 std::string errno_message(const std::string& what, int err);

@@ -26,7 +26,8 @@ void copy_through_buffer(ByteRange r, const PositionedRead& read, const std::str
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
     size_t got = read(pos, std::span(buf.data(), want));
     if (got < want)
-      throw Error(fmt::format("{} ended early at offset {}: was it truncated?", name, pos + got));
+      throw SourceChangedError(
+          fmt::format("{} shrank during the run: it ends at offset {}, before {}", name, pos + got, r.end));
     out.write(pos, std::span<const std::byte>(buf.data(), got));
     pos += got;
   }

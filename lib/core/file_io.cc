@@ -42,7 +42,15 @@ std::vector<ByteRange> data_extents(int fd, ByteRange r, const std::string& path
   while (pos < r.end) {
     off_t data = ::lseek(fd, static_cast<off_t>(pos), SEEK_DATA);
     if (data < 0) {
-      if (errno == ENXIO) break;  // no data at or after pos
+      if (errno == ENXIO) {
+        // No data at or after pos: the rest of r is a hole, unless the file
+        // now ends before r does (truncated while being read). Zeros read
+        // from past its end would be claimed as its bytes.
+        if (uint64_t size = file_size(fd, path); size < r.end)
+          throw SourceChangedError(fmt::format(
+              "{} shrank during the run: it now ends at offset {}, before {}", path, size, r.end));
+        break;
+      }
       if (errno == EINVAL || errno == EOPNOTSUPP) return {r};
       throw_errno(fmt::format("cannot seek in {} at offset {}", path, pos), errno);
     }

@@ -20,7 +20,9 @@ size_t pread_full(int fd, std::span<std::byte> buf, uint64_t offset, const std::
 void pwrite_full(int fd, std::span<const std::byte> buf, uint64_t offset, const std::string& path);
 
 // The data runs of fd inside r, as SEEK_DATA/SEEK_HOLE report them. A
-// filesystem without SEEK_DATA support reports all of r as data.
+// filesystem without SEEK_DATA support reports all of r as data. A file that
+// ends before r.end (it shrank) throws SourceChangedError rather than
+// passing its missing tail off as a hole.
 std::vector<ByteRange> data_extents(int fd, ByteRange r, const std::string& path);
 
 // Number of data runs in the whole file.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cstdlib>
 #include <limits>
 
 #include "core/errors.h"
@@ -34,13 +35,17 @@ constexpr std::array<Suffix, 14> kSuffixes{{
     {"TB", kK* kK* kK* kK},
 }};
 
-[[noreturn]] void bad_item(std::string_view item, std::string_view why) {
-  throw UsageError(fmt::format("bad range item \"{}\": {}", item, why));
+// "bad LABEL "ITEM": WHY"; user text in `why` must be excerpted by the caller.
+[[noreturn]] void bad_item(std::string_view item, std::string_view why,
+                           std::string_view label = "range item") {
+  throw UsageError(fmt::format("bad {} \"{}\": {}", label, message_excerpt(item), why));
 }
 
-// Parses a SIZE inside range item `item`; reports errors against the item.
-uint64_t parse_size_in(std::string_view text, std::string_view item) {
-  if (text.empty()) bad_item(item, "missing number");
+// Parses a SIZE inside range item `item`; reports errors against the item
+// as a `label` ("range item", or an option name).
+uint64_t parse_size_in(std::string_view text, std::string_view item, std::string_view label = "range item") {
+  auto bad = [&](std::string_view why) { bad_item(item, why, label); };
+  if (text.empty()) bad("missing number");
   size_t digits = 0;
   uint64_t value = 0;
   bool overflow = false;
@@ -50,17 +55,18 @@ uint64_t parse_size_in(std::string_view text, std::string_view item) {
     value = value * 10 + d;
     ++digits;
   }
-  if (digits == 0) bad_item(item, fmt::format("\"{}\" is not a number", text));
-  if (overflow) bad_item(item, fmt::format("{} does not fit in 64 bits", text.substr(0, digits)));
+  if (digits == 0) bad(fmt::format("\"{}\" is not a number", message_excerpt(text, 40)));
+  if (overflow) bad(fmt::format("{} does not fit in 64 bits", message_excerpt(text.substr(0, digits), 40)));
   std::string_view suffix = text.substr(digits);
   if (suffix.empty()) return value;
   for (const Suffix& s : kSuffixes) {
     if (s.name != suffix) continue;
     if (value > std::numeric_limits<uint64_t>::max() / s.multiplier)
-      bad_item(item, fmt::format("{} does not fit in 64 bits", text));
+      bad(fmt::format("{} does not fit in 64 bits", message_excerpt(text, 40)));
     return value * s.multiplier;
   }
-  bad_item(item, fmt::format("unknown size suffix \"{}\" (use K, M, G, T, KiB..., KB...)", suffix));
+  bad(fmt::format("unknown size suffix \"{}\" (use K, M, G, T, KiB..., KB...)", message_excerpt(suffix, 40)));
+  std::abort();  // not reached: bad() throws
 }
 
 RangeItem parse_item(std::string_view item) {
@@ -95,12 +101,7 @@ RangeItem parse_item(std::string_view item) {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 // The list as quoted in an error message, which must stay on one line.
-std::string one_line(std::string_view text) {
-  std::string s(text);
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
-}
+std::string one_line(std::string_view text) { return message_excerpt(text); }
 
 // Splits on commas; each comma-separated field must hold at least one
 // whitespace-separated item, so "1-2,,3-4" and a trailing comma are errors.
@@ -132,15 +133,7 @@ void parse_line(std::string_view text, std::vector<RangeItem>& out) {
 
 }  // namespace
 
-uint64_t parse_size(std::string_view text, std::string_view what) {
-  try {
-    return parse_size_in(text, text);
-  } catch (const UsageError& e) {
-    std::string msg = e.what();
-    // Rephrase "bad range item" as the option being parsed.
-    throw UsageError(fmt::format("bad {} \"{}\"{}", what, text, msg.substr(msg.find("\":") + 1)));
-  }
-}
+uint64_t parse_size(std::string_view text, std::string_view what) { return parse_size_in(text, text, what); }
 
 std::vector<RangeItem> parse_range_list(std::string_view text) {
   std::vector<RangeItem> out;

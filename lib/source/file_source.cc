@@ -24,7 +24,9 @@ FileSource::FileSource(std::string path) : path_(std::move(path)) {
   if (S_ISBLK(st.st_mode)) {
     if (::ioctl(fd_.get(), BLKGETSIZE64, &size) != 0)
       throw_errno(fmt::format("cannot get the size of block device {}", path_), errno);
-  } else if (!S_ISREG(st.st_mode)) {
+  } else if (S_ISREG(st.st_mode)) {
+    regular_ = true;
+  } else {
     throw Error(fmt::format("source {} is not a regular file or block device", path_));
   }
   int flags = ::fcntl(fd_.get(), F_GETFL);
@@ -48,6 +50,11 @@ void FileSource::fetch_into(ByteRange r, ExtentWriter& out) {
     pos = data.end;
   }
   if (pos < r.end) out.write_zeros({pos, r.end});
+  // The piece is claimed after this returns: a file that was cut short
+  // meanwhile has not delivered r, whatever the reads above saw.
+  if (uint64_t size = regular_ ? file_size(fd_.get(), path_) : r.end; size < r.end)
+    throw SourceChangedError(
+        fmt::format("{} shrank during the run: it now ends at offset {}, before {}", path_, size, r.end));
 }
 
 }  // namespace sparseio

@@ -25,6 +25,7 @@ class FileSource : public Source {
  private:
   std::string path_;
   UniqueFd fd_;
+  bool regular_ = false;  // a block device has no meaningful st_size
   SourceIdentity identity_;
 };
 

@@ -1,5 +1,6 @@
-// Opening a destination: creation, locking, --overwrite/--restart, and
-// replaying its sidecar (re-checking an earlier boot's claims).
+// Opening a destination: creation, locking, --overwrite/--restart, refusing
+// the source itself, and replaying its sidecar (re-checking an earlier
+// boot's claims).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
@@ -13,7 +14,6 @@
 #include "core/content_hash.h"
 #include "core/errors.h"
 #include "core/file_io.h"
-#include "core/log.h"
 #include "store/destination.h"
 #include "store/dst_lock.h"
 
@@ -31,6 +31,18 @@ void reset_file(int fd, uint64_t size, const std::string& path) {
     throw_errno(fmt::format("cannot reset {}", path), errno);
 }
 
+// Refuses a DST that is the source itself (the same device and inode, after
+// following links): resetting it would destroy the source before it is read.
+// A source without an inode (HTTP) has device and inode 0.
+void refuse_source_as_destination(const struct stat& st, const SourceIdentity& identity,
+                                  const std::string& path) {
+  if (identity.inode == 0 && identity.device == 0) return;
+  if (static_cast<uint64_t>(st.st_dev) == identity.device &&
+      static_cast<uint64_t>(st.st_ino) == identity.inode)
+    throw UsageError(
+        fmt::format("destination {} is the source itself (same file); sparseio would destroy it", path));
+}
+
 // Creates DST and its sidecar when DST does not exist. The sidecar comes
 // first, so that no process (nor a rerun after a kill) can ever find a DST
 // of ours without its sidecar and take it for a user's file. Creators
@@ -41,8 +53,17 @@ void create_destination(const std::string& path, const SidecarHeader& header) {
   if (!dir_fd.valid()) throw_errno(fmt::format("cannot open directory {} of {}", dir, path), errno);
   lock_file(dir_fd.get(), dir, true);
   if (exists(path)) return;  // another process made it meanwhile
+  struct stat link {};
+  if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    std::vector<char> target(static_cast<size_t>(link.st_size) + 1);
+    ssize_t n = ::readlink(path.c_str(), target.data(), target.size() - 1);
+    throw DestinationConflictError(fmt::format(
+        "destination {} is a symbolic link to {}, which does not exist; sparseio does not create files "
+        "through a link",
+        path, n > 0 ? std::string(target.data(), static_cast<size_t>(n)) : std::string("nothing")));
+  }
   Sidecar::create(Sidecar::path_for(path), header);
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!fd.valid()) throw_errno(fmt::format("cannot create {}", path), errno);
   reset_file(fd.get(), header.logical_size, path);
 }
@@ -67,26 +88,6 @@ Sidecar Destination::replay(const std::string& path, int fd, CoverageMap& covera
   return Sidecar::open(Sidecar::path_for(path), coverage, writable, policy);
 }
 
-void Destination::begin_writing() {
-  if (sidecar_.replayed_other_boot()) {
-    if (sidecar_.dropped_bytes() > 0)
-      log::warn("{}: {} claimed bytes did not survive the last reboot and will be fetched again", path_,
-                sidecar_.dropped_bytes());
-    // What replay kept is on disk now; record it as synced once and for all.
-    if (::fdatasync(fd_.get()) != 0) throw_errno(fmt::format("cannot sync {}", path_), errno);
-    sidecar_.compact(coverage_);
-  }
-  sidecar_.begin_session(current_boot_id());
-}
-
-Destination::~Destination() {
-  try {
-    commit();
-  } catch (const std::exception&) {
-    // Claims that could not be made durable are simply fetched again.
-  }
-}
-
 std::unique_ptr<Destination> Destination::open_for_source(const std::string& path,
                                                           const SourceIdentity& identity,
                                                           const DestinationOptions& options) {
@@ -94,9 +95,11 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
   const SidecarHeader fresh{identity.size, identity};
   auto started = [](Destination* d) {
     std::unique_ptr<Destination> dest(d);
-    dest->begin_writing();
+    dest->claims().begin_writing();
     return dest;
   };
+  // Nothing is opened for writing before this check.
+  if (struct stat st{}; ::stat(path.c_str(), &st) == 0) refuse_source_as_destination(st, identity, path);
   for (;;) {
     if (!exists(path)) create_destination(path, fresh);  // then open it as any other
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
@@ -108,6 +111,7 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
     if (::fstat(fd.get(), &st) != 0) throw_errno(fmt::format("cannot stat {}", path), errno);
     if (!S_ISREG(st.st_mode))
       throw DestinationConflictError(fmt::format("destination {} is not a regular file", path));
+    refuse_source_as_destination(st, identity, path);  // it may have been swapped since the check above
     lock_file(fd.get(), path, options.wait_for_lock);
 
     if (!exists(sidecar_path)) {
@@ -115,8 +119,10 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
         throw DestinationConflictError(
             fmt::format("destination {} exists and is not sparseio's (no {}); use --overwrite to replace it",
                         path, sidecar_path));
-      reset_file(fd.get(), identity.size, path);
+      // The sidecar first: a kill in between leaves a DST of ours that claims
+      // nothing, never a user's file emptied without a trace of why.
       Sidecar sc = Sidecar::create(sidecar_path, fresh);
+      reset_file(fd.get(), identity.size, path);
       return started(new Destination(path, std::move(fd), std::move(sc), CoverageMap{}, options));
     }
     CoverageMap coverage;
@@ -140,9 +146,13 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
                         path, file_size(fd.get(), path), sc->header().logical_size));
       return started(new Destination(path, std::move(fd), std::move(*sc), std::move(coverage), options));
     }
-    // --restart: discard contents, then the record of them.
-    reset_file(fd.get(), identity.size, path);
+    // --restart: retire the old claims durably (a new, empty sidecar replaces
+    // the old one: fsync, rename, fsync of the directory), and only then
+    // discard DST's contents. A kill or failure at any point leaves either
+    // the old claims with the old bytes or no claims at all (issue 9, defect 2).
+    sc.reset();
     Sidecar fresh_sc = Sidecar::create(sidecar_path, fresh);
+    reset_file(fd.get(), identity.size, path);
     return started(new Destination(path, std::move(fd), std::move(fresh_sc), CoverageMap{}, options));
   }
 }
@@ -160,7 +170,7 @@ std::unique_ptr<Destination> Destination::open_existing(const std::string& path,
   Sidecar sc = replay(path, fd.get(), coverage, writable);
   std::unique_ptr<Destination> dest(
       new Destination(path, std::move(fd), std::move(sc), std::move(coverage), DestinationOptions{}));
-  if (writable) dest->begin_writing();
+  if (writable) dest->claims().begin_writing();
   return dest;
 }
 

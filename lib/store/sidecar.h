@@ -1,19 +1,21 @@
 // The sidecar DST.sparseio: an append-only log that says which bytes of DST
 // are present and which source version they came from.
 //
-// Layout (all integers little-endian):
-//   header:  "SPARSEIO" | u32 version | u32 header_len | u64 logical_size |
-//            u64 src_size | i64 mtime_ns | u64 device | u64 inode |
-//            u32 etag_len | u32 last_modified_len | etag | last_modified |
-//            u64 xxh64(all of the above)
-//   records: u32 type | u32 flags | u64 begin | u64 end | u64 data_hash |
-//            u64 xxh64(first 32 bytes, seed = header checksum)
-//   types:   'P' present [begin, end); 'E' evicted [begin, end);
-//            'S' a writer's session starts: begin/end hold the boot id
-//   flags:   kHashed: data_hash is XXH3-64 of the extent's bytes;
-//            kSynced: DST's data was fdatasynced before the record was written
+// The encoding is in store/sidecar_codec.h. Record types:
+//   'P' present [begin, end); 'S' a writer's session starts (begin/end hold
+//   the boot id); 'E' evicted [begin, end) (written only when a full disk
+//   leaves no room for the rewrite, see "every prefix" below).
+// Flags: kHashed: data_hash is XXH3-64 of the extent's bytes; kSynced: DST's
+// data was fdatasynced before the record was written.
+//
 // Replay stops at the first record that is short or fails its checksum: a
-// torn tail is never trusted, and a writer truncates it away.
+// torn tail is never trusted, and a writer truncates it away. What makes
+// that safe is that every prefix of the log claims only true bytes: a 'P'
+// follows the write of its bytes, and bytes are never removed while a
+// record claims them: eviction first rewrites the log without the claim
+// (compact, durable), and only then punches. (An 'E' record appended before
+// the punch would not do: losing it to damage or a truncated tail would
+// resurrect the claims before it.)
 //
 // Why the boot id: a record follows the completed write of its bytes, so as
 // long as the machine has not restarted (page cache intact) every record is
@@ -30,6 +32,7 @@
 #include "core/coverage_map.h"
 #include "core/source_identity.h"
 #include "core/unique_fd.h"
+#include "store/sidecar_codec.h"
 
 namespace sparseio {
 
@@ -43,29 +46,27 @@ struct ReplayPolicy {
   std::function<bool(ByteRange, uint64_t hash)> check_extent;
 };
 
-struct SidecarHeader {
-  uint64_t logical_size = 0;
-  SourceIdentity identity;
-};
-
 class Sidecar {
  public:
-  static constexpr uint32_t kVersion = 1;
-  static constexpr size_t kRecordSize = 40;
-  static constexpr uint32_t kHashed = 1, kSynced = 2;
+  static constexpr uint32_t kVersion = sidecar_codec::kVersion;
+  static constexpr size_t kRecordSize = sidecar_codec::kRecordSize;
+  static constexpr uint32_t kHashed = sidecar_codec::kHashed, kSynced = sidecar_codec::kSynced;
 
   // The sidecar path for destination `dst`.
   static std::string path_for(const std::string& dst) { return dst + ".sparseio"; }
 
   // Atomically replaces (or creates) the sidecar at `path` with `header` and
   // one kSynced record per range of `coverage` (temporary file, fsync,
-  // rename). The caller must have synced DST's data first.
+  // rename, fsync of the directory: durable on return). The caller must have
+  // synced DST's data first. The temporary file PATH.tmp is created with
+  // O_EXCL|O_NOFOLLOW; a stale one (a killed compaction, or a planted
+  // symlink) is unlinked first, never followed.
   static Sidecar create(const std::string& path, const SidecarHeader& header,
                         const CoverageMap& coverage = {});
 
   // Opens and replays an existing sidecar into `coverage`. With `writable`,
   // a torn tail is truncated away and records can be appended. A missing
-  // file or a garbled header throws Error naming the file.
+  // file, a symlink or a garbled header throws Error naming the file.
   static Sidecar open(const std::string& path, CoverageMap& coverage, bool writable,
                       const ReplayPolicy& policy = {});
 
@@ -80,6 +81,8 @@ class Sidecar {
 
   // Append records. Not thread-safe: the caller serializes appends.
   void append_present(ByteRange r, uint32_t flags = 0, uint64_t hash = 0) { append('P', r, flags, hash); }
+  // An 'E' record: eviction goes through compact (see the top of the file)
+  // and appends one only when the disk has no room for the rewrite.
   void append_evicted(ByteRange r) { append('E', r, 0, 0); }
   // Starts a writer's session: later records belong to this boot. Its 'S'
   // record is written just before the session's first record, so that a run
@@ -104,7 +107,7 @@ class Sidecar {
  private:
   Sidecar(std::string path, UniqueFd fd, SidecarHeader header, uint64_t checksum, uint64_t end,
           uint64_t records);
-  void append(char type, ByteRange r, uint32_t flags, uint64_t hash);
+  void append(uint32_t type, ByteRange r, uint32_t flags, uint64_t hash);
 
   std::string path_;
   UniqueFd fd_;

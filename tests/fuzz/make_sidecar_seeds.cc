@@ -1,8 +1,6 @@
 // Writes the seed corpus of sidecar_fuzzer: a few valid sidecars made with
 // Sidecar::create/append_present/append_evicted, and damaged variants of them.
 // Usage: make_sidecar_seeds OUTDIR   (the committed seeds are its output)
-#include <xxhash.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -13,6 +11,7 @@
 
 #include "core/coverage_map.h"
 #include "store/sidecar.h"
+#include "store/sidecar_codec.h"
 
 namespace {
 
@@ -39,30 +38,17 @@ void write_all(const std::string& path, const Bytes& b, unsigned char mode = 0) 
   if (!f) throw std::runtime_error("cannot write " + path);
 }
 
-uint64_t get64(const Bytes& b, size_t at) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= uint64_t(b[at + i]) << (8 * i);
-  return v;
-}
-uint32_t get32(const Bytes& b, size_t at) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= uint32_t(b[at + i]) << (8 * i);
-  return v;
-}
-void put(Bytes& b, uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
-}
+namespace codec = sparseio::sidecar_codec;
 
-// A record with a valid checksum, whatever its contents.
+uint64_t get64(const Bytes& b, size_t at) { return codec::get64(reinterpret_cast<const std::byte*>(&b[at])); }
+uint32_t get32(const Bytes& b, size_t at) { return codec::get32(reinterpret_cast<const std::byte*>(&b[at])); }
+
+// A record with a valid checksum, whatever its contents (the codec does not
+// judge: replay does).
 Bytes record(uint32_t type, uint64_t begin, uint64_t end, uint64_t seed) {
-  Bytes r;
-  put(r, type, 4);
-  put(r, 0, 4);
-  put(r, begin, 8);
-  put(r, end, 8);
-  put(r, 0, 8);
-  put(r, XXH64(r.data(), r.size(), seed), 8);
-  return r;
+  auto rec = codec::encode_record({type, 0, {begin, end}, 0}, seed);
+  const auto* p = reinterpret_cast<const unsigned char*>(rec.data());
+  return Bytes(p, p + rec.size());
 }
 
 }  // namespace
@@ -120,7 +106,7 @@ int main(int argc, char** argv) try {
   write_all(out + "/valid_empty_object", header_only);
   std::remove(scratch.c_str());
 
-  size_t header_len = get32(valid, 12);
+  size_t header_len = get32(valid, codec::kHeaderLenOffset);
   uint64_t seed = get64(valid, header_len - 8);
 
   Bytes torn = valid;

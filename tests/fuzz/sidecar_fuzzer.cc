@@ -1,4 +1,4 @@
-// libFuzzer target for the sidecar reader (lib/sparseio/sidecar.h).
+// libFuzzer target for the sidecar reader (lib/store/sidecar.h).
 //
 // Input: one mode byte, then the sidecar file. Checksums are a wall a fuzzer
 // cannot climb, so mode bit 0 recomputes the header checksum and bit 1 every
@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <cerrno>
 #include <cstddef>
@@ -35,6 +34,7 @@
 #include "core/coverage_map.h"
 #include "core/errors.h"
 #include "store/sidecar.h"
+#include "store/sidecar_codec.h"
 
 namespace {
 
@@ -59,25 +59,19 @@ void remove_dir() {
   std::abort();
 }
 
-uint64_t get_le(const uint8_t* p, int n) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= uint64_t(p[i]) << (8 * i);
-  return v;
-}
-void put_le64(uint8_t* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-// Makes the checksums that `mode` asks for valid (see the top of the file).
-void fix_checksums(std::vector<uint8_t>& f, uint8_t mode) {
-  if (f.size() < 16) return;
-  uint64_t header_len = get_le(&f[12], 4);
-  if (header_len < 16 || header_len > f.size()) return;
-  if (mode & 1) put_le64(&f[header_len - 8], XXH64(f.data(), header_len - 8, 0));
+// Makes the checksums that `mode` asks for valid (see the top of the file),
+// with the codec Sidecar itself uses.
+void fix_checksums(std::vector<uint8_t>& file, uint8_t mode) {
+  namespace codec = sparseio::sidecar_codec;
+  auto* f = reinterpret_cast<std::byte*>(file.data());
+  if (file.size() < 16) return;
+  uint64_t header_len = codec::get32(f + codec::kHeaderLenOffset);
+  if (header_len < 16 || header_len > file.size()) return;
+  if (mode & 1) codec::seal_header({f, header_len});
   if (mode & 2) {
-    uint64_t seed = get_le(&f[header_len - 8], 8);
-    for (size_t at = header_len; at + Sidecar::kRecordSize <= f.size(); at += Sidecar::kRecordSize)
-      put_le64(&f[at + 32], XXH64(&f[at], 32, seed));
+    uint64_t seed = codec::get64(f + header_len - 8);
+    for (size_t at = header_len; at + codec::kRecordSize <= file.size(); at += codec::kRecordSize)
+      codec::seal_record(f + at, seed);
   }
 }
 
@@ -186,8 +180,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t input_size) {
   uint64_t records = rw->record_count();
   // The header was accepted, so its length field is trustworthy; a torn tail
   // must have been cut right after the last replayed record.
-  uint64_t header_len =
-      uint64_t(data[12]) | uint64_t(data[13]) << 8 | uint64_t(data[14]) << 16 | uint64_t(data[15]) << 24;
+  uint64_t header_len = sparseio::sidecar_codec::get32(reinterpret_cast<const std::byte*>(data) +
+                                                       sparseio::sidecar_codec::kHeaderLenOffset);
   uint64_t after_tail = file_size();
   if (after_tail != header_len + records * Sidecar::kRecordSize)
     fail("writable open did not leave the file ending after the last valid record");

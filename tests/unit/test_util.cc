@@ -21,7 +21,18 @@ TempDir::TempDir() {
   path_ = tmpl;
 }
 
+TempDir::TempDir(const std::string& base) {
+  std::string tmpl = base + "/sparseio-test-XXXXXX";
+  if (::access(base.c_str(), W_OK | X_OK) != 0 || ::mkdtemp(tmpl.data()) == nullptr) {
+    TempDir fallback;
+    tmpl = fallback.path_;
+    fallback.path_.clear();  // keep it: it is ours now
+  }
+  path_ = tmpl;
+}
+
 TempDir::~TempDir() {
+  if (path_.empty()) return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }

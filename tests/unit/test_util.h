@@ -15,6 +15,8 @@ namespace sparseio::test {
 class TempDir {
  public:
   TempDir();
+  // Under `base` when it is a writable directory (e.g. /dev/shm), else as above.
+  explicit TempDir(const std::string& base);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

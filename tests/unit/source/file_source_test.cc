@@ -306,3 +306,26 @@ TEST_CASE("the default fetch_into reads through read_at, and a short source is a
   CHECK(msg.find("memory://test") != std::string::npos);
   CHECK(msg.find("1000") != std::string::npos);  // where it ended
 }
+
+// Issue 9, defect 3: a file cut short after it was opened must not have its
+// missing tail delivered as zeros (SEEK_DATA's ENXIO read as "a hole").
+TEST_CASE("fetch_into a file truncated after opening is a changed source, never zeros") {
+  TempDir dir;
+  const std::string path = dir.file("src");
+  const uint64_t M = 1 << 20;
+  const Bytes data = pattern_bytes(0, 4 * M, 5);
+  for (uint64_t cut : {uint64_t{0}, M / 2, 3 * M}) {
+    CAPTURE(cut);
+    sparseio::test::write_file(path, data);
+    FileSource src(path);
+    REQUIRE(::truncate(path.c_str(), static_cast<off_t>(cut)) == 0);
+    for (bool copies : {false, true}) {
+      Recorder rec(copies);
+      CHECK_THROWS_WITH_AS(src.fetch_into({0, 4 * M}, rec), doctest::Contains("shrank during the run"),
+                           sparseio::SourceChangedError);
+      // A piece that starts past the new end, too.
+      Recorder rec2(copies);
+      CHECK_THROWS_AS(src.fetch_into({3 * M + 1, 4 * M}, rec2), sparseio::SourceChangedError);
+    }
+  }
+}

@@ -1,5 +1,6 @@
 #include "core/errors.h"
 
+#include <cerrno>
 #include <cstring>
 
 namespace sparseio {
@@ -20,6 +21,20 @@ const char* error_kind_name(ErrorKind kind) {
 }
 
 std::string errno_message(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+
+ErrorKind errno_kind(int err) {
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+    case EROFS:
+      return ErrorKind::kDestinationUnwritable;
+    default:
+      return ErrorKind::kFailure;
+  }
+}
+
+void throw_errno(const std::string& what, int err) { throw Error(errno_message(what, err), errno_kind(err)); }
 
 void throw_errno(const std::string& what, int err, ErrorKind kind) {
   throw Error(errno_message(what, err), kind);

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "core/byte_range.h"
+#include "core/run_control.h"
+#include "engine/progress.h"
 #include "engine/worker_pool.h"
 #include "source/source.h"
 #include "store/destination.h"
@@ -25,6 +27,10 @@ struct FetchOptions {
   unsigned jobs = 0;          // worker threads; 0: number of cores
   uint64_t chunk_size = 0;    // largest piece; 0: the source's default
   uint64_t coalesce_gap = 0;  // missing pieces closer than this are fetched as one
+  // A stop requested here starts nothing new and ends the fetch with
+  // FetchStats::interrupted once running transfers kept what they wrote.
+  const RunControl* control = nullptr;
+  ProgressMonitor* progress = nullptr;  // attached while fetch() runs
 };
 
 struct FetchStats {
@@ -33,6 +39,8 @@ struct FetchStats {
   uint64_t requests = 0;         // transfers this call made
   uint64_t reused_bytes = 0;     // requested bytes already present before the call
   double elapsed_s = 0;
+  bool interrupted = false;    // a stop was requested: the rest is missing
+  uint64_t missing_bytes = 0;  // requested bytes still not present at the end
 };
 
 class FetchCoordinator {
@@ -45,7 +53,9 @@ class FetchCoordinator {
   // Makes every byte of `ranges` present in DST. Ranges may overlap and come
   // in any order; parts past the end of the source are ignored. On failure,
   // stops starting new pieces, lets running ones finish (they stay recorded),
-  // and throws the first error.
+  // and throws the first error. When options.control asks for a stop, the
+  // same happens (each transfer keeps its valid prefix) and fetch returns
+  // with stats.interrupted instead of throwing.
   FetchStats fetch(const std::vector<ByteRange>& ranges);
 
   const FetchOptions& options() const { return options_; }
@@ -57,6 +67,7 @@ class FetchCoordinator {
   ByteRange take_piece(Batch& batch);
   void run_batch(Batch* batch);
   void transfer(Batch& batch, ByteRange piece);
+  ProgressSnapshot snapshot(const Batch& batch, uint64_t requested, uint64_t reused, size_t cells);
 
   Source& source_;
   Destination& dest_;

@@ -38,12 +38,13 @@ void reset_file(int fd, uint64_t size, const std::string& path) {
 void create_destination(const std::string& path, const SidecarHeader& header) {
   std::string dir = parent_dir(path);
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir_fd.valid()) throw_errno(fmt::format("cannot open directory {} of {}", dir, path), errno);
+  if (!dir_fd.valid())
+    throw_errno(fmt::format("cannot open directory {} of {}", dir, path), errno, ErrorKind::kDestinationUnwritable);
   lock_file(dir_fd.get(), dir, true);
   if (exists(path)) return;  // another process made it meanwhile
   Sidecar::create(Sidecar::path_for(path), header);
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd.valid()) throw_errno(fmt::format("cannot create {}", path), errno);
+  if (!fd.valid()) throw_errno(fmt::format("cannot create {}", path), errno, ErrorKind::kDestinationUnwritable);
   reset_file(fd.get(), header.logical_size, path);
 }
 
@@ -102,13 +103,13 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd.valid()) {
       if (errno == ENOENT) continue;
-      throw_errno(fmt::format("cannot open destination {}", path), errno);
+      throw_errno(fmt::format("cannot open destination {}", path), errno, ErrorKind::kDestinationUnwritable);
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw_errno(fmt::format("cannot stat {}", path), errno);
     if (!S_ISREG(st.st_mode))
       throw DestinationConflictError(fmt::format("destination {} is not a regular file", path));
-    lock_file(fd.get(), path, options.wait_for_lock);
+    lock_file(fd.get(), path, options.wait_for_lock, options.control);
 
     if (!exists(sidecar_path)) {
       if (!options.overwrite)
@@ -126,7 +127,9 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
     } catch (const Error&) {
       if (!options.restart) throw;
     }
-    if (sc && !options.restart) {
+    // Nothing claimed under another identity: nothing to lose by starting over.
+    const bool empty_elsewhere = sc && coverage.empty() && sc->header().identity != identity;
+    if (sc && !options.restart && !empty_elsewhere) {
       if (sc->header().identity != identity)
         throw SourceChangedError(fmt::format(
             "the source changed since {} was started ({}); use --restart to discard it and start over", path,

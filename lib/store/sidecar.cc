@@ -125,12 +125,12 @@ Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header, co
   }
   std::string tmp = path + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) throw_errno(fmt::format("cannot create sidecar {}", tmp), errno);
+  if (!fd.valid()) throw_errno(fmt::format("cannot create sidecar {}", tmp), errno, ErrorKind::kDestinationUnwritable);
   try {
     pwrite_full(fd.get(), buf, 0, tmp);
     if (::fsync(fd.get()) != 0) throw_errno(fmt::format("cannot sync sidecar {}", tmp), errno);
     if (::rename(tmp.c_str(), path.c_str()) != 0)
-      throw_errno(fmt::format("cannot rename {} to {}", tmp, path), errno);
+      throw_errno(fmt::format("cannot rename {} to {}", tmp, path), errno, ErrorKind::kDestinationUnwritable);
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
@@ -142,7 +142,7 @@ Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header, co
 Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writable,
                       const ReplayPolicy& policy) {
   UniqueFd fd(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC));
-  if (!fd.valid()) throw_errno(fmt::format("cannot open sidecar {}", path), errno);
+  if (!fd.valid()) throw_errno(fmt::format("cannot open sidecar {}", path), errno, ErrorKind::kDestinationUnwritable);
   uint64_t size = file_size(fd.get(), path);
   if (size < kFixedHeader + 8) garbled(path, "too short");
   std::vector<std::byte> fixed(kFixedHeader);

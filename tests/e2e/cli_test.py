@@ -209,10 +209,8 @@ class Install(unittest.TestCase):
             p = subprocess.run(["meson", "install", "-C", build, "--destdir", dest, "--no-rebuild", "--quiet"],
                                capture_output=True, text=True, timeout=300)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-            found = {}
-            for root, _, files in os.walk(dest):
-                for f in files:
-                    found[f] = os.path.join(root, f)
+            paths = [os.path.join(root, f) for root, _, files in os.walk(dest) for f in files]
+            found = {os.path.basename(p): p for p in paths if "/bin/" in p or not p.endswith("/sparseio")}
             self.assertIn("sparseio", found)
             env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
             p = subprocess.run([found["sparseio"], "--version"], capture_output=True, text=True, env=env)
@@ -222,14 +220,14 @@ class Install(unittest.TestCase):
             self.assertNotIn("libsparseio", ldd)
             self.assertIn("sparseio.1", found)
             self.assertIn("_sparseio", found)  # zsh
-            self.assertTrue(any(p.endswith("bash-completion/completions/sparseio") for p in found.values()))
+            completion = [p for p in paths if p.endswith("bash-completion/completions/sparseio")]
+            self.assertEqual(len(completion), 1, paths)
             man = subprocess.run(["man", "-l", found["sparseio.1"]], capture_output=True, text=True,
                                  env=dict(env, MANPAGER="cat", PAGER="cat", MANWIDTH="80"))
             self.assertEqual(man.returncode, 0, man.stderr)
             for section in ("SYNOPSIS", "EXIT STATUS", "ENVIRONMENT", "EXAMPLES", "RANGES", "JSON"):
                 self.assertIn(section, man.stdout)
-            completion = [v for v in found.values() if v.endswith("completions/sparseio")][0]
-            bash = subprocess.run(["bash", "-c", f"source {completion} && COMP_WORDS=(sparseio fe) COMP_CWORD=1"
+            bash = subprocess.run(["bash", "-c", f"source {completion[0]} && COMP_WORDS=(sparseio fe) COMP_CWORD=1"
                                    " && _sparseio && echo ${COMPREPLY[@]}"], capture_output=True, text=True)
             self.assertEqual(bash.stdout.split(), ["fetch"], bash.stderr)
 

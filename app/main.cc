@@ -274,9 +274,11 @@ int run_command(Cli& c) {
 // Prints a failure (and its JSON object with --json) and returns its code.
 int fail(const std::string& message, ErrorKind kind, bool json, const std::string& help_for = "") {
   const int code = exit_code_for(kind);
-  fmt::print(stderr, "sparseio: {}\n", message);
-  if (kind == ErrorKind::kUsage)
-    fmt::print(stderr, "Run 'sparseio {}--help' for usage.\n", help_for.empty() ? "" : help_for + " ");
+  // One line, as every error: the pointer to the help rides along.
+  const std::string hint = kind == ErrorKind::kUsage ? fmt::format(" (see 'sparseio {}--help')",
+                                                                   help_for.empty() ? "" : help_for + " ")
+                                                     : "";
+  fmt::print(stderr, "sparseio: {}{}\n", message, hint);
   if (json) print(json_error(message, kind, code));
   return code;
 }

@@ -41,8 +41,8 @@ unsigned default_jobs() {
 // XXH3 hash of those bytes (so that the claim can be re-checked after a reboot).
 class PieceWriter : public ExtentWriter {
  public:
-  PieceWriter(Destination& dest, ByteRange piece, std::atomic<uint64_t>& written)
-      : dest_(dest), piece_(piece), done_(piece.begin), written_(written) {}
+  PieceWriter(Destination& dest, ByteRange piece, std::atomic<uint64_t>& written, std::atomic<uint64_t>& head)
+      : dest_(dest), piece_(piece), done_(piece.begin), written_(written), head_(head) {}
 
   void write(uint64_t offset, std::span<const std::byte> data) override {
     check(offset, data.size());
@@ -50,6 +50,7 @@ class PieceWriter : public ExtentWriter {
     hash_.update(data);
     done_ += data.size();
     written_.fetch_add(data.size(), std::memory_order_relaxed);
+    head_.store(done_, std::memory_order_relaxed);
   }
   void write_zeros(ByteRange r) override {
     check(r.begin, r.size());
@@ -57,6 +58,7 @@ class PieceWriter : public ExtentWriter {
     for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_.update(zeros); });
     done_ = r.end;
     written_.fetch_add(r.size(), std::memory_order_relaxed);
+    head_.store(done_, std::memory_order_relaxed);
   }
   void copy_from_fd(int fd, const std::string& path, ByteRange r) override {
     if (dest_.copies_in_kernel()) {
@@ -65,6 +67,7 @@ class PieceWriter : public ExtentWriter {
       hashed_ = false;
       done_ = r.end;
       written_.fetch_add(r.size(), std::memory_order_relaxed);
+      head_.store(done_, std::memory_order_relaxed);
     } else {
       ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()
     }
@@ -88,6 +91,7 @@ class PieceWriter : public ExtentWriter {
   ByteRange piece_;
   uint64_t done_;
   std::atomic<uint64_t>& written_;
+  std::atomic<uint64_t>& head_;
   ContentHasher hash_;
   bool hashed_ = true;
 };
@@ -148,7 +152,12 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
 }
 
 void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
-  PieceWriter writer(dest_, piece, b.written);
+  std::atomic<uint64_t> head{piece.begin};
+  PieceWriter writer(dest_, piece, b.written, head);
+  {
+    std::lock_guard lock(mu_);
+    heads_.emplace(piece.begin, Head{piece.end, &head});
+  }
   std::exception_ptr error;
   try {
     source_.fetch_into(piece, writer);
@@ -167,6 +176,7 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   }
   std::lock_guard lock(mu_);
   in_flight_.erase(piece.begin);
+  heads_.erase(piece.begin);
   b.fetched += written.size();
   ++b.requests;
   if (error && !b.error) {
@@ -198,16 +208,18 @@ ProgressSnapshot FetchCoordinator::snapshot(const Batch& b, uint64_t requested, 
   s.fetched_bytes = b.written.load(std::memory_order_relaxed);
   s.done_bytes = std::min(requested, reused + s.fetched_bytes);
   s.jobs = options_.jobs;
-  std::vector<ByteRange> active;
+  struct Flight {
+    uint64_t begin, head, end;  // [begin, head) written, not yet recorded
+  };
+  std::vector<Flight> flights;
   {
     std::lock_guard lock(mu_);
-    active.reserve(in_flight_.size());
-    for (const auto& [begin, end] : in_flight_) active.push_back({begin, end});
+    s.active = static_cast<unsigned>(in_flight_.size());
+    for (const auto& [begin, h] : heads_)
+      flights.push_back({begin, h.written_to->load(std::memory_order_relaxed), h.end});
   }
-  s.active = static_cast<unsigned>(active.size());
   if (s.object_size == 0 || cells == 0) return s;
   s.cells.resize(cells);
-  size_t a = 0;  // active is sorted by begin and disjoint
   for (size_t i = 0; i < cells; ++i) {
     // Cell i covers [i*size/cells, (i+1)*size/cells): 128-bit products, as
     // size * cells can pass 2^64.
@@ -215,17 +227,21 @@ ProgressSnapshot FetchCoordinator::snapshot(const Batch& b, uint64_t requested, 
       return static_cast<uint64_t>(static_cast<unsigned __int128>(s.object_size) * k / cells);
     };
     const ByteRange cell{edge(i), edge(i + 1)};
-    while (a < active.size() && active[a].end <= cell.begin) ++a;
     if (cell.empty()) {
       s.cells[i] = i > 0 ? s.cells[i - 1] : CellState::kAbsent;
       continue;
     }
-    if (a < active.size() && active[a].begin < cell.end) {
-      s.cells[i] = CellState::kActive;
-      continue;
+    // What is recorded, plus what pieces in flight wrote so far; a cell
+    // with a piece's write head in it is being fetched.
+    uint64_t present = dest_.present_bytes_within({cell});
+    bool active = false;
+    for (const Flight& f : flights) {
+      present += ByteRange{f.begin, f.head}.intersect(cell).size();
+      active = active || (f.head < f.end && f.head >= cell.begin && f.head < cell.end);
     }
-    const uint64_t present = dest_.present_bytes_within({cell});
-    s.cells[i] = present == 0             ? CellState::kAbsent
+    present = std::min(present, cell.size());
+    s.cells[i] = active                   ? CellState::kActive
+                 : present == 0           ? CellState::kAbsent
                  : present == cell.size() ? CellState::kPresent
                                           : CellState::kPartial;
   }

@@ -7,6 +7,7 @@
 // second call waits for the first call's transfer instead.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -76,7 +77,12 @@ class FetchCoordinator {
   std::mutex mu_;
   std::condition_variable changed_;         // a piece finished
   std::map<uint64_t, uint64_t> in_flight_;  // begin -> end of pieces being transferred
-  WorkerPool pool_;                         // last: joins before the rest goes
+  struct Head {
+    uint64_t end;
+    const std::atomic<uint64_t>* written_to;  // the piece has bytes [begin, *written_to) in DST
+  };
+  std::map<uint64_t, Head> heads_;  // begin -> progress of pieces being transferred (for snapshots)
+  WorkerPool pool_;                 // last: joins before the rest goes
 };
 
 }  // namespace sparseio

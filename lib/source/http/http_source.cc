@@ -60,7 +60,8 @@ ErrorKind curl_kind(CURLcode code) {
 
 void report_retry(const RunControl* control, const std::string& message, unsigned attempt, unsigned of,
                   double delay) {
-  log::info("{}", message);
+  // Shown once: as an event when someone listens, else in the log.
+  if (control == nullptr) log::info("{}", message);
   RunEvent e;
   e.kind = RunEvent::Kind::kRetry;
   e.message = message;

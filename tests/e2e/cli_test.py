@@ -178,7 +178,7 @@ class ExitCodes(CliCase):
         self.assertEqual(p.returncode, 6)
         j = json.loads(p.stdout)
         self.assertEqual(j["exit_code"], 6)
-        self.assertEqual(j["error"]["kind"], "not_found")
+        self.assertEqual(j["error"]["kind"], "source_missing")
         self.assertIn("nope", j["error"]["message"])
         p = sparseio("fetch", "--json", "-r", "zz", self.src, self.path("a"))
         self.assertEqual(json.loads(p.stdout)["exit_code"], 2)

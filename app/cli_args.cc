@@ -1,5 +1,11 @@
 #include "cli_args.h"
 
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <numeric>
+
 namespace sparseio::cli {
 
 std::vector<std::string> glue_dash_values(const std::vector<std::string>& args) {
@@ -22,6 +28,75 @@ std::vector<std::string> glue_dash_values(const std::vector<std::string>& args) 
     out.push_back(a);
   }
   return out;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), size_t{0});
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = 3;  // more than 2 edits: not a typo of it
+  for (const std::string& c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (word.size() >= 2 && c.starts_with(word)) d = std::min<size_t>(d, 1);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::optional<std::string> check_command_word(const std::vector<std::string>& args,
+                                              const std::vector<std::string>& commands) {
+  static const std::vector<std::string> kGlobal{"--help", "-h", "--version"};
+  for (const std::string& a : args) {
+    if (std::find(kGlobal.begin(), kGlobal.end(), a) != kGlobal.end()) return std::nullopt;  // CLI11's
+    if (a.starts_with("-")) {
+      // -V, --verison...: options before the command are only the global ones.
+      std::string guess = closest(a, kGlobal);
+      if (a == "-V" || a == "-v") guess = "--version";
+      return fmt::format("unknown option {} before the command{}", a,
+                         guess.empty() ? "" : fmt::format(" (did you mean {}?)", guess));
+    }
+    if (std::find(commands.begin(), commands.end(), a) != commands.end()) return std::nullopt;
+    std::string guess = closest(a, commands);
+    return fmt::format("unknown command \"{}\"{}", a,
+                       guess.empty() ? fmt::format(" (commands: {})", fmt::join(commands, ", "))
+                                     : fmt::format(" (did you mean \"{}\"?)", guess));
+  }
+  return fmt::format("a command is required: {}", fmt::join(commands, ", "));
+}
+
+std::optional<std::string> check_options(const CLI::App& cmd, const std::vector<std::string>& args) {
+  std::vector<std::string> known{"--help", "-h"};
+  for (const CLI::Option* o : cmd.get_options()) {
+    for (const std::string& l : o->get_lnames()) known.push_back("--" + l);
+    for (const std::string& s : o->get_snames()) known.push_back("-" + s);
+  }
+  for (const std::string& a : args) {
+    if (a == "--") break;
+    if (a.size() < 2 || a[0] != '-' || (a[1] >= '0' && a[1] <= '9')) continue;  // values, "-", "-64K"
+    std::string name = a.substr(0, a.find('='));
+    if (!name.starts_with("--") && name.size() > 2) continue;  // grouped short flags: -vv, -vq
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string guess = closest(name, known);
+    return fmt::format("unknown option {} for {}{}", name, cmd.get_name(),
+                       guess.empty() ? "" : fmt::format(" (did you mean {}?)", guess));
+  }
+  return std::nullopt;
 }
 
 }  // namespace sparseio::cli

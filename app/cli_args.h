@@ -1,13 +1,39 @@
-// Argument preprocessing that CLI11 cannot express.
+// Argument preprocessing and checks that CLI11 cannot express: suffix ranges
+// given as separate values, and typos named with the closest command or
+// option (CLI11 would only say "A subcommand is required").
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace sparseio::cli {
 
 // SPEC writes suffix ranges as "-r -64KiB": CLI11 would take "-64KiB" for an
 // option. Glues such a value to its option ("-r" "-64KiB" -> "--ranges=-64KiB").
 std::vector<std::string> glue_dash_values(const std::vector<std::string>& args);
+
+// Levenshtein distance (insertions, deletions, substitutions).
+size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` (at most 2 edits away, or one that starts
+// with it), or "" when none is close.
+std::string closest(std::string_view word, const std::vector<std::string>& candidates);
+
+// Checks what comes before and including the command word; returns a
+// one-line error ("unknown command "fecth" (did you mean "fetch"?)") or
+// nullopt. `args` are the arguments after the program name.
+std::optional<std::string> check_command_word(const std::vector<std::string>& args,
+                                              const std::vector<std::string>& commands);
+
+// Checks the options given to subcommand `cmd` (the arguments after its
+// name); returns an error naming the first unknown one and the closest
+// known option, or nullopt.
+std::optional<std::string> check_options(const CLI::App& cmd, const std::vector<std::string>& args);
 
 }  // namespace sparseio::cli

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "api/open_source.h"
 #include "core/errors.h"
 #include "core/range_list.h"
 #include "source/http/http_headers.h"
-#include "api/open_source.h"
 
 namespace sparseio::cli {
 
@@ -31,32 +31,42 @@ void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
   cmd->add_option(
          "-H,--header", f.headers,
          "Request header 'Name: value' (repeatable); -H @FILE reads one per line, values never logged")
+      ->type_name("'NAME: VALUE'")
       ->allow_extra_args(false)
       ->group(group);
   cmd->add_option("--size", f.size, "Size of the object in bytes (overrides what the server says)")
+      ->type_name("SIZE")
       ->group(group);
   cmd->add_option("--retries", f.retries, "Retries of a failed request (default 5)")
+      ->type_name("N")
       ->check(CLI::Range(0u, 1000u))
       ->group(group);
   cmd->add_option("--connect-timeout", f.connect_timeout, "Seconds to wait for a connection (default 30)")
+      ->type_name("SECONDS")
       ->check(kFinite)
       ->check(CLI::Range(0.001, 86400.0))
       ->group(group);
   cmd->add_option("--timeout", f.timeout,
                   "Seconds a request may stall below 1 KiB/s before it is retried (default 30; 0: never)")
+      ->type_name("SECONDS")
       ->check(kFinite)
       ->check(CLI::Range(0.0, 86400.0))
       ->group(group);
-  cmd->add_option("--cacert", f.cacert, "Trust the CA certificates in FILE (PEM)")
+  cmd->add_option(
+         "--cacert", f.cacert,
+         "Trust the CA certificates in FILE (PEM); default: $CURL_CA_BUNDLE, $SSL_CERT_FILE, the system's")
+      ->type_name("FILE")
       ->check(CLI::ExistingFile)
       ->group(group);
   cmd->add_flag("--insecure", f.insecure, "Do not verify TLS certificates")->group(group);
   cmd->add_option("--max-redirs", f.max_redirs, "Redirects to follow (default 10; only to http/https)")
+      ->type_name("N")
       ->check(CLI::Range(0L, 1000L))
       ->group(group);
   if (transfer)
     cmd->add_option("--coalesce-gap", f.coalesce_gap,
                     "Fetch nearby ranges as one request when less than SIZE apart (default 64KiB for URLs)")
+        ->type_name("SIZE")
         ->group(group);
 }
 
@@ -71,6 +81,12 @@ HttpOptions make_http_options(const HttpFlags& f) {
   o.connect_timeout_s = f.connect_timeout;
   o.stall_timeout_s = f.timeout;
   o.cacert = f.cacert;
+  // As curl(1) does: CURL_CA_BUNDLE, then SSL_CERT_FILE (OpenSSL's), name
+  // the trusted CAs when --cacert does not.
+  for (const char* env : {"CURL_CA_BUNDLE", "SSL_CERT_FILE"}) {
+    if (!o.cacert.empty()) break;
+    if (const char* v = std::getenv(env); v != nullptr && *v != '\0') o.cacert = v;
+  }
   o.insecure = f.insecure;
   o.max_redirs = f.max_redirs;
   return o;

@@ -1,11 +1,14 @@
 // sparseio command-line interface: parses arguments, calls the library,
-// prints. No I/O logic lives here.
+// prints. No I/O logic lives here. Each command's options are declared by
+// its own add_*_command function; what a command does once parsed is in
+// run_command, so that a new command or option touches few lines.
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -14,25 +17,26 @@
 #include "api/commands.h"
 #include "api/report.h"
 #include "cli_args.h"
-#include "version.h"
 #include "core/errors.h"
 #include "core/range_list.h"
-#include "sparseio/log.h"
+#include "exit_status.h"
+#include "help_text.h"
 #include "http_flags.h"
+#include "sparseio/log.h"
+#include "transfer.h"
+#include "version.h"
 
 namespace {
 
 using namespace sparseio;
-
-constexpr int kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitDiffer = 3;
+using namespace sparseio::cli;
 
 struct CommonFlags {
   int verbose = 0;
-  bool quiet = false;
-  bool json = false;
+  OutputFlags out;
 };
 
-// Options shared by the commands that transfer (fetch, cat).
+// Options shared by the commands that transfer (fetch, cat) and take ranges.
 struct TransferFlags {
   std::string src, dst;
   std::vector<std::string> ranges;
@@ -43,13 +47,26 @@ struct TransferFlags {
   bool overwrite = false, restart = false, no_wait = false;
 };
 
+struct StatFlags {
+  bool list_ranges = false, ranges_only = false;
+};
+
+// Usage lines name the program: "sparseio fetch [OPTIONS] SRC DST".
+class Formatter : public CLI::Formatter {
+ public:
+  std::string make_usage(const CLI::App* app, std::string name) const override {
+    if (app->get_parent() != nullptr) name = "sparseio " + name;
+    return CLI::Formatter::make_usage(app, name);
+  }
+};
+
 void setup_logging(const CommonFlags& f) {
   // _mt: worker threads and the HTTP engine thread log too.
   auto logger = spdlog::stderr_color_mt("sparseio");
   logger->set_pattern("sparseio: %l: %v");
   spdlog::set_default_logger(logger);
   spdlog::level::level_enum level = spdlog::level::warn;
-  if (f.quiet) level = spdlog::level::err;
+  if (f.out.quiet) level = spdlog::level::err;
   if (f.verbose == 1) level = spdlog::level::info;
   if (f.verbose >= 2) level = spdlog::level::debug;
   if (f.verbose >= 3) level = spdlog::level::trace;
@@ -58,8 +75,8 @@ void setup_logging(const CommonFlags& f) {
   set_log_handler(
       [logger](LogLevel lvl, std::string_view msg) {
         static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::trace, spdlog::level::debug,
-                                                               spdlog::level::info,  spdlog::level::warn,
-                                                               spdlog::level::err,   spdlog::level::off};
+                                                                spdlog::level::info,  spdlog::level::warn,
+                                                                spdlog::level::err,   spdlog::level::off};
         logger->log(kLevels[static_cast<int>(lvl)], "{}", msg);
       },
       static_cast<LogLevel>(level));  // spdlog's levels trace..err are LogLevel's, in order
@@ -67,28 +84,44 @@ void setup_logging(const CommonFlags& f) {
 
 void add_logging(CLI::App* cmd, CommonFlags& f) {
   cmd->add_flag("-v,--verbose", f.verbose, "More logging on stderr (repeatable)");
-  cmd->add_flag("-q,--quiet", f.quiet, "Print nothing but errors");
+  cmd->add_flag("-q,--quiet", f.out.quiet, "Print nothing but errors (no progress either)");
+}
+
+void add_json(CLI::App* cmd, CommonFlags& f) {
+  cmd->add_flag("--json", f.out.json,
+                "Print the report as one JSON object; a failure prints {\"error\": ..., \"exit_code\": N}");
+}
+
+void add_progress(CLI::App* cmd, CommonFlags& f) {
+  cmd->add_flag("--progress", f.out.progress, "Draw the live status line even when stderr is not a terminal");
+  cmd->add_flag("--no-progress", f.out.no_progress, "No status line (events and errors still print)");
 }
 
 void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {
-  cmd->add_option("-r,--ranges", f.ranges, what);
-  cmd->add_option("--ranges-from", f.ranges_from, "Read ranges from FILE ('-': stdin); # comments");
+  // Exactly one value per -r: "-r 0-9 SRC DST -j 2" must leave SRC and DST alone.
+  cmd->add_option("-r,--ranges", f.ranges, what)->type_name("RANGES")->allow_extra_args(false);
+  cmd->add_option("--ranges-from", f.ranges_from, "Read ranges from FILE ('-': stdin); '#' starts a comment")
+      ->type_name("FILE");
+  cmd->footer(range_syntax_help() + examples_help(cmd->get_name()));
 }
 
 void add_transfer(CLI::App* cmd, TransferFlags& f) {
   cmd->add_option("SRC", f.src, "Source: a local path or an http:// or https:// URL")->required();
   cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")->required();
   cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores; 8 for URLs)")
+      ->type_name("N")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--chunk-size", f.chunk_size,
-                  "Largest unit of work (default 4MiB for files, 8MiB for URLs)");
+                  "Largest unit of work (default 4MiB for files, 8MiB for URLs)")
+      ->type_name("SIZE");
   cmd->add_option("--sync", f.sync,
                   "hash: checksummed records, re-checked after a reboot (default); batch: fdatasync DST "
                   "before recording each batch; none: kill-safe only")
+      ->type_name("MODE")
       ->check(CLI::IsMember({"hash", "batch", "none"}));
   cmd->add_flag("--overwrite", f.overwrite, "Replace a DST that sparseio did not make");
   cmd->add_flag("--restart", f.restart, "Discard DST's contents and start over");
-  cmd->add_flag("--no-wait", f.no_wait, "Fail at once if another sparseio is using DST");
+  cmd->add_flag("--no-wait", f.no_wait, "Fail at once (exit 5) if another sparseio is using DST");
 }
 
 // Moves rather than copies: a --ranges-from list may hold 10^6 items.
@@ -102,10 +135,7 @@ void append_items(std::vector<RangeItem>& out, std::vector<RangeItem>&& items) {
 
 std::vector<RangeItem> parse_ranges(const TransferFlags& f) {
   std::vector<RangeItem> out;
-  for (const std::string& r : f.ranges) {
-    std::vector<RangeItem> items = parse_range_list(r);
-    append_items(out, std::move(items));
-  }
+  for (const std::string& r : f.ranges) append_items(out, parse_range_list(r));
   if (!f.ranges_from.empty()) {
     std::vector<RangeItem> items = load_range_file(f.ranges_from);
     if (items.empty()) throw UsageError(fmt::format("--ranges-from {}: no ranges in it", f.ranges_from));
@@ -134,7 +164,7 @@ FetchCommand make_fetch_command(const TransferFlags& f) {
 void print(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
 
 void print_report(const Report& r, const CommonFlags& f) {
-  if (!f.quiet) print(f.json ? format_report_json(r) : format_report_text(r));
+  if (!f.out.quiet) print(f.out.json ? format_report_json(r) : format_report_text(r));
 }
 
 int print_verify(const VerifyOutcome& v, const std::string& dst, const std::string& src,
@@ -153,7 +183,7 @@ int print_verify(const VerifyOutcome& v, const std::string& dst, const std::stri
       fmt::print(stderr, "sparseio: {} holds {} bytes past the end of {}, which shrank\n", dst,
                  r.source_lacks_bytes, src);
   }
-  if (!f.quiet)
+  if (!f.out.quiet)
     print(fmt::format("{}: {} bytes compared, {} differ, {} not present (not compared){}\n", dst,
                       r.compared_bytes, r.differing_bytes, r.missing_bytes,
                       r.source_lacks_bytes > 0
@@ -162,98 +192,151 @@ int print_verify(const VerifyOutcome& v, const std::string& dst, const std::stri
   return r.identical() ? kExitOk : kExitDiffer;
 }
 
-int run(int argc, char** argv) {
+// Everything the command line can hold, filled in by CLI11.
+struct Cli {
   CLI::App app{"sparseio: fetch byte ranges of large objects into sparse local files"};
-  app.set_version_flag("--version", std::string("sparseio ") + SPARSEIO_VERSION);
-  app.require_subcommand(1);
-  app.footer(
-      "RANGES: items A-B (inclusive), A- (to the end), -N (last N bytes), A+N (N bytes from A),\n"
-      "separated by commas or whitespace. Sizes take K/M/G/T (=KiB...) or KB/MB/GB/TB (x1000).\n"
-      "Exit: 0 ok, 1 runtime failure, 2 usage error, 3 verify found differences.");
-
   CommonFlags common;
   TransferFlags tf;
-  cli::HttpFlags hf;
-  CLI::App* fetch = app.add_subcommand("fetch", "Materialize RANGES of SRC into the sparse file DST");
-  add_transfer(fetch, tf);
-  add_ranges(fetch, tf, "Ranges to fetch (repeatable; none: the whole object)");
-  cli::add_http_options(fetch, hf);
-  add_logging(fetch, common);
-  fetch->add_flag("--json", common.json, "Print the report as one JSON object");
-
-  CLI::App* cat = app.add_subcommand("cat", "Fetch what is missing of RANGES, then write them to stdout");
-  add_transfer(cat, tf);
-  add_ranges(cat, tf, "Ranges to write, in this order (repeatable; required)");
-  cli::add_http_options(cat, hf);
-  add_logging(cat, common);
-
+  HttpFlags hf;
+  StatFlags sf;
   std::string dst_only;
-  bool list_ranges = false;
-  CLI::App* stat = app.add_subcommand("stat", "Print the allocation report of DST");
-  stat->add_option("DST", dst_only, "Destination sparse file")->required();
-  stat->add_flag("--ranges", list_ranges, "Also list the present ranges (A-B, inclusive)");
-  stat->add_flag("--json", common.json, "Print the report as one JSON object");
-  add_logging(stat, common);
+  bool punch_no_wait = false;
+  CLI::App *fetch = nullptr, *cat = nullptr, *stat = nullptr, *punch = nullptr, *verify = nullptr;
+};
 
-  bool no_wait = false;
-  CLI::App* punch = app.add_subcommand("punch", "Evict RANGES from DST and return their blocks");
-  punch->add_option("DST", dst_only, "Destination sparse file")->required();
-  add_ranges(punch, tf, "Ranges to evict (repeatable; required)");
-  punch->add_flag("--no-wait", no_wait, "Fail at once if another sparseio is using DST");
-  punch->add_flag("--json", common.json, "Print the report as one JSON object");
-  add_logging(punch, common);
+void add_fetch_command(Cli& c) {
+  c.fetch = c.app.add_subcommand("fetch", "Materialize RANGES of SRC into the sparse file DST");
+  add_transfer(c.fetch, c.tf);
+  add_ranges(c.fetch, c.tf, "Ranges to fetch (repeatable; none: the whole object)");
+  add_http_options(c.fetch, c.hf);
+  add_logging(c.fetch, c.common);
+  add_json(c.fetch, c.common);
+  add_progress(c.fetch, c.common);
+}
 
-  CLI::App* verify = app.add_subcommand("verify", "Compare the present bytes of DST with SRC");
-  verify->add_option("SRC", tf.src, "Source: a local path or an http:// or https:// URL")->required();
-  verify->add_option("DST", tf.dst, "Destination sparse file")->required();
-  add_ranges(verify, tf, "Only these ranges (default: all present bytes)");
-  cli::add_http_options(verify, hf, false);
-  add_logging(verify, common);
+void add_cat_command(Cli& c) {
+  c.cat = c.app.add_subcommand("cat", "Fetch what is missing of RANGES, then write them to stdout");
+  add_transfer(c.cat, c.tf);
+  add_ranges(c.cat, c.tf, "Ranges to write, in this order (repeatable; required)");
+  add_http_options(c.cat, c.hf);
+  add_logging(c.cat, c.common);
+  add_progress(c.cat, c.common);
+}
+
+void add_stat_command(Cli& c) {
+  c.stat = c.app.add_subcommand("stat", "Print the allocation report of DST");
+  c.stat->add_option("DST", c.dst_only, "Destination sparse file")->required();
+  c.stat->add_flag("--ranges", c.sf.list_ranges, "Also list the present ranges (A-B, inclusive)");
+  c.stat->add_flag("--ranges-only", c.sf.ranges_only,
+                   "Print only the present ranges, one per line: a file --ranges-from reads back");
+  add_json(c.stat, c.common);
+  add_logging(c.stat, c.common);
+  c.stat->footer(examples_help("stat"));
+}
+
+void add_punch_command(Cli& c) {
+  c.punch = c.app.add_subcommand("punch", "Evict RANGES from DST and return their blocks");
+  c.punch->add_option("DST", c.dst_only, "Destination sparse file")->required();
+  add_ranges(c.punch, c.tf, "Ranges to evict (repeatable; required)");
+  c.punch->add_flag("--no-wait", c.punch_no_wait, "Fail at once (exit 5) if another sparseio is using DST");
+  add_json(c.punch, c.common);
+  add_logging(c.punch, c.common);
+}
+
+void add_verify_command(Cli& c) {
+  c.verify = c.app.add_subcommand("verify", "Compare the present bytes of DST with SRC");
+  c.verify->add_option("SRC", c.tf.src, "Source: a local path or an http:// or https:// URL")->required();
+  c.verify->add_option("DST", c.tf.dst, "Destination sparse file")->required();
+  add_ranges(c.verify, c.tf, "Only these ranges (default: all present bytes)");
+  add_http_options(c.verify, c.hf, false);
+  add_logging(c.verify, c.common);
+}
+
+int run_command(Cli& c) {
+  if (*c.fetch) return run_transfer(with_http(make_fetch_command(c.tf), c.hf), c.common.out, -1);
+  if (*c.cat) {
+    FetchCommand cmd = with_http(make_fetch_command(c.tf), c.hf);
+    if (cmd.ranges.empty()) throw UsageError("cat needs -r RANGES or --ranges-from FILE");
+    return run_transfer(std::move(cmd), c.common.out, STDOUT_FILENO);
+  }
+  if (*c.stat) {
+    Report r = run_stat(c.dst_only, c.sf.list_ranges || c.sf.ranges_only);
+    if (c.sf.ranges_only && !c.common.out.json)
+      print(format_ranges_only(r));
+    else
+      print_report(r, c.common);
+  }
+  if (*c.punch) {
+    std::vector<RangeItem> ranges = parse_ranges(c.tf);
+    if (ranges.empty()) throw UsageError("punch needs -r RANGES or --ranges-from FILE");
+    print_report(run_punch(c.dst_only, ranges, !c.punch_no_wait), c.common);
+  }
+  if (*c.verify)
+    return print_verify(run_verify(c.tf.src, c.tf.dst, parse_ranges(c.tf), make_http_options(c.hf)), c.tf.dst,
+                        c.tf.src, c.common);
+  return kExitOk;
+}
+
+// Prints a failure (and its JSON object with --json) and returns its code.
+int fail(const std::string& message, ErrorKind kind, bool json, const std::string& help_for = "") {
+  const int code = exit_code_for(kind);
+  // One line, as every error: the pointer to the help rides along.
+  const std::string hint = kind == ErrorKind::kUsage ? fmt::format(" (see 'sparseio {}--help')",
+                                                                   help_for.empty() ? "" : help_for + " ")
+                                                     : "";
+  fmt::print(stderr, "sparseio: {}{}\n", message, hint);
+  if (json) print(json_error(message, kind, code));
+  return code;
+}
+
+int run(int argc, char** argv) {
+  Cli c;
+  c.app.formatter(std::make_shared<Formatter>());
+  c.app.set_version_flag("--version", std::string("sparseio ") + SPARSEIO_VERSION);
+  c.app.require_subcommand(1);
+  c.app.footer(examples_help("") + "\n" + exit_code_help());
+  add_fetch_command(c);
+  add_cat_command(c);
+  add_stat_command(c);
+  add_punch_command(c);
+  add_verify_command(c);
 
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
-  args = cli::glue_dash_values(args);
+  const bool json = std::find(args.begin(), args.end(), "--json") != args.end();
+  std::vector<std::string> names;
+  for (const CLI::App* sub : c.app.get_subcommands({})) names.push_back(sub->get_name());
+  if (auto err = check_command_word(args, names)) return fail(*err, ErrorKind::kUsage, json);
+  const auto word =
+      std::find_if(args.begin(), args.end(), [](const std::string& a) { return !a.starts_with("-"); });
+  const std::string command = word == args.end() ? "" : *word;
+  if (word != args.end()) {
+    const std::vector<std::string> rest(word + 1, args.end());
+    if (auto err = check_options(*c.app.get_subcommand(command), rest))
+      return fail(*err, ErrorKind::kUsage, json, command);
+  }
+
+  args = glue_dash_values(args);
   std::reverse(args.begin(), args.end());  // CLI11 takes them reversed
   try {
-    app.parse(args);
+    c.app.parse(args);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return c.app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return c.app.exit(e);
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return c.app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "sparseio: {}\nRun 'sparseio --help' for usage.\n", e.what());
-    return kExitUsage;
+    return fail(e.what(), ErrorKind::kUsage, json, command);
   }
-  setup_logging(common);
-
+  setup_logging(c.common);
   try {
-    if (*fetch) print_report(run_fetch(cli::with_http(make_fetch_command(tf), hf)), common);
-    if (*stat) {
-      print_report(run_stat(dst_only, list_ranges), common);
-    }
-    if (*punch) {
-      std::vector<RangeItem> ranges = parse_ranges(tf);
-      if (ranges.empty()) throw UsageError("punch needs -r RANGES or --ranges-from FILE");
-      print_report(run_punch(dst_only, ranges, !no_wait), common);
-    }
-    if (*verify)
-      return print_verify(run_verify(tf.src, tf.dst, parse_ranges(tf), cli::make_http_options(hf)), tf.dst,
-                          tf.src, common);
-    if (*cat) {
-      FetchCommand cmd = cli::with_http(make_fetch_command(tf), hf);
-      if (cmd.ranges.empty()) throw UsageError("cat needs -r RANGES or --ranges-from FILE");
-      run_cat(cmd, STDOUT_FILENO);
-    }
-  } catch (const UsageError& e) {
-    fmt::print(stderr, "sparseio: {}\n", e.what());
-    return kExitUsage;
+    return run_command(c);
+  } catch (const Error& e) {
+    return fail(e.what(), e.kind(), c.common.out.json, command);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "sparseio: {}\n", e.what());
-    return kExitFailure;
+    return fail(e.what(), ErrorKind::kFailure, c.common.out.json, command);
   }
-  return kExitOk;
 }
 
 }  // namespace

@@ -55,7 +55,9 @@ Report run_fetch(FetchCommand cmd) {
   FetchCoordinator coordinator(*source, *dest, fetch);
   FetchStats stats = coordinator.fetch(ranges);
   dest->sync();
-  return make_report(*dest, stats);
+  Report report = make_report(*dest, stats);
+  report.source = source->name();
+  return report;
 }
 
 Report run_stat(const std::string& destination, bool list_ranges) {
@@ -98,6 +100,7 @@ FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::spa
   FetchCoordinator coordinator(*source, *dest, fetch);
   FetchStats stats = coordinator.fetch(ranges);
   dest->sync();
+  if (stats.interrupted) return stats;  // nothing is written: the bytes are not all there
   std::vector<std::byte> buf(1 << 20);
   for (const ByteRange& r : ranges) {
     for (uint64_t pos = r.begin; pos < r.end;) {
@@ -134,7 +137,7 @@ std::vector<RangeItem> load_range_file(const std::string& path) {
   try {
     return parse_range_file(text);
   } catch (const UsageError& e) {
-    throw UsageError(fmt::format("{}: {}", path == "-" ? "standard input" : path, e.what()));
+    throw UsageError(fmt::format("{}:{}", path == "-" ? "standard input" : path, e.what()));
   }
 }
 

@@ -19,6 +19,8 @@
 
 namespace sparseio {
 
+// To steer a fetch (stop it, hear its events, watch its progress), set
+// fetch.control, fetch.progress, dest.control and http.control.
 struct FetchCommand {
   std::string source;
   std::string destination;
@@ -55,7 +57,8 @@ VerifyOutcome run_verify(const std::string& source, const std::string& destinati
                          const std::vector<RangeItem>& ranges, const HttpOptions& http = {});
 
 // sparseio cat: fetches what is missing of cmd.ranges, then writes the bytes
-// of each range, in the order given, to `out_fd`.
+// of each range, in the order given, to `out_fd`. An interrupted fetch
+// (stats.interrupted) writes nothing.
 FetchStats run_cat(const FetchCommand& cmd, int out_fd);
 // The same, handing the bytes to `sink` (the facade's sparseio::read).
 FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::span<const std::byte>)>& sink);

@@ -8,10 +8,26 @@
 
 namespace sparseio {
 
-bool is_url(const std::string& spec) { return spec.starts_with("http://") || spec.starts_with("https://"); }
+namespace {
+
+// The spec with its scheme in lower case (schemes are case-insensitive,
+// RFC 3986 section 3.1; people paste HTTP:// from old documents).
+std::string lower_scheme(std::string spec) {
+  const size_t colon = spec.find("://");
+  for (size_t i = 0; colon != std::string::npos && i < colon; ++i)
+    if (spec[i] >= 'A' && spec[i] <= 'Z') spec[i] = static_cast<char>(spec[i] - 'A' + 'a');
+  return spec;
+}
+
+}  // namespace
+
+bool is_url(const std::string& spec) {
+  const std::string s = lower_scheme(spec.substr(0, std::min<size_t>(spec.size(), 8)));
+  return s.starts_with("http://") || s.starts_with("https://");
+}
 
 std::unique_ptr<Source> open_source(const std::string& spec, const HttpOptions& http) {
-  if (is_url(spec)) return std::make_unique<HttpSource>(spec, http);
+  if (is_url(spec)) return std::make_unique<HttpSource>(lower_scheme(spec), http);
   if (size_t colon = spec.find("://"); colon != std::string::npos)
     throw UsageError(fmt::format("source {}: unsupported scheme \"{}\" (use a path, http:// or https://)",
                                  spec, spec.substr(0, colon)));

@@ -9,7 +9,7 @@
 
 namespace sparseio {
 
-// True for http:// and https:// URLs.
+// True for http:// and https:// URLs, the scheme in any case (HTTP://).
 bool is_url(const std::string& spec);
 
 // A FileSource for a path, an HttpSource (with `http`) for http:// and

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace sparseio {
@@ -9,6 +10,7 @@ namespace sparseio {
 Report make_report(const Destination& dest, std::optional<FetchStats> fetch, bool list_ranges) {
   Report r;
   r.path = dest.path();
+  r.identity = dest.header().identity;
   r.logical_size = dest.logical_size();
   r.present_bytes = dest.present_bytes();
   r.present_ranges = dest.present_ranges();
@@ -49,12 +51,31 @@ std::string human_size(uint64_t bytes) {
   return fmt::format("{:.1f} {} ({} bytes)", v, kUnits[unit], bytes);
 }
 
+std::string format_ranges_only(const Report& r) {
+  std::string out;
+  for (const ByteRange& b : r.ranges) out += fmt::format("{}-{}\n", b.begin, b.end - 1);
+  return out;
+}
+
+namespace {
+// "size 123, ETag "x"", the parts that apply.
+std::string describe_identity(const SourceIdentity& id) {
+  std::string s = fmt::format("size {}", id.size);
+  if (!id.etag.empty()) s += fmt::format(", ETag {}", id.etag);
+  if (!id.last_modified.empty()) s += fmt::format(", Last-Modified {}", id.last_modified);
+  if (id.mtime_ns != 0) s += fmt::format(", mtime_ns {}", id.mtime_ns);
+  return s;
+}
+}  // namespace
+
 std::string format_report_text(const Report& r) {
   std::string out;
   auto line = [&](std::string_view name, const std::string& value) {
     out += fmt::format("{:<16} {}\n", name, value);
   };
   line("path", r.path);
+  if (!r.source.empty()) line("source", r.source);
+  line("source_identity", describe_identity(r.identity));
   line("logical_size", human_size(r.logical_size));
   line("present_bytes", human_size(r.present_bytes));
   line("present_ranges", std::to_string(r.present_ranges));
@@ -80,7 +101,15 @@ std::string format_report_text(const Report& r) {
 
 std::string format_report_json(const Report& r) {
   nlohmann::ordered_json j;
+  j["version"] = kReportVersion;
   j["path"] = r.path;
+  if (!r.source.empty()) j["source"] = r.source;
+  nlohmann::ordered_json id;
+  id["size"] = r.identity.size;
+  if (!r.identity.etag.empty()) id["etag"] = r.identity.etag;
+  if (!r.identity.last_modified.empty()) id["last_modified"] = r.identity.last_modified;
+  if (r.identity.mtime_ns != 0) id["mtime_ns"] = r.identity.mtime_ns;
+  j["source_identity"] = std::move(id);
   j["logical_size"] = r.logical_size;
   j["present_bytes"] = r.present_bytes;
   j["present_ranges"] = r.present_ranges;
@@ -92,8 +121,14 @@ std::string format_report_json(const Report& r) {
     j["requests"] = f.requests;
     j["reused_bytes"] = f.reused_bytes;
     j["zero_hole_bytes"] = r.zero_hole_bytes;
-    j["elapsed_s"] = f.elapsed_s;
-    j["throughput"] = f.elapsed_s > 0 ? static_cast<double>(f.fetched_bytes) / f.elapsed_s : 0.0;
+    // Milliseconds are the precision that matters; rounding also keeps the
+    // number in plain decimal form (0.004, never 4.123e-03).
+    j["elapsed_s"] = std::round(f.elapsed_s * 1000) / 1000;
+    j["throughput"] = std::round(f.elapsed_s > 0 ? static_cast<double>(f.fetched_bytes) / f.elapsed_s : 0.0);
+    if (f.interrupted) {
+      j["interrupted"] = true;
+      j["missing_bytes"] = f.missing_bytes;
+    }
   }
   if (r.list_ranges) {
     nlohmann::json list = nlohmann::json::array();

@@ -11,8 +11,14 @@
 
 namespace sparseio {
 
+// The schema version of the JSON report: bumped when a field changes meaning
+// or goes away (adding fields does not bump it).
+inline constexpr int kReportVersion = 1;
+
 struct Report {
   std::string path;
+  std::string source;       // fetch: the path or URL (password hidden); empty for stat/punch
+  SourceIdentity identity;  // what DST was started from (its sidecar's record)
   uint64_t logical_size = 0;
   uint64_t present_bytes = 0;
   uint64_t present_ranges = 0;
@@ -28,6 +34,10 @@ struct Report {
 // With `list_ranges`, also copies out the present ranges.
 Report make_report(const Destination& dest, std::optional<FetchStats> fetch = std::nullopt,
                    bool list_ranges = false);
+
+// The present ranges, one "A-B" (inclusive) a line, nothing else: the form
+// --ranges-from reads back.
+std::string format_ranges_only(const Report& report);
 
 // "1.5 MiB" style, with exact bytes beside when rounded.
 std::string human_size(uint64_t bytes);

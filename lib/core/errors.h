@@ -18,7 +18,15 @@ std::string message_excerpt(std::string_view text, size_t max_chars = 80);
 // Builds "what: strerror(err)" for a failed system call.
 std::string errno_message(const std::string& what, int err);
 
+// The kind an errno implies on its own: ENOSPC, EDQUOT, EFBIG and EROFS only
+// come from writes, which sparseio makes only to DST and its sidecar
+// (kDestinationUnwritable); anything else is kFailure unless the caller
+// knows better.
+ErrorKind errno_kind(int err);
+
+// Throws Error(errno_message(what, err)) of errno_kind(err).
+[[noreturn]] void throw_errno(const std::string& what, int err);
 // Throws Error(errno_message(what, err)) of `kind`.
-[[noreturn]] void throw_errno(const std::string& what, int err, ErrorKind kind = ErrorKind::kOther);
+[[noreturn]] void throw_errno(const std::string& what, int err, ErrorKind kind);
 
 }  // namespace sparseio

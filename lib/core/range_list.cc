@@ -4,7 +4,9 @@
 
 #include <array>
 #include <cstdlib>
+#include <functional>
 #include <limits>
+#include <utility>
 
 #include "core/errors.h"
 
@@ -46,16 +48,25 @@ constexpr std::array<Suffix, 14> kSuffixes{{
 uint64_t parse_size_in(std::string_view text, std::string_view item, std::string_view label = "range item") {
   auto bad = [&](std::string_view why) { bad_item(item, why, label); };
   if (text.empty()) bad("missing number");
-  size_t digits = 0;
+  // 0x1000: offsets pasted from hex dumps and format specifications.
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const uint64_t base = hex ? 16 : 10;
+  auto digit = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (hex && c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (hex && c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  size_t digits = hex ? 2 : 0;
   uint64_t value = 0;
   bool overflow = false;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
-    uint64_t d = static_cast<uint64_t>(text[digits] - '0');
-    if (value > (std::numeric_limits<uint64_t>::max() - d) / 10) overflow = true;
-    value = value * 10 + d;
+  while (digits < text.size() && digit(text[digits]) >= 0) {
+    uint64_t d = static_cast<uint64_t>(digit(text[digits]));
+    if (value > (std::numeric_limits<uint64_t>::max() - d) / base) overflow = true;
+    value = value * base + d;
     ++digits;
   }
-  if (digits == 0) bad(fmt::format("\"{}\" is not a number", message_excerpt(text, 40)));
+  if (digits == (hex ? 2u : 0u)) bad(fmt::format("\"{}\" is not a number", message_excerpt(text, 40)));
   if (overflow) bad(fmt::format("{} does not fit in 64 bits", message_excerpt(text.substr(0, digits), 40)));
   std::string_view suffix = text.substr(digits);
   if (suffix.empty()) return value;
@@ -103,9 +114,17 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 // The list as quoted in an error message, which must stay on one line.
 std::string one_line(std::string_view text) { return message_excerpt(text); }
 
+// Maps an offset in a logical line to the line number of the range file it
+// came from (nullptr on the command line, where there are no lines).
+using LineOf = std::function<size_t(size_t offset)>;
+
 // Splits on commas; each comma-separated field must hold at least one
 // whitespace-separated item, so "1-2,,3-4" and a trailing comma are errors.
-void parse_line(std::string_view text, std::vector<RangeItem>& out) {
+void parse_line(std::string_view text, std::vector<RangeItem>& out, const LineOf& line_of = nullptr) {
+  auto at_line = [&](size_t offset, const UsageError& e) -> UsageError {
+    if (!line_of) return e;
+    return UsageError(fmt::format("{}: {}", line_of(offset), e.what()));
+  };
   size_t field_start = 0;
   while (true) {
     size_t comma = text.find(',', field_start);
@@ -118,13 +137,18 @@ void parse_line(std::string_view text, std::vector<RangeItem>& out) {
       size_t start = i;
       while (i < field.size() && !is_space(field[i])) ++i;
       if (i > start) {
-        out.push_back(parse_item(field.substr(start, i - start)));
+        try {
+          out.push_back(parse_item(field.substr(start, i - start)));
+        } catch (const UsageError& e) {
+          throw at_line(field_start + start, e);
+        }
         any = true;
       }
     }
     bool only_field = field_start == 0 && comma == std::string_view::npos;
     if (!any && !only_field) {
-      throw UsageError(fmt::format("bad range list \"{}\": empty list item", one_line(text)));
+      throw at_line(comma == std::string_view::npos ? field_start : comma,
+                    UsageError(fmt::format("bad range list \"{}\": empty list item", one_line(text))));
     }
     if (comma == std::string_view::npos) break;
     field_start = comma + 1;
@@ -148,8 +172,17 @@ std::vector<RangeItem> parse_range_file(std::string_view text) {
   // lines that meet at a comma are parsed as one (joined with a space, which
   // keeps error messages on one line).
   std::string logical;
-  size_t pos = 0;
+  // Where each physical line starts in `logical`, and its number (1-based).
+  std::vector<std::pair<size_t, size_t>> starts;
+  auto line_of = [&](size_t offset) {
+    size_t line = starts.empty() ? 1 : starts.front().second;
+    for (const auto& [at, number] : starts)
+      if (at <= offset) line = number;
+    return line;
+  };
+  size_t pos = 0, number = 0;
   while (pos <= text.size()) {
+    ++number;
     size_t nl = text.find('\n', pos);
     std::string_view line =
         text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
@@ -159,16 +192,18 @@ std::vector<RangeItem> parse_range_file(std::string_view text) {
     if (!line.empty()) {
       if (!logical.empty() && (logical.back() == ',' || line.front() == ',')) {
         logical += ' ';
+        starts.emplace_back(logical.size(), number);
         logical += line;
       } else {
-        if (!logical.empty()) parse_line(logical, out);
+        if (!logical.empty()) parse_line(logical, out, line_of);
         logical = line;
+        starts.assign(1, {0, number});
       }
     }
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
   }
-  if (!logical.empty()) parse_line(logical, out);
+  if (!logical.empty()) parse_line(logical, out, line_of);
   return out;
 }
 

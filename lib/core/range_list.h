@@ -21,7 +21,7 @@ struct RangeItem {
   friend bool operator==(const RangeItem&, const RangeItem&) = default;
 };
 
-// Parses "123", "4K", "64KiB", "1MB"... Throws UsageError naming `what`.
+// Parses "123", "4K", "64KiB", "1MB", "0x1000"... Throws UsageError naming `what`.
 uint64_t parse_size(std::string_view text, std::string_view what = "size");
 
 // Parses a list given on the command line (no comments). Throws UsageError
@@ -29,6 +29,7 @@ uint64_t parse_size(std::string_view text, std::string_view what = "size");
 std::vector<RangeItem> parse_range_list(std::string_view text);
 
 // Parses the contents of a --ranges-from file: as above, plus '#' comments.
+// An error message starts with the line number ("12: bad range item ...").
 std::vector<RangeItem> parse_range_file(std::string_view text);
 
 // Turns items into byte ranges of an object of `object_size` bytes, in the

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -25,6 +26,7 @@ struct FetchCoordinator::Batch {
   bool stopped = false;           // an error occurred: start nothing new
   std::exception_ptr error;
   uint64_t fetched = 0, requests = 0;
+  std::atomic<uint64_t> written{0};  // bytes written so far, pieces in flight included (for progress)
 };
 
 namespace {
@@ -39,19 +41,24 @@ unsigned default_jobs() {
 // XXH3 hash of those bytes (so that the claim can be re-checked after a reboot).
 class PieceWriter : public ExtentWriter {
  public:
-  PieceWriter(Destination& dest, ByteRange piece) : dest_(dest), piece_(piece), done_(piece.begin) {}
+  PieceWriter(Destination& dest, ByteRange piece, std::atomic<uint64_t>& written, std::atomic<uint64_t>& head)
+      : dest_(dest), piece_(piece), done_(piece.begin), written_(written), head_(head) {}
 
   void write(uint64_t offset, std::span<const std::byte> data) override {
     check(offset, data.size());
     dest_.write_data(offset, data);
     hash_.update(data);
     done_ += data.size();
+    written_.fetch_add(data.size(), std::memory_order_relaxed);
+    head_.store(done_, std::memory_order_relaxed);
   }
   void write_zeros(ByteRange r) override {
     check(r.begin, r.size());
     dest_.write_zeros(r);
     for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_.update(zeros); });
     done_ = r.end;
+    written_.fetch_add(r.size(), std::memory_order_relaxed);
+    head_.store(done_, std::memory_order_relaxed);
   }
   void copy_from_fd(int fd, const std::string& path, ByteRange r) override {
     if (dest_.copies_in_kernel()) {
@@ -59,6 +66,8 @@ class PieceWriter : public ExtentWriter {
       dest_.copy_from_fd(fd, path, r);  // bytes never seen here: no hash
       hashed_ = false;
       done_ = r.end;
+      written_.fetch_add(r.size(), std::memory_order_relaxed);
+      head_.store(done_, std::memory_order_relaxed);
     } else {
       ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()
     }
@@ -81,6 +90,8 @@ class PieceWriter : public ExtentWriter {
   Destination& dest_;
   ByteRange piece_;
   uint64_t done_;
+  std::atomic<uint64_t>& written_;
+  std::atomic<uint64_t>& head_;
   ContentHasher hash_;
   bool hashed_ = true;
 };
@@ -99,7 +110,7 @@ FetchCoordinator::FetchCoordinator(Source& source, Destination& dest, FetchOptio
 FetchCoordinator::~FetchCoordinator() = default;
 
 ByteRange FetchCoordinator::take_piece(Batch& b) {
-  while (!b.stopped && b.index < b.wanted.size()) {
+  while (!b.stopped && !stop_requested(options_.control) && b.index < b.wanted.size()) {
     ByteRange w = b.wanted[b.index];
     if (b.cursor < w.begin) b.cursor = w.begin;
     if (b.cursor >= w.end) {
@@ -141,7 +152,12 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
 }
 
 void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
-  PieceWriter writer(dest_, piece);
+  std::atomic<uint64_t> head{piece.begin};
+  PieceWriter writer(dest_, piece, b.written, head);
+  {
+    std::lock_guard lock(mu_);
+    heads_.emplace(piece.begin, Head{piece.end, &head});
+  }
   std::exception_ptr error;
   try {
     source_.fetch_into(piece, writer);
@@ -160,6 +176,7 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   }
   std::lock_guard lock(mu_);
   in_flight_.erase(piece.begin);
+  heads_.erase(piece.begin);
   b.fetched += written.size();
   ++b.requests;
   if (error && !b.error) {
@@ -183,6 +200,54 @@ void FetchCoordinator::run_batch(Batch* b) {
   changed_.notify_all();
 }
 
+ProgressSnapshot FetchCoordinator::snapshot(const Batch& b, uint64_t requested, uint64_t reused,
+                                            size_t cells) {
+  ProgressSnapshot s;
+  s.object_size = dest_.logical_size();
+  s.wanted_bytes = requested;
+  s.fetched_bytes = b.written.load(std::memory_order_relaxed);
+  s.done_bytes = std::min(requested, reused + s.fetched_bytes);
+  s.jobs = options_.jobs;
+  struct Flight {
+    uint64_t begin, head, end;  // [begin, head) written, not yet recorded
+  };
+  std::vector<Flight> flights;
+  {
+    std::lock_guard lock(mu_);
+    s.active = static_cast<unsigned>(in_flight_.size());
+    for (const auto& [begin, h] : heads_)
+      flights.push_back({begin, h.written_to->load(std::memory_order_relaxed), h.end});
+  }
+  if (s.object_size == 0 || cells == 0) return s;
+  s.cells.resize(cells);
+  for (size_t i = 0; i < cells; ++i) {
+    // Cell i covers [i*size/cells, (i+1)*size/cells): 128-bit products, as
+    // size * cells can pass 2^64.
+    auto edge = [&](size_t k) {
+      return static_cast<uint64_t>(static_cast<unsigned __int128>(s.object_size) * k / cells);
+    };
+    const ByteRange cell{edge(i), edge(i + 1)};
+    if (cell.empty()) {
+      s.cells[i] = i > 0 ? s.cells[i - 1] : CellState::kAbsent;
+      continue;
+    }
+    // What is recorded, plus what pieces in flight wrote so far; a cell
+    // with a piece's write head in it is being fetched.
+    uint64_t present = dest_.present_bytes_within({cell});
+    bool active = false;
+    for (const Flight& f : flights) {
+      present += ByteRange{f.begin, f.head}.intersect(cell).size();
+      active = active || (f.head < f.end && f.head >= cell.begin && f.head < cell.end);
+    }
+    present = std::min(present, cell.size());
+    s.cells[i] = active                   ? CellState::kActive
+                 : present == 0           ? CellState::kAbsent
+                 : present == cell.size() ? CellState::kPresent
+                                          : CellState::kPartial;
+  }
+  return s;
+}
+
 FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   auto start = std::chrono::steady_clock::now();
   FetchStats stats;
@@ -199,7 +264,19 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   batch->wanted = want.ranges();
   want.clear();  // 10^6-range lists: keep one copy, not two
   stats.reused_bytes = dest_.present_bytes_within(batch->wanted);
+  // Detached before the batch goes: the display must not see it die.
+  struct Attach {
+    ProgressMonitor* monitor;
+    ~Attach() {
+      if (monitor != nullptr) monitor->detach();
+    }
+  } attach{options_.progress};
+  if (options_.progress != nullptr)
+    options_.progress->attach([this, batch, requested = stats.requested_bytes, reused = stats.reused_bytes](
+                                  size_t cells) { return snapshot(*batch, requested, reused, cells); });
+  std::vector<ByteRange> requested;  // before coalescing, to count what is missing at the end
   if (options_.coalesce_gap > 0) {
+    requested = batch->wanted;
     // Ranges closer than the gap become one: the bytes between are fetched
     // too (and kept), which costs less than another request.
     std::vector<ByteRange> merged;
@@ -242,6 +319,14 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   stats.fetched_bytes = batch->fetched;
   stats.requests = batch->requests;
   stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (stop_requested(options_.control)) {
+    // Whatever failed after the stop failed because of it (transfers cut
+    // short on purpose); what they wrote is recorded and committed above.
+    stats.interrupted = true;
+    const uint64_t present = dest_.present_bytes_within(requested.empty() ? batch->wanted : requested);
+    stats.missing_bytes = stats.requested_bytes - std::min(stats.requested_bytes, present);
+    return stats;
+  }
   if (batch->error) std::rethrow_exception(batch->error);
   for (const ByteRange& w : batch->wanted) {
     std::vector<ByteRange> gaps = dest_.missing(w);

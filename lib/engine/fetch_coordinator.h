@@ -7,6 +7,7 @@
 // second call waits for the first call's transfer instead.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -15,6 +16,8 @@
 #include <vector>
 
 #include "core/byte_range.h"
+#include "core/run_control.h"
+#include "engine/progress.h"
 #include "engine/worker_pool.h"
 #include "source/source.h"
 #include "store/destination.h"
@@ -25,6 +28,10 @@ struct FetchOptions {
   unsigned jobs = 0;          // worker threads; 0: number of cores
   uint64_t chunk_size = 0;    // largest piece; 0: the source's default
   uint64_t coalesce_gap = 0;  // missing pieces closer than this are fetched as one
+  // A stop requested here starts nothing new and ends the fetch with
+  // FetchStats::interrupted once running transfers kept what they wrote.
+  const RunControl* control = nullptr;
+  ProgressMonitor* progress = nullptr;  // attached while fetch() runs
 };
 
 struct FetchStats {
@@ -33,6 +40,8 @@ struct FetchStats {
   uint64_t requests = 0;         // transfers this call made
   uint64_t reused_bytes = 0;     // requested bytes already present before the call
   double elapsed_s = 0;
+  bool interrupted = false;    // a stop was requested: the rest is missing
+  uint64_t missing_bytes = 0;  // requested bytes still not present at the end
 };
 
 class FetchCoordinator {
@@ -45,7 +54,9 @@ class FetchCoordinator {
   // Makes every byte of `ranges` present in DST. Ranges may overlap and come
   // in any order; parts past the end of the source are ignored. On failure,
   // stops starting new pieces, lets running ones finish (they stay recorded),
-  // and throws the first error.
+  // and throws the first error. When options.control asks for a stop, the
+  // same happens (each transfer keeps its valid prefix) and fetch returns
+  // with stats.interrupted instead of throwing.
   FetchStats fetch(const std::vector<ByteRange>& ranges);
 
   const FetchOptions& options() const { return options_; }
@@ -57,6 +68,7 @@ class FetchCoordinator {
   ByteRange take_piece(Batch& batch);
   void run_batch(Batch* batch);
   void transfer(Batch& batch, ByteRange piece);
+  ProgressSnapshot snapshot(const Batch& batch, uint64_t requested, uint64_t reused, size_t cells);
 
   Source& source_;
   Destination& dest_;
@@ -65,7 +77,12 @@ class FetchCoordinator {
   std::mutex mu_;
   std::condition_variable changed_;         // a piece finished
   std::map<uint64_t, uint64_t> in_flight_;  // begin -> end of pieces being transferred
-  WorkerPool pool_;                         // last: joins before the rest goes
+  struct Head {
+    uint64_t end;
+    const std::atomic<uint64_t>* written_to;  // the piece has bytes [begin, *written_to) in DST
+  };
+  std::map<uint64_t, Head> heads_;  // begin -> progress of pieces being transferred (for snapshots)
+  WorkerPool pool_;                 // last: joins before the rest goes
 };
 
 }  // namespace sparseio

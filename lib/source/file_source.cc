@@ -16,7 +16,13 @@ namespace sparseio {
 FileSource::FileSource(std::string path) : path_(std::move(path)) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
   fd_.reset(::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd_.valid()) throw_errno(fmt::format("cannot open source {}", path_), errno);
+  if (!fd_.valid()) {
+    const int err = errno;
+    ErrorKind kind = ErrorKind::kFailure;
+    if (err == ENOENT || err == ENOTDIR || err == ELOOP) kind = ErrorKind::kSourceMissing;
+    if (err == EACCES || err == EPERM) kind = ErrorKind::kAccessDenied;
+    throw_errno(fmt::format("cannot open source {}", path_), err, kind);
+  }
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) throw_errno(fmt::format("cannot stat source {}", path_), errno);
   if (S_ISDIR(st.st_mode)) throw Error(fmt::format("source {} is a directory", path_));

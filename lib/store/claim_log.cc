@@ -14,7 +14,7 @@ void ClaimLog::begin_writing() {
   if (sidecar_.replayed_other_boot()) {
     if (sidecar_.dropped_bytes() > 0)
       log::warn("{}: {} claimed bytes did not survive the last reboot and will be fetched again",
-                   data_.path(), sidecar_.dropped_bytes());
+                data_.path(), sidecar_.dropped_bytes());
     // What replay kept is on disk now; record it as synced once and for all.
     std::lock_guard lock(mu_);
     compact_locked();

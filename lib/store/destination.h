@@ -21,6 +21,7 @@
 
 #include "core/coverage_map.h"
 #include "core/extent_writer.h"
+#include "core/run_control.h"
 #include "core/source_identity.h"
 #include "core/unique_fd.h"
 #include "store/claim_log.h"
@@ -31,12 +32,13 @@ namespace sparseio {
 
 struct DestinationOptions {
   SyncMode sync = SyncMode::kHash;
-  uint64_t batch_bytes = 64u << 20;  // group commit after this many claimed bytes...
-  unsigned batch_ms = 1000;          // ...or this long since the last commit
-  bool overwrite = false;            // replace a DST that has no sidecar
-  bool restart = false;              // discard DST's contents and start over
-  bool wait_for_lock = true;         // false: fail at once when another process holds DST
-  bool zero_runs_as_holes = true;    // whole zero blocks in written data become holes
+  uint64_t batch_bytes = 64u << 20;     // group commit after this many claimed bytes...
+  unsigned batch_ms = 1000;             // ...or this long since the last commit
+  bool overwrite = false;               // replace a DST that has no sidecar
+  bool restart = false;                 // discard DST's contents and start over
+  bool wait_for_lock = true;            // false: fail at once when another process holds DST
+  bool zero_runs_as_holes = true;       // whole zero blocks in written data become holes
+  const RunControl* control = nullptr;  // lock waits are reported here and can be stopped
 };
 
 class Destination {
@@ -44,7 +46,10 @@ class Destination {
   // Opens DST for fetching from a source with `identity`, creating it when it
   // does not exist. Throws DestinationConflictError (DST not ours, or locked
   // with wait_for_lock=false), SourceChangedError (without restart), or
-  // UsageError when DST is the source itself (same device and inode).
+  // UsageError when DST is the source itself (same device and inode). A DST
+  // that holds nothing yet is simply started over for the new identity: a
+  // run that claimed nothing (say, with a wrong --size) must not block the
+  // next one.
   static std::unique_ptr<Destination> open_for_source(const std::string& path, const SourceIdentity& identity,
                                                       const DestinationOptions& options = {});
 

@@ -50,7 +50,9 @@ void refuse_source_as_destination(const struct stat& st, const SourceIdentity& i
 void create_destination(const std::string& path, const SidecarHeader& header) {
   std::string dir = parent_dir(path);
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir_fd.valid()) throw_errno(fmt::format("cannot open directory {} of {}", dir, path), errno);
+  if (!dir_fd.valid())
+    throw_errno(fmt::format("cannot open directory {} of {}", dir, path), errno,
+                ErrorKind::kDestinationUnwritable);
   lock_file(dir_fd.get(), dir, true);
   if (exists(path)) return;  // another process made it meanwhile
   struct stat link {};
@@ -64,7 +66,8 @@ void create_destination(const std::string& path, const SidecarHeader& header) {
   }
   Sidecar::create(Sidecar::path_for(path), header);
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid()) throw_errno(fmt::format("cannot create {}", path), errno);
+  if (!fd.valid())
+    throw_errno(fmt::format("cannot create {}", path), errno, ErrorKind::kDestinationUnwritable);
   reset_file(fd.get(), header.logical_size, path);
 }
 
@@ -105,14 +108,14 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd.valid()) {
       if (errno == ENOENT) continue;
-      throw_errno(fmt::format("cannot open destination {}", path), errno);
+      throw_errno(fmt::format("cannot open destination {}", path), errno, ErrorKind::kDestinationUnwritable);
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw_errno(fmt::format("cannot stat {}", path), errno);
     if (!S_ISREG(st.st_mode))
       throw DestinationConflictError(fmt::format("destination {} is not a regular file", path));
     refuse_source_as_destination(st, identity, path);  // it may have been swapped since the check above
-    lock_file(fd.get(), path, options.wait_for_lock);
+    lock_file(fd.get(), path, options.wait_for_lock, options.control);
 
     if (!exists(sidecar_path)) {
       if (!options.overwrite)
@@ -132,7 +135,9 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
     } catch (const Error&) {
       if (!options.restart) throw;
     }
-    if (sc && !options.restart) {
+    // Nothing claimed under another identity: nothing to lose by starting over.
+    const bool empty_elsewhere = sc && coverage.empty() && sc->header().identity != identity;
+    if (sc && !options.restart && !empty_elsewhere) {
       if (sc->header().identity != identity)
         throw SourceChangedError(fmt::format(
             "the source changed since {} was started ({}); use --restart to discard it and start over", path,

@@ -42,7 +42,7 @@ UniqueFd create_exclusive(const std::string& path, const char* what) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (fd.valid()) return fd;
     if (errno != EEXIST || attempt > 0 || ::unlink(path.c_str()) != 0)
-      throw_errno(fmt::format("cannot create {} {}", what, path), errno);
+      throw_errno(fmt::format("cannot create {} {}", what, path), errno, ErrorKind::kDestinationUnwritable);
   }
 }
 
@@ -86,7 +86,7 @@ Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header, co
     pwrite_full(fd.get(), buf, 0, tmp);
     if (::fsync(fd.get()) != 0) throw_errno(fmt::format("cannot sync sidecar {}", tmp), errno);
     if (::rename(tmp.c_str(), path.c_str()) != 0)
-      throw_errno(fmt::format("cannot rename {} to {}", tmp, path), errno);
+      throw_errno(fmt::format("cannot rename {} to {}", tmp, path), errno, ErrorKind::kDestinationUnwritable);
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
@@ -101,7 +101,8 @@ Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writa
   if (!fd.valid() && errno == ELOOP)
     throw Error(fmt::format(
         "sidecar {} is a symbolic link; sparseio never reads or writes one through a link", path));
-  if (!fd.valid()) throw_errno(fmt::format("cannot open sidecar {}", path), errno);
+  if (!fd.valid())
+    throw_errno(fmt::format("cannot open sidecar {}", path), errno, ErrorKind::kDestinationUnwritable);
   uint64_t size = file_size(fd.get(), path);
   if (size < kFixedHeader + 8) garbled(path, "too short");
   std::vector<std::byte> fixed(kFixedHeader);

@@ -185,7 +185,7 @@ class WriteErrorTest(TempDirTest, ClaimsCheck):
         proc = subprocess.run([SPARSEIO, "fetch", src, dst, "-j", "2", "--chunk-size", "1M"], capture_output=True,
                               preexec_fn=low_fsize)
         err = proc.stderr.decode()
-        self.assertEqual(proc.returncode, 1, err)
+        self.assertEqual(proc.returncode, 8, err)  # DST cannot be written
         self.assertIn(dst, err)
         self.assertIn("File too large", err)
         self.assertEqual(len(err.strip().splitlines()), 1, err)
@@ -206,7 +206,7 @@ class WriteErrorTest(TempDirTest, ClaimsCheck):
             size = 8 * MiB
             make_source(src, size, seed=9)
             proc = sparseio("fetch", src, dst, "--chunk-size", "512K", "-j", "2")
-            self.assertEqual(proc.returncode, 1, proc.stderr)
+            self.assertEqual(proc.returncode, 8, proc.stderr)
             self.assertIn(dst, proc.stderr)
             self.assertIn("No space left on device", proc.stderr)
             present = self.assert_claims_true(src, dst)
@@ -232,7 +232,7 @@ class WriteErrorTest(TempDirTest, ClaimsCheck):
             src = self.path("src.bin")
             make_source(src, MiB, seed=2)
             proc = sparseio("fetch", src, os.path.join(ro, "dst.bin"))
-            self.assertEqual(proc.returncode, 1)
+            self.assertEqual(proc.returncode, 8)
             self.assertIn("Read-only file system", proc.stderr)
             self.assertIn(os.path.join(ro, "dst.bin"), proc.stderr)
         finally:
@@ -265,11 +265,11 @@ class TwoProcessesTest(TempDirTest, ClaimsCheck):
             start = time.time()
             proc = sparseio("fetch", src, dst, "--no-wait")
             self.assertLess(time.time() - start, 5)
-            self.assertEqual(proc.returncode, 1)
+            self.assertEqual(proc.returncode, 5)  # busy
             self.assertIn("in use by another sparseio process", proc.stderr)
             self.assertIn(f"pid {os.getpid()}", proc.stderr)
             proc = sparseio("punch", dst, "-r", "0-0", "--no-wait")
-            self.assertEqual(proc.returncode, 1)
+            self.assertEqual(proc.returncode, 5)
             self.assertIn("in use", proc.stderr)
 
 

@@ -170,14 +170,14 @@ class TransferTest(HttpCase):
 
     def test_missing_object_and_refused_connection_name_the_url(self):
         proc = run("fetch", H.NGINX.http_url + "nope.bin", self.dst)
-        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(proc.returncode, 6)  # not found
         self.assertIn("404", proc.stderr)
         self.assertIn(H.NGINX.http_url + "nope.bin", proc.stderr)
         from nginx_server import free_port
         url = f"http://127.0.0.1:{free_port()}/x"
         start = time.time()
         proc = run("fetch", url, self.dst, "--retries", "1")
-        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(proc.returncode, 7)  # network: retry later
         self.assertIn(url, proc.stderr)
         self.assertLess(time.time() - start, 10)
         self.assertFalse(os.path.exists(self.dst))
@@ -186,7 +186,7 @@ class TransferTest(HttpCase):
 class HeaderTest(HttpCase):
     def test_headers_from_the_command_line_and_a_file_and_no_secret_in_logs(self):
         proc = run("fetch", H.FAULT.url("auth/small.bin"), self.dst, "-r", "0-99", "-vvv")
-        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(proc.returncode, 6)  # 401: access denied
         self.assertIn("401", proc.stderr)
         H.FAULT.reset()
         hfile = self.path("headers.txt")

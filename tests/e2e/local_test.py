@@ -110,9 +110,9 @@ class FetchLocalTest(TempDirTest):
                 self.assertEqual(proc.returncode, 2, proc.stderr)
                 self.assertFalse(os.path.exists(self.dst))
 
-    def test_missing_source_exits_1_naming_it(self):
+    def test_missing_source_exits_6_naming_it(self):
         proc = sparseio("fetch", self.path("nope.bin"), self.dst, "-r", "0-1")
-        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(proc.returncode, 6)
         self.assertIn("nope.bin", proc.stderr)
         self.assertIn("No such file", proc.stderr)
         self.assertFalse(os.path.exists(self.dst))
@@ -150,7 +150,7 @@ class FetchLocalTest(TempDirTest):
         with open(self.src, "r+b") as f:
             f.write(b"changed!")
         proc = sparseio("fetch", self.src, self.dst, "-r", "0-999")
-        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(proc.returncode, 4)
         self.assertIn("source changed", proc.stderr)
         self.assertIn("--restart", proc.stderr)
         rep = sparseio_json("fetch", self.src, self.dst, "-r", "0-999", "--restart")

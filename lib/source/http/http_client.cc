@@ -34,6 +34,12 @@ std::string origin_of(const std::string& url) {
          u.part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
 }
 
+// libcurl calls this at least once a second per transfer: a nonzero answer
+// ends the transfer (CURLE_ABORTED_BY_CALLBACK) when a stop was requested.
+int stop_check(void* control, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const RunControl*>(control)->stop_requested() ? 1 : 0;
+}
+
 }  // namespace
 
 struct HttpClient::Exchange {
@@ -147,6 +153,12 @@ CurlEasy HttpClient::make_handle() {
   if (options_.insecure) {
     e.set(CURLOPT_SSL_VERIFYPEER, 0L, "SSL_VERIFYPEER");
     e.set(CURLOPT_SSL_VERIFYHOST, 0L, "SSL_VERIFYHOST");
+  }
+  if (options_.control != nullptr) {
+    e.set(CURLOPT_NOPROGRESS, 0L, "NOPROGRESS");
+    e.set(CURLOPT_XFERINFOFUNCTION, &stop_check, "XFERINFOFUNCTION");
+    e.set(CURLOPT_XFERINFODATA, const_cast<void*>(static_cast<const void*>(options_.control)),
+          "XFERINFODATA");
   }
   e.set(CURLOPT_HEADERFUNCTION, &HttpClient::on_header, "HEADERFUNCTION");
   e.set(CURLOPT_WRITEFUNCTION, &HttpClient::on_write, "WRITEFUNCTION");

@@ -34,7 +34,42 @@ class HeadersOnly : public ResponseSink {
   bool head_;
 };
 
-void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+// Waits before a retry; a stop requested meanwhile ends the wait and the run.
+void sleep_s(double s, const RunControl* control, const std::string& what) {
+  if (control == nullptr) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(s));
+  } else if (!control->sleep_for(s)) {
+    throw InterruptedError(fmt::format("interrupted while waiting to retry {}", what));
+  }
+}
+
+// 404 and 410 say the object is not there, 401 and 403 not for us: fix the job.
+ErrorKind status_kind(long status) {
+  if (status == 404 || status == 410) return ErrorKind::kSourceMissing;
+  if (status == 401 || status == 403) return ErrorKind::kAccessDenied;
+  return ErrorKind::kFailure;
+}
+
+// A name that does not resolve or a connection that fails is the network's
+// fault (worth retrying later); a TLS or protocol error is not.
+ErrorKind curl_kind(CURLcode code) {
+  if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY || is_retryable_curl(code))
+    return ErrorKind::kNetwork;
+  return ErrorKind::kFailure;
+}
+
+void report_retry(const RunControl* control, const std::string& message, unsigned attempt, unsigned of,
+                  double delay) {
+  // Shown once: as an event when someone listens, else in the log.
+  if (control == nullptr) log::info("{}", message);
+  RunEvent e;
+  e.kind = RunEvent::Kind::kRetry;
+  e.message = message;
+  e.attempt = attempt;
+  e.of = of;
+  e.delay_s = delay;
+  emit_event(control, e);
+}
 
 }  // namespace
 
@@ -93,7 +128,8 @@ class HttpSource::RangeSink : public ResponseSink {
       return Action::kDiscard;
     }
     throw Error(fmt::format("{}: HTTP {} for bytes {}-{}", src_.name_, status_text(status_), want_.begin,
-                            want_.end - 1));
+                            want_.end - 1),
+                status_kind(status_));
   }
 
   bool on_body(std::span<const std::byte> data) override {
@@ -172,16 +208,22 @@ HttpResult HttpSource::request_with_retries(const HttpRequest& req, ResponseSink
   for (unsigned retry = 1;; ++retry) {
     HttpResult r = client_->perform(req, sink);
     if (r.error) std::rethrow_exception(r.error);
+    if (stop_requested(client_->options().control))
+      throw InterruptedError(fmt::format("{}: {}: interrupted", name_, what));
     bool transient =
         r.code != CURLE_OK ? is_retryable_curl(r.code) : is_retryable_status(r.response.status());
     if (!transient) return r;
     std::optional<double> after;
     if (auto v = r.response.header("retry-after")) after = parse_retry_after(*v, std::time(nullptr));
     if (retry > policy_.retries)
-      throw Error(fmt::format("{}: {} failed{}: {}", name_, what, retries_note(), r.cause()));
+      throw Error(fmt::format("{}: {} failed{}: {}", name_, what, retries_note(), r.cause()),
+                  ErrorKind::kNetwork);
     double d = policy_.delay(retry, jitter_draw(), after);
-    log::info("{}: {}: {}; retry {} of {} in {:.2f}s", name_, what, r.cause(), retry, policy_.retries, d);
-    sleep_s(d);
+    report_retry(client_->options().control,
+                 fmt::format("{}: {}: {}; retry {} of {} in {:.1f} s", name_, what, r.cause(), retry,
+                             policy_.retries, d),
+                 retry, policy_.retries, d);
+    sleep_s(d, client_->options().control, what);
   }
 }
 
@@ -192,7 +234,7 @@ void HttpSource::discover() {
   head_req.url = target_;
   head_req.head = true;
   HttpResult head = request_with_retries(head_req, drop_head, "HEAD");
-  if (head.code != CURLE_OK) throw Error(fmt::format("{}: {}", name_, head.cause()));
+  if (head.code != CURLE_OK) throw Error(fmt::format("{}: {}", name_, head.cause()), curl_kind(head.code));
   std::optional<uint64_t> length;
   HttpResponse validators;
   const bool head_ok = head.response.status() >= 200 && head.response.status() < 300;
@@ -210,7 +252,8 @@ void HttpSource::discover() {
     probe.range = ByteRange{0, 1};
     probe.custom_headers = target_headers_;
     HttpResult got = request_with_retries(probe, drop_body, "GET bytes=0-0");
-    if (got.code != CURLE_OK && !got.sink_stopped) throw Error(fmt::format("{}: {}", name_, got.cause()));
+    if (got.code != CURLE_OK && !got.sink_stopped)
+      throw Error(fmt::format("{}: {}", name_, got.cause()), curl_kind(got.code));
     const long status = got.response.status();
     std::optional<ContentRange> cr;
     if (auto v = got.response.header("content-range")) cr = parse_content_range(*v);
@@ -220,7 +263,7 @@ void HttpSource::discover() {
     else if (status == 200 && got.response.header("content-length"))
       length = parse_decimal(*got.response.header("content-length"));
     else if (status >= 300 && status != 416)
-      throw Error(fmt::format("{}: HTTP {}", name_, status_text(status)));
+      throw Error(fmt::format("{}: HTTP {}", name_, status_text(status)), status_kind(status));
     if (status >= 200 && status < 300) {
       target_ = got.url;
       target_headers_ = got.custom_headers;
@@ -277,6 +320,8 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
     if (res.error) std::rethrow_exception(res.error);
     pos = sink.flush();        // a cut-short body keeps its valid prefix
     if (pos == r.end) return;  // all of it (a 200 at offset 0 stops the transfer on purpose)
+    if (stop_requested(client_->options().control))
+      throw InterruptedError(fmt::format("{}: bytes {}-{}: interrupted", name_, pos, r.end - 1));
     std::string cause;
     if (res.code == CURLE_OK && (sink.status() == 206 || sink.status() == 200)) {
       cause = fmt::format("the body ended at offset {}, before {}", pos, sink.body_end());
@@ -286,16 +331,20 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
       cause = res.cause();
       if (pos > before) cause += fmt::format(" (after {} bytes, kept)", pos - before);
     } else {
-      throw Error(fmt::format("{}: bytes {}-{}: {}", name_, want.begin, want.end - 1, res.cause()));
+      throw Error(fmt::format("{}: bytes {}-{}: {}", name_, want.begin, want.end - 1, res.cause()),
+                  curl_kind(res.code));
     }
     if (pos > before) backoff = 0;  // progress: start the backoff over
     if (++failures > policy_.retries)
       throw Error(fmt::format("{}: bytes {}-{}: giving up{}: {}", name_, want.begin, want.end - 1,
-                              retries_note(), cause));
+                              retries_note(), cause),
+                  ErrorKind::kNetwork);
     double d = policy_.delay(++backoff, jitter_draw(), sink.retry_after());
-    log::info("{}: bytes {}-{}: {}; retry {} of {} in {:.2f}s", name_, want.begin, want.end - 1, cause,
-              failures, policy_.retries, d);
-    sleep_s(d);
+    report_retry(client_->options().control,
+                 fmt::format("{}: bytes {}-{}: {}; retry {} of {} in {:.1f} s", name_, want.begin,
+                             want.end - 1, cause, failures, policy_.retries, d),
+                 failures, policy_.retries, d);
+    sleep_s(d, client_->options().control, fmt::format("bytes {}-{}", want.begin, want.end - 1));
   }
 }
 

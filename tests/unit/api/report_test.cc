@@ -34,7 +34,7 @@ const std::set<std::string> kStatFields{"logical_size", "present_bytes", "presen
 const std::set<std::string> kFetchFields{"fetched_bytes", "requests", "reused_bytes", "elapsed_s",
                                          "throughput"};
 // Extra fields the implementation adds beyond SPEC (kept deliberately small).
-const std::set<std::string> kExtraStat{"path"};
+const std::set<std::string> kExtraStat{"version", "path", "source_identity"};
 const std::set<std::string> kExtraFetch{"zero_hole_bytes"};
 
 std::set<std::string> keys_of(const nlohmann::json& j) {

@@ -439,3 +439,24 @@ TEST_CASE("property: random command-line lists match the brute-force model") {
 TEST_CASE("property: random range files match the brute-force model") {
   for (uint64_t seed : {11, 12, 13}) run_property(seed, true, 2000);
 }
+
+TEST_CASE("numbers may be hexadecimal, with or without a size suffix") {
+  CHECK(list("0x1000+4K", 1 << 20) == std::vector<ByteRange>{{0x1000, 0x1000 + 4096}});
+  CHECK(list("0X10-0x1f", 100) == std::vector<ByteRange>{{16, 32}});
+  CHECK(list("0xAbC-", 5000) == std::vector<ByteRange>{{0xabc, 5000}});
+  CHECK(parse_size("0x10K") == 16 * 1024);
+  CHECK(usage_error_of([] { parse_range_list("0x-5"); }).find("0x") != std::string::npos);
+  CHECK(usage_error_of([] { parse_range_list("0x1g-5"); }).find("suffix") != std::string::npos);
+  CHECK(usage_error_of([] { parse_range_list("0x10000000000000000-"); }).find("64 bits") !=
+        std::string::npos);
+}
+
+TEST_CASE("a range file error names the line of the bad item") {
+  CHECK(usage_error_of([] {
+          parse_range_file("0-1\n# c\n\n2-3 foo\n");
+        }).starts_with("4: bad range item \"foo\""));
+  CHECK(usage_error_of([] { parse_range_file("bad\n"); }).starts_with("1: "));
+  // Lines joined by a comma: the item's own line, not the first one.
+  CHECK(usage_error_of([] { parse_range_file("0-1,\n2-3,\nzz\n"); }).starts_with("3: "));
+  CHECK(usage_error_of([] { parse_range_list("zz"); }).starts_with("bad range item"));
+}

@@ -57,6 +57,8 @@ TEST_CASE("a file source conforms") {
   f.expected = pattern_bytes(0, (5u << 20) + 333, 3);
   sparseio::test::write_file(path, f.expected);
   f.open = [&] { return std::make_unique<FileSource>(path); };
+  f.gone = f.open;
+  f.spoil = [&] { REQUIRE(::truncate(path.c_str(), 0) == 0); };
   check_source_conformance(f);
 }
 

@@ -1,0 +1,49 @@
+#include "help_text.h"
+
+namespace sparseio::cli {
+
+std::string range_syntax_help() {
+  return "RANGES: items A-B (bytes A to B, inclusive), A- (A to the end), -N (the last N bytes),\n"
+         "  A+N (N bytes from A), separated by commas or whitespace; -r may be repeated.\n"
+         "  Numbers are decimal or hexadecimal (0x1000). SIZE and N take K/M/G/T (=KiB, MiB...)\n"
+         "  or KB/MB/GB/TB (x1000). A --ranges-from FILE holds the same items, any number per\n"
+         "  line, '#' starts a comment; `sparseio stat --ranges-only DST` writes such a file.\n";
+}
+
+std::string examples_help(const std::string& command) {
+  if (command == "fetch")
+    return "EXAMPLES:\n"
+           "  The footer of a Parquet file (its last 64 KiB), then the column chunks it names:\n"
+           "    sparseio fetch -r -64K https://host/data.parquet data.parquet\n"
+           "    sparseio fetch --ranges-from chunks.txt https://host/data.parquet data.parquet\n"
+           "  A CI step that resumes a cached download and tells failures apart by exit code:\n"
+           "    sparseio fetch --json -q https://host/disk.img cache/disk.img || case $? in\n"
+           "      7) echo 'network trouble: retry later' ;; *) exit 1 ;; esac\n";
+  if (command == "cat")
+    return "EXAMPLES:\n"
+           "  The first file of a tar archive on a server (keeping what was fetched in t.tar):\n"
+           "    sparseio cat -r 0-1M https://host/big.tar t.tar | tar -tvf - 2>/dev/null | head -1\n"
+           "  Checksum one region:\n"
+           "    sparseio cat -r 0x1000+4K disk.img part.img | sha256sum\n";
+  if (command == "stat")
+    return "EXAMPLES:\n"
+           "  sparseio stat data.parquet\n"
+           "  sparseio stat --ranges-only a.img > have.txt   # then: fetch --ranges-from have.txt\n"
+           "  sparseio stat --json a.img | jq .present_bytes\n";
+  if (command == "punch")
+    return "EXAMPLES:\n"
+           "  Give back the blocks of the first GiB (fetch brings it back when needed):\n"
+           "    sparseio punch -r 0-1G disk.img\n";
+  if (command == "verify")
+    return "EXAMPLES:\n"
+           "  sparseio verify https://host/data.parquet data.parquet && echo identical\n"
+           "  sparseio verify -r -64K disk.img copy.img\n";
+  return "EXAMPLES:\n"
+         "  sparseio fetch -r -64K https://host/data.parquet data.parquet   # Parquet footer\n"
+         "  sparseio fetch --ranges-from ranges.txt https://host/disk.img disk.img\n"
+         "  sparseio cat -r 0-1M https://host/big.tar t.tar | tar -tvf -\n"
+         "  sparseio cat -r 0-4095 disk.img d.img | sha256sum\n"
+         "Run 'sparseio COMMAND --help' for a command's options and more examples; see also sparseio(1).\n";
+}
+
+}  // namespace sparseio::cli

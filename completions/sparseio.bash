@@ -1,0 +1,43 @@
+# bash completion for sparseio(1): commands, then each command's options;
+# files for SRC, DST and the options that take a FILE.
+_sparseio() {
+  local cur prev cmd i
+  cur=${COMP_WORDS[COMP_CWORD]}
+  prev=${COMP_CWORD:+${COMP_WORDS[COMP_CWORD-1]}}
+  local commands="fetch cat stat punch verify"
+  cmd=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case ${COMP_WORDS[i]} in
+      fetch|cat|stat|punch|verify) cmd=${COMP_WORDS[i]}; break ;;
+    esac
+  done
+  if [[ -z $cmd ]]; then
+    COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+    return 0
+  fi
+  local common="-h --help -v --verbose -q --quiet"
+  local ranges="-r --ranges --ranges-from"
+  local http="-H --header --size --retries --connect-timeout --timeout --cacert --insecure --max-redirs"
+  local transfer="-j --jobs --chunk-size --sync --overwrite --restart --no-wait --coalesce-gap --progress --no-progress"
+  local opts
+  case $cmd in
+    fetch) opts="$common $ranges $http $transfer --json" ;;
+    cat) opts="$common $ranges $http $transfer" ;;
+    stat) opts="$common --ranges --ranges-only --json" ;;
+    punch) opts="$common $ranges --no-wait --json" ;;
+    verify) opts="$common $ranges $http" ;;
+  esac
+  case $prev in
+    --sync) COMPREPLY=($(compgen -W "hash batch none" -- "$cur")); return 0 ;;
+    --ranges-from|--cacert) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header)
+      return 0 ;;
+  esac
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+  else
+    COMPREPLY=($(compgen -f -- "$cur"))
+  fi
+  return 0
+}
+complete -o filenames -F _sparseio sparseio

@@ -1,0 +1,236 @@
+"""End-to-end tests of the command line itself, on local files: -r takes one
+value wherever it stands, typos are named, usage lines and help texts,
+stat --ranges-only round-trips into --ranges-from, range files name the bad
+line and take hex, the exit codes that need no server (2, 3, 4, 5, 6, 8),
+--json failures, the JSON report's new fields, a lock wait reported as it
+happens, and meson install to a fresh prefix with its man page and
+completions."""
+
+import fcntl
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+from e2e_util import SPARSEIO, TempDirTest, make_source, read_range, sparseio, sparseio_json
+
+MiB = 1 << 20
+
+
+class CliCase(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.src = self.path("src.bin")
+        make_source(self.src, 3 * MiB + 17, seed=3)
+
+    def present(self, dst):
+        return [(b, e + 1) for b, e in sparseio_json("stat", dst, "--ranges")["ranges"]]
+
+
+class RangesOption(CliCase):
+    def test_r_first_then_positionals_then_options(self):
+        # The issue's two commands: -r once swallowed SRC and DST.
+        p = sparseio("fetch", "-r", "0-10", self.src, self.path("a"), "-j", "2")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.present(self.path("a")), [(0, 11)])
+        p = sparseio("fetch", "--json", "-r", "0-10", self.src, self.path("q"), "-q")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.present(self.path("q")), [(0, 11)])
+
+    def test_repeated_and_comma_lists_mean_the_same(self):
+        sparseio_json("fetch", "-r", "0-9", "-r", "100-109", "-r", "-5", self.src, self.path("a"))
+        sparseio_json("fetch", "-r", "0-9,100-109,-5", self.src, self.path("b"))
+        self.assertEqual(self.present(self.path("a")), self.present(self.path("b")))
+        self.assertEqual(len(self.present(self.path("a"))), 3)
+
+    def test_hex_numbers(self):
+        sparseio_json("fetch", "-r", "0x1000+4K", self.src, self.path("a"))
+        self.assertEqual(self.present(self.path("a")), [(0x1000, 0x2000)])
+
+    def test_range_file_error_names_file_and_line(self):
+        bad = self.path("bad.txt")
+        with open(bad, "w") as f:
+            f.write("0-9\n# comment\n\n20-29 foo\n")
+        p = sparseio("fetch", "--ranges-from", bad, self.src, self.path("a"))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(f'{bad}:4: bad range item "foo"', p.stderr)
+        self.assertFalse(os.path.exists(self.path("a")))
+
+    def test_stat_ranges_only_round_trips_into_ranges_from(self):
+        a, b = self.path("a"), self.path("b")
+        sparseio_json("fetch", "-r", "0-99,4096-8191,0x20000+1K,-3", self.src, a)
+        p = sparseio("stat", "--ranges-only", a)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        listing = self.path("have.txt")
+        with open(listing, "wb") as f:
+            f.write(p.stdout)
+        self.assertTrue(all(re.fullmatch(rb"\d+-\d+", l) for l in p.stdout.splitlines()), p.stdout)
+        sparseio_json("fetch", "--ranges-from", listing, self.src, b)
+        self.assertEqual(self.present(a), self.present(b))
+        self.assertEqual(len(self.present(b)), 4)
+
+
+class Typos(CliCase):
+    def check_usage(self, args, *want):
+        p = sparseio(*args)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        for w in want:
+            self.assertIn(w, p.stderr)
+
+    def test_unknown_words_are_named_with_a_suggestion(self):
+        self.check_usage(["fecth", "a", "b"], 'unknown command "fecth"', 'did you mean "fetch"')
+        self.check_usage(["--bogus"], "unknown option --bogus")
+        self.check_usage(["-V"], "unknown option -V", "--version")
+        self.check_usage(["fetch", "--jsno", "a", "b"], "unknown option --jsno for fetch",
+                         "did you mean --json", "sparseio fetch --help")
+        self.check_usage(["fetch", "a"], "DST", "sparseio fetch --help")
+
+    def test_help_usage_lines_types_and_sections(self):
+        top = sparseio("--help")
+        self.assertEqual(top.returncode, 0)
+        out = top.stdout.decode()
+        for w in ("EXAMPLES", "EXIT CODES", "sha256sum", "tar"):
+            self.assertIn(w, out)
+        self.assertNotIn("RANGES: items", out)  # only under commands that take ranges
+        fetch = sparseio("fetch", "--help").stdout.decode()
+        self.assertIn("Usage: sparseio fetch [OPTIONS] SRC DST", fetch)
+        for w in ("RANGES: items", "-r,--ranges RANGES", "--chunk-size SIZE", "-j,--jobs N",
+                  "--ranges-from FILE", "Parquet", "--progress", "--no-progress"):
+            self.assertIn(w, fetch)
+        stat = sparseio("stat", "--help").stdout.decode()
+        self.assertIn("--ranges-only", stat)
+        self.assertNotIn("RANGES: items", stat)
+
+
+class ExitCodes(CliCase):
+    def test_2_usage(self):
+        p = sparseio("fetch", "-r", "5-1", self.src, self.path("a"))
+        self.assertEqual(p.returncode, 2)
+
+    def test_3_verify_differs(self):
+        a = self.path("a")
+        sparseio_json("fetch", "-r", "0-99", self.src, a)
+        with open(a, "r+b") as f:
+            f.write(b"X")
+        self.assertEqual(sparseio("verify", self.src, a).returncode, 3)
+
+    def test_4_source_changed(self):
+        a = self.path("a")
+        sparseio_json("fetch", "-r", "0-99", self.src, a)
+        with open(self.src, "ab") as f:
+            f.write(b"more")
+        p = sparseio("fetch", self.src, a)
+        self.assertEqual(p.returncode, 4, p.stderr)
+        self.assertIn("--restart", p.stderr)
+
+    def test_5_busy_with_no_wait_and_a_reported_wait_without(self):
+        a = self.path("a")
+        sparseio_json("fetch", "-r", "0-99", self.src, a)
+        fd = os.open(a, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            p = sparseio("fetch", "--no-wait", self.src, a)
+            self.assertEqual(p.returncode, 5, p.stderr)
+            self.assertIn(f"pid {os.getpid()}", p.stderr)
+            # Without --no-wait: the wait is an event line, then the run goes on.
+            proc = subprocess.Popen([SPARSEIO, "fetch", self.src, a], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+            time.sleep(1.0)
+        finally:
+            os.close(fd)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(f"waiting for {a}: it is in use by another sparseio process (pid {os.getpid()})",
+                      err.decode())
+        self.assertNotIn(b"\x1b", err)
+
+    def test_6_missing_and_unreadable_source(self):
+        p = sparseio("fetch", self.path("nope"), self.path("a"))
+        self.assertEqual(p.returncode, 6, p.stderr)
+        self.assertFalse(os.path.exists(self.path("a")))
+        if os.geteuid() != 0:  # root reads anything
+            os.chmod(self.src, 0)
+            self.assertEqual(sparseio("fetch", self.src, self.path("b")).returncode, 6)
+
+    def test_8_destination_cannot_be_written(self):
+        # RLIMIT_FSIZE below the object's size: sizing DST fails with EFBIG.
+        def limit():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (1 * MiB, 1 * MiB))
+        p = subprocess.run([SPARSEIO, "fetch", self.src, self.path("a")], capture_output=True,
+                           preexec_fn=limit, timeout=60)
+        self.assertEqual(p.returncode, 8, p.stderr)
+        self.assertIn(b"File too large", p.stderr)
+        # A directory DST cannot be created in.
+        ro = self.path("ro")
+        os.mkdir(ro, 0o500)
+        if os.geteuid() != 0:
+            self.assertEqual(sparseio("fetch", self.src, os.path.join(ro, "a")).returncode, 8)
+
+    def test_json_failure_is_one_object_on_stdout(self):
+        p = sparseio("fetch", "--json", self.path("nope"), self.path("a"))
+        self.assertEqual(p.returncode, 6)
+        j = json.loads(p.stdout)
+        self.assertEqual(j["exit_code"], 6)
+        self.assertEqual(j["error"]["kind"], "source_missing")
+        self.assertIn("nope", j["error"]["message"])
+        p = sparseio("fetch", "--json", "-r", "zz", self.src, self.path("a"))
+        self.assertEqual(json.loads(p.stdout)["exit_code"], 2)
+
+
+class JsonReport(CliCase):
+    def test_version_source_identity_and_plain_elapsed(self):
+        p = sparseio("fetch", "--json", "-r", "0-9", self.src, self.path("a"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        j = json.loads(p.stdout)
+        self.assertEqual(j["version"], 1)
+        self.assertEqual(j["source"], self.src)
+        st = os.stat(self.src)
+        self.assertEqual(j["source_identity"]["size"], st.st_size)
+        self.assertEqual(j["source_identity"]["mtime_ns"], st.st_mtime_ns)
+        self.assertRegex(p.stdout.decode(), r'"elapsed_s":\d+(\.\d+)?[,}]')
+        s = sparseio_json("stat", self.path("a"))
+        self.assertEqual(s["source_identity"]["size"], st.st_size)
+
+
+class Install(unittest.TestCase):
+    """meson install to a fresh prefix: the binary starts with no
+    LD_LIBRARY_PATH, and the man page and completions come along."""
+
+    def test_installed_binary_man_page_and_completions(self):
+        build = os.path.dirname(os.path.dirname(os.path.abspath(SPARSEIO)))
+        with tempfile.TemporaryDirectory(prefix="sparseio-install-") as dest:
+            p = subprocess.run(["meson", "install", "-C", build, "--destdir", dest, "--no-rebuild", "--quiet"],
+                               capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            paths = [os.path.join(root, f) for root, _, files in os.walk(dest) for f in files]
+            found = {os.path.basename(p): p for p in paths if "/bin/" in p or not p.endswith("/sparseio")}
+            self.assertIn("sparseio", found)
+            env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+            p = subprocess.run([found["sparseio"], "--version"], capture_output=True, text=True, env=env)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("sparseio", p.stdout)
+            ldd = subprocess.run(["ldd", found["sparseio"]], capture_output=True, text=True).stdout
+            self.assertNotIn("libsparseio", ldd)
+            self.assertIn("sparseio.1", found)
+            self.assertIn("_sparseio", found)  # zsh
+            completion = [p for p in paths if p.endswith("bash-completion/completions/sparseio")]
+            self.assertEqual(len(completion), 1, paths)
+            man = subprocess.run(["man", "-l", found["sparseio.1"]], capture_output=True, text=True,
+                                 env=dict(env, MANPAGER="cat", PAGER="cat", MANWIDTH="80"))
+            self.assertEqual(man.returncode, 0, man.stderr)
+            for section in ("SYNOPSIS", "EXIT STATUS", "ENVIRONMENT", "EXAMPLES", "RANGES", "JSON"):
+                self.assertIn(section, man.stdout)
+            bash = subprocess.run(["bash", "-c", f"source {completion[0]} && COMP_WORDS=(sparseio fe) COMP_CWORD=1"
+                                   " && _sparseio && echo ${COMPREPLY[@]}"], capture_output=True, text=True)
+            self.assertEqual(bash.stdout.split(), ["fetch"], bash.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

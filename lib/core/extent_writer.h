@@ -22,6 +22,11 @@ class ExtentWriter {
   virtual void write(uint64_t offset, std::span<const std::byte> data) = 0;
   // `r` is all zeros in the object (a hole in a sparse source).
   virtual void write_zeros(ByteRange r) = 0;
+  // The bytes written from `offset` on are not the object's (the response that
+  // carried them turned out invalid): none of them may be recorded as present.
+  // The transfer then throws. The default does nothing, for writers that
+  // record nothing of a failed transfer.
+  virtual void discard_from(uint64_t /*offset*/) {}
   // `r` of the object equals the same offsets of local file `fd` (named `path`).
   // The default reads through a buffer and calls write().
   virtual void copy_from_fd(int fd, const std::string& path, ByteRange r);

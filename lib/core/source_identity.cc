@@ -6,6 +6,15 @@
 
 namespace sparseio {
 
+bool identity_matches(const SourceIdentity& recorded, const SourceIdentity& now) {
+  if (recorded.url.empty() && !now.url.empty()) {
+    SourceIdentity with_url = recorded;
+    with_url.url = now.url;
+    return with_url == now;
+  }
+  return recorded == now;
+}
+
 std::string describe_identity_change(const SourceIdentity& was, const SourceIdentity& now) {
   std::vector<std::string> parts;
   if (was.size != now.size) parts.push_back(fmt::format("size {} -> {}", was.size, now.size));
@@ -14,6 +23,7 @@ std::string describe_identity_change(const SourceIdentity& was, const SourceIden
   if (was.etag != now.etag) parts.push_back(fmt::format("ETag {} -> {}", was.etag, now.etag));
   if (was.last_modified != now.last_modified)
     parts.push_back(fmt::format("Last-Modified {} -> {}", was.last_modified, now.last_modified));
+  if (!was.url.empty() && was.url != now.url) parts.push_back(fmt::format("URL {} -> {}", was.url, now.url));
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 

@@ -16,9 +16,17 @@ struct SourceIdentity {
   uint64_t inode = 0;         // local files
   std::string etag;           // HTTP
   std::string last_modified;  // HTTP
+  // HTTP: the URL without credentials, fragment, default port or signature
+  // and expiry parameters (source/http/url_identity.h). Empty in sidecars
+  // written before it was recorded: unknown, and then any URL matches.
+  std::string url;
 
   friend bool operator==(const SourceIdentity&, const SourceIdentity&) = default;
 };
+
+// True when a source with identity `now` is the one `recorded` describes:
+// equal, except that an unknown (empty) recorded URL matches any URL.
+bool identity_matches(const SourceIdentity& recorded, const SourceIdentity& now);
 
 // Explains how `now` differs from `recorded` ("size 10 -> 12", "ETag ..."),
 // for the "source changed" message. Empty when equal.

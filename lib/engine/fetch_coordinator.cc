@@ -47,7 +47,7 @@ class PieceWriter : public ExtentWriter {
   void write(uint64_t offset, std::span<const std::byte> data) override {
     check(offset, data.size());
     dest_.write_data(offset, data);
-    hash_.update(data);
+    hash_->update(data);
     done_ += data.size();
     written_.fetch_add(data.size(), std::memory_order_relaxed);
     head_.store(done_, std::memory_order_relaxed);
@@ -55,7 +55,7 @@ class PieceWriter : public ExtentWriter {
   void write_zeros(ByteRange r) override {
     check(r.begin, r.size());
     dest_.write_zeros(r);
-    for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_.update(zeros); });
+    for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_->update(zeros); });
     done_ = r.end;
     written_.fetch_add(r.size(), std::memory_order_relaxed);
     head_.store(done_, std::memory_order_relaxed);
@@ -72,11 +72,36 @@ class PieceWriter : public ExtentWriter {
       ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()
     }
   }
+  // Bytes from `offset` on were wrong: what is recorded ends there, and its
+  // hash is taken again from DST (rare: only after an invalid response).
+  void discard_from(uint64_t offset) override {
+    if (offset >= done_) return;
+    const uint64_t was = done_;
+    done_ = std::max(offset, piece_.begin);
+    written_.fetch_sub(was - done_, std::memory_order_relaxed);  // progress shows them no more
+    head_.store(done_, std::memory_order_relaxed);
+    if (!hashed_) return;
+    hash_.emplace();
+    try {
+      std::vector<std::byte> buf(static_cast<size_t>(std::min<uint64_t>(done_ - piece_.begin, 1 << 20)));
+      for (uint64_t pos = piece_.begin; pos < done_;) {
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), done_ - pos));
+        dest_.read_raw(pos, std::span(buf.data(), n));
+        hash_->update(std::span(buf.data(), n));
+        pos += n;
+      }
+    } catch (...) {
+      written_.fetch_sub(done_ - piece_.begin, std::memory_order_relaxed);
+      done_ = piece_.begin;  // no hash to vouch for the prefix: record none of it
+      head_.store(done_, std::memory_order_relaxed);
+      throw;
+    }
+  }
   uint64_t done() const { return done_; }
   // The hash of [piece.begin, done()), when every byte went through here.
   std::optional<uint64_t> hash() const {
     if (!hashed_) return std::nullopt;
-    return hash_.digest();
+    return hash_->digest();
   }
 
  private:
@@ -92,7 +117,7 @@ class PieceWriter : public ExtentWriter {
   uint64_t done_;
   std::atomic<uint64_t>& written_;
   std::atomic<uint64_t>& head_;
-  ContentHasher hash_;
+  std::optional<ContentHasher> hash_{std::in_place};
   bool hashed_ = true;
 };
 

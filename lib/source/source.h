@@ -25,7 +25,8 @@ class Source {
   // end of the object. Safe to call from several threads at once.
   virtual size_t read_at(uint64_t offset, std::span<std::byte> buf) = 0;
   // Transfers `r` to `out`, which receives every byte of r exactly once (as
-  // data or zeros) in ascending order, or an exception is thrown. Safe to call
+  // data or zeros) in ascending order, or an exception is thrown (after
+  // discard_from() when some bytes written were wrong). Safe to call
   // from several threads at once for different ranges. The default reads
   // through read_at in 1 MiB steps.
   virtual void fetch_into(ByteRange r, ExtentWriter& out);

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -132,6 +133,35 @@ void check_dst(const std::string& dst, const Bytes& src, const CoverageMap& pres
   }
   CHECK(bad == 0);
 }
+
+// Delivers pieces from a file like an HTTP source: the piece holding
+// `lie_at` comes as a response cut short at `lie_at` (its prefix is the
+// object's), then a response that writes shifted bytes from there before it
+// is found invalid, which discards them and throws.
+class LyingSource : public sparseio::Source {
+ public:
+  LyingSource(const std::string& path, uint64_t lie_at) : inner_(path), lie_at_(lie_at) {}
+  const std::string& name() const override { return inner_.name(); }
+  uint64_t size() const override { return inner_.size(); }
+  sparseio::SourceIdentity identity() const override { return inner_.identity(); }
+  size_t read_at(uint64_t offset, std::span<std::byte> buf) override { return inner_.read_at(offset, buf); }
+
+  void fetch_into(ByteRange r, sparseio::ExtentWriter& out) override {
+    if (lie_at_ < r.begin || lie_at_ >= r.end) return inner_.fetch_into(r, out);
+    Bytes buf(r.end - r.begin);
+    inner_.read_at(r.begin, buf);
+    out.write(r.begin, std::span(buf).first(lie_at_ - r.begin));
+    const uint64_t shifted = std::min<uint64_t>(r.end - lie_at_, 5000);
+    inner_.read_at(lie_at_ - 100, std::span(buf).first(shifted));  // 100 bytes early
+    out.write(lie_at_, std::span(buf).first(shifted));
+    out.discard_from(lie_at_);
+    throw sparseio::Error("the server sent more bytes than its Content-Range said");
+  }
+
+ private:
+  FileSource inner_;
+  uint64_t lie_at_;
+};
 
 struct Fixture {
   TempDir dir;
@@ -332,4 +362,24 @@ TEST_CASE("coalesce_gap fetches nearby ranges as one request, gap included") {
     CHECK(dst->coverage() == src.delivered());
     check_dst(d2.file("dst"), f.src, dst->coverage());
   }
+}
+
+TEST_CASE("bytes a source discards are not recorded; the prefix before them is, with its hash") {
+  Fixture f(4 * 65536);
+  const uint64_t lie_at = 2 * 65536 + 20000;
+  {
+    LyingSource src(f.src_path, lie_at);
+    auto dst = Destination::open_for_source(f.dst_path, src.identity());
+    FetchCoordinator fc(src, *dst, {.jobs = 1, .chunk_size = 65536, .coalesce_gap = 0});
+    CHECK_THROWS_AS(fc.fetch({{0, 4 * 65536}}), sparseio::Error);
+    CHECK(dst->coverage().ranges() == Ranges{{0, lie_at}});
+  }
+  // After a reboot each claim is checked against its hash: the prefix's hash
+  // was taken again without the discarded bytes, so the claim survives.
+  ::setenv("SPARSEIO_BOOT_ID", "00000000-0000-0000-0000-00000000b007", 1);
+  auto dst = Destination::open_existing(f.dst_path, false);
+  ::unsetenv("SPARSEIO_BOOT_ID");
+  CHECK(dst->coverage().ranges() == Ranges{{0, lie_at}});
+  Bytes got = read_file(f.dst_path);
+  CHECK(std::equal(got.begin(), got.begin() + lie_at, f.src.begin()));
 }

@@ -136,9 +136,9 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
       if (!options.restart) throw;
     }
     // Nothing claimed under another identity: nothing to lose by starting over.
-    const bool empty_elsewhere = sc && coverage.empty() && sc->header().identity != identity;
+    const bool empty_elsewhere = sc && coverage.empty() && !identity_matches(sc->header().identity, identity);
     if (sc && !options.restart && !empty_elsewhere) {
-      if (sc->header().identity != identity)
+      if (!identity_matches(sc->header().identity, identity))
         throw SourceChangedError(fmt::format(
             "the source changed since {} was started ({}); use --restart to discard it and start over", path,
             describe_identity_change(sc->header().identity, identity)));

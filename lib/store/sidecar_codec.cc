@@ -33,6 +33,11 @@ std::vector<std::byte> encode_header(const SidecarHeader& h) {
   size_t strings = 0;
   for (auto field : kIdentityStrings) strings += (h.identity.*field).size();
   std::vector<std::byte> b;
+  // The URL is an optional tail, not a table entry: sidecars without it (all
+  // local files, and every sidecar written before URLs were recorded) keep
+  // their layout and version byte for byte.
+  const std::string& url = h.identity.url;
+  if (!url.empty()) strings += 4 + url.size();
   b.reserve(kFixedHeader + strings + 8);
   const auto* magic = reinterpret_cast<const std::byte*>(kMagic);
   b.insert(b.end(), magic, magic + sizeof kMagic);
@@ -45,6 +50,11 @@ std::vector<std::byte> encode_header(const SidecarHeader& h) {
     const std::string& s = h.identity.*field;
     const auto* p = reinterpret_cast<const std::byte*>(s.data());
     b.insert(b.end(), p, p + s.size());
+  }
+  if (!url.empty()) {
+    put32(b, static_cast<uint32_t>(url.size()));
+    const auto* p = reinterpret_cast<const std::byte*>(url.data());
+    b.insert(b.end(), p, p + url.size());
   }
   put64(b, XXH64(b.data(), b.size(), 0));
   return b;
@@ -63,7 +73,9 @@ HeaderLength header_length(std::span<const std::byte> fixed) {
     want += n;
   }
   uint32_t length = get32(&fixed[kHeaderLenOffset]);
-  if (length != want) return {0, "bad header length"};
+  // Exactly the strings, or the strings and a URL tail (u32 length | URL).
+  if (length != want && (length < want + 4 || length > want + 4 + kMaxStringLen))
+    return {0, "bad header length"};
   return {length, {}};
 }
 
@@ -86,6 +98,13 @@ std::optional<SidecarHeader> decode_header(std::span<const std::byte> hb, uint64
     if (text + n > hb.size() - 8) return std::nullopt;
     (h.identity.*field).assign(reinterpret_cast<const char*>(&hb[text]), n);
     text += n;
+  }
+  const size_t end = hb.size() - 8;
+  if (text != end) {  // the URL tail
+    if (text + 4 > end) return std::nullopt;
+    const uint32_t n = get32(&hb[text]);
+    if (n > kMaxStringLen || text + 4 + n != end) return std::nullopt;
+    h.identity.url.assign(reinterpret_cast<const char*>(&hb[text + 4]), n);
   }
   return h;
 }

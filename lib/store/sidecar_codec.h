@@ -8,13 +8,15 @@
 //   header:  "SPARSEIO" | u32 version | u32 header_len | u64 logical_size |
 //            identity numbers (u64 each, kIdentityNumbers order) |
 //            u32 length of each identity string (kIdentityStrings order) |
-//            the strings | u64 xxh64(all of the above)
+//            the strings | [u32 url_len | url] (only when the identity
+//            has a URL) | u64 xxh64(all of the above)
 //   records: u32 type | u32 flags | u64 begin | u64 end | u64 data_hash |
 //            u64 xxh64(first 32 bytes, seed = header checksum)
 //
 // Extending the identity: add the field to kIdentityNumbers or
 // kIdentityStrings below and bump kVersion; encode and decode follow the
-// tables, so nothing else changes.
+// tables, so nothing else changes. The URL is the exception: an optional tail
+// without a version bump, so that sidecars written before it still load.
 #pragma once
 
 #include <array>

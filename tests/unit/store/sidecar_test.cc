@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <cstdint>
 #include <random>
@@ -323,4 +324,34 @@ TEST_CASE("wants_compaction only for a log much longer than its coverage") {
   CoverageMap many;
   for (uint64_t i = 0; i < 2000; ++i) many.insert({i * 10, i * 10 + 5});
   CHECK(!s.wants_compaction(many));  // 4097 records for 2000 ranges is fine
+}
+
+TEST_CASE("the source URL is recorded after the other strings; sidecars without one load as before") {
+  TempDir dir;
+  const std::string p = dir.file("dst.sparseio");
+  SidecarHeader without = make_header();
+  SidecarHeader with = make_header();
+  with.identity.url = "https://host/partA.bin?v=1";
+  // A header without a URL is laid out as before URLs were recorded.
+  CHECK(header_len(with, dir) == header_len(without, dir) + 4 + with.identity.url.size());
+  for (const SidecarHeader& h : {without, with}) {
+    CoverageMap cov;
+    cov.insert({10, 20});
+    Sidecar::create(p, h, cov);
+    CoverageMap got;
+    Sidecar s = Sidecar::open(p, got, true);
+    CHECK(s.header().identity == h.identity);
+    CHECK(got == cov);
+  }
+  // A URL length that does not fit the header (checksum fixed up) makes a
+  // garbled header, not a read past it.
+  Sidecar::create(p, with);
+  Bytes b = read_file(p);
+  const size_t url_len_at = static_cast<size_t>(header_len(without, dir)) - 8;
+  const size_t checksum_at = static_cast<size_t>(header_len(with, dir)) - 8;
+  b[url_len_at] = std::byte{0xff};
+  const uint64_t sum = XXH64(b.data(), checksum_at, 0);
+  for (size_t i = 0; i < 8; ++i) b[checksum_at + i] = static_cast<std::byte>(sum >> (8 * i));
+  write_file(p, b);
+  CHECK(error_of([&] { replay(p, false); }).find("is not a valid sparseio sidecar") != std::string::npos);
 }

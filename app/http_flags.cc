@@ -37,7 +37,8 @@ void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
   cmd->add_option("--size", f.size, "Size of the object in bytes (overrides what the server says)")
       ->type_name("SIZE")
       ->group(group);
-  cmd->add_option("--retries", f.retries, "Retries of a failed request (default 5)")
+  cmd->add_option("--retries", f.retries,
+                  "Retries of a failed request in a row without progress (default 5; at most 10x in all)")
       ->type_name("N")
       ->check(CLI::Range(0u, 1000u))
       ->group(group);

@@ -41,6 +41,19 @@ std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptio
   return open_source(cmd.source, http);
 }
 
+// Opens DST for `source`. A size no file can have (EFBIG) is the source's
+// claim, so the message says what the source claimed.
+std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Source& source) {
+  try {
+    return Destination::open_for_source(cmd.destination, source.identity(), cmd.dest);
+  } catch (const SystemError& e) {
+    if (e.code() != EFBIG) throw;
+    throw Error(fmt::format("{}: the source says it has {} bytes, more than {} can hold ({})", source.name(),
+                            source.size(), cmd.destination, e.what()),
+                e.kind());
+  }
+}
+
 }  // namespace
 
 Report run_fetch(FetchCommand cmd) {
@@ -50,8 +63,7 @@ Report run_fetch(FetchCommand cmd) {
   std::vector<ByteRange> ranges =
       cmd.ranges.empty() ? std::vector<ByteRange>{{0, size}} : resolve_ranges(cmd.ranges, size);
   std::vector<RangeItem>().swap(cmd.ranges);
-  std::unique_ptr<Destination> dest =
-      Destination::open_for_source(cmd.destination, source->identity(), cmd.dest);
+  std::unique_ptr<Destination> dest = open_destination(cmd, *source);
   FetchCoordinator coordinator(*source, *dest, fetch);
   FetchStats stats = coordinator.fetch(ranges);
   dest->sync();
@@ -80,23 +92,21 @@ VerifyOutcome run_verify(const std::string& source_spec, const std::string& dest
   std::vector<ByteRange> wanted =
       ranges.empty() ? dest->coverage().ranges() : resolve_ranges(ranges, dest->logical_size());
   VerifyOutcome outcome;
-  outcome.source_changed = source->identity() != dest->header().identity;
+  outcome.source_changed = !identity_matches(dest->header().identity, source->identity());
   outcome.result = verify_ranges(*source, *dest, wanted);
   return outcome;
 }
 
 FetchStats run_cat(const FetchCommand& cmd, int out_fd) {
-  return run_cat_to(cmd, [&](std::span<const std::byte> bytes) {
-    write_all_to_stream(out_fd, bytes, "standard output");
-  });
+  return run_cat_to(
+      cmd, [&](std::span<const std::byte> bytes) { write_all_to_stream(out_fd, bytes, "standard output"); });
 }
 
 FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::span<const std::byte>)>& sink) {
   FetchOptions fetch;
   std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
   std::vector<ByteRange> ranges = resolve_ranges(cmd.ranges, source->size());
-  std::unique_ptr<Destination> dest =
-      Destination::open_for_source(cmd.destination, source->identity(), cmd.dest);
+  std::unique_ptr<Destination> dest = open_destination(cmd, *source);
   FetchCoordinator coordinator(*source, *dest, fetch);
   FetchStats stats = coordinator.fetch(ranges);
   dest->sync();

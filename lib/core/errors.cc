@@ -67,10 +67,10 @@ ErrorKind errno_kind(int err) {
   }
 }
 
-void throw_errno(const std::string& what, int err) { throw Error(errno_message(what, err), errno_kind(err)); }
+void throw_errno(const std::string& what, int err) { throw_errno(what, err, errno_kind(err)); }
 
 void throw_errno(const std::string& what, int err, ErrorKind kind) {
-  throw Error(errno_message(what, err), kind);
+  throw SystemError(errno_message(what, err), err, kind);
 }
 
 }  // namespace sparseio

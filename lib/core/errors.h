@@ -15,6 +15,18 @@ namespace sparseio {
 // or a NUL in a range file cannot swell or cut the message.
 std::string message_excerpt(std::string_view text, size_t max_chars = 80);
 
+// A failed system call: an Error of its kind that also keeps the errno, so
+// that a caller who knows more about one errno (EFBIG: a size the source
+// claimed) can say so.
+class SystemError : public Error {
+ public:
+  SystemError(const std::string& message, int code, ErrorKind kind) : Error(message, kind), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
 // Builds "what: strerror(err)" for a failed system call.
 std::string errno_message(const std::string& what, int err);
 
@@ -24,9 +36,9 @@ std::string errno_message(const std::string& what, int err);
 // knows better.
 ErrorKind errno_kind(int err);
 
-// Throws Error(errno_message(what, err)) of errno_kind(err).
+// Throws SystemError(errno_message(what, err), err, errno_kind(err)).
 [[noreturn]] void throw_errno(const std::string& what, int err);
-// Throws Error(errno_message(what, err)) of `kind`.
+// Throws SystemError(errno_message(what, err), err, kind).
 [[noreturn]] void throw_errno(const std::string& what, int err, ErrorKind kind);
 
 }  // namespace sparseio

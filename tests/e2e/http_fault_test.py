@@ -51,6 +51,7 @@ class FaultTest(HttpCase):
         proc, _ = self.fetch("wrong-range", ranges="1M+100")
         self.assert_fails(proc, "Content-Range")
         self.assertEqual(self.present(), [])
+        self.dst = self.path("bad-length.bin")  # another URL: another source
         proc, _ = self.fetch("bad-length", ranges="1M+100")
         self.assert_fails(proc, "Content-Length")
         self.assertEqual(self.present(), [])
@@ -67,10 +68,77 @@ class FaultTest(HttpCase):
             self.assertEqual(ranges, ["bytes=100000-299999", "bytes=200000-299999"], mode)
 
     def test_connection_drops_until_retries_run_out_keep_the_valid_prefix(self):
-        proc, _ = self.fetch("drop", "--retries", "1", query="&fails=100", ranges="0-999999")
-        self.assert_fails(proc, "giving up after 1 retry", code=7)  # network trouble: retry later
+        # Each attempt delivers bytes, so each restores the budget, up to the
+        # total bound of 10 x --retries: 11 attempts of 1000 bytes.
+        proc, _ = self.fetch("cut", "--retries", "1", query="&cut=1000", ranges="0-999999")
+        self.assert_fails(proc, "giving up after 10 retries (the limit for retries that made progress)",
+                          code=7)  # network trouble: retry later
         got = self.assert_recorded_correct("small.bin")
-        self.assertEqual(got, [(0, 750000)])  # half, then half of the rest
+        self.assertEqual(got, [(0, 11000)])
+
+    def test_retries_that_make_progress_restore_the_budget(self):
+        # 1 MB in cuts of 128 KiB: 7 retries, more than the 5 allowed in a row.
+        proc, url = self.fetch("cut", query="&cut=131072", ranges="0-999999")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(0, 1000000)])
+        gets = [r for r in H.FAULT.requests_for(url.split("/", 3)[3]) if r["method"] == "GET"]
+        self.assertEqual(len(gets), 8)
+        # Without progress the budget is --retries in a row.
+        self.dst = self.path("none.bin")
+        proc, _ = self.fetch("cut", "--retries", "2", query="&cut=0", ranges="0-999")
+        self.assert_fails(proc, "giving up after 2 retries:", code=7)
+        self.assertEqual(self.present(), [])
+
+    def test_body_longer_than_its_content_range_claims_nothing_and_is_repaired(self):
+        # 100 junk bytes in front of a correct chunked 206: every byte written
+        # before the excess was noticed is shifted, so none may stay claimed.
+        proc, _ = self.fetch("junk-prefix", ranges="0-999999")
+        self.assert_fails(proc, "more bytes than its Content-Range said")
+        self.assertEqual(self.present(), [])
+        proc, _ = self.fetch("junk-prefix", ranges="0-999999")  # same URL, now honest
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(0, 1000000)])
+        self.assertEqual(run("verify", self.local("small.bin"), self.dst).returncode, 0)
+
+    def test_multipart_byteranges_body_is_refused(self):
+        proc, _ = self.fetch("multipart", ranges="1M+100000")
+        self.assert_fails(proc, "multipart/byteranges")
+        self.assertEqual(self.present(), [])
+
+    def test_http09_reply_is_retried_on_a_fresh_connection(self):
+        proc, url = self.fetch("http09", ranges="0-99")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(0, 100)])
+        gets = [r for r in H.FAULT.requests_for(url.split("/", 3)[3]) if r["method"] == "GET"]
+        self.assertEqual(len(gets), 2)
+
+    def test_impossible_size_says_what_the_server_claimed(self):
+        proc, _ = self.fetch("huge", ranges="0-99")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("says it has 100000000000000000 bytes", proc.stderr)
+
+    def test_weak_etag_warning_says_it_is_used(self):
+        proc, _ = self.fetch("weak-etag", ranges="0-99")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("weak ETag W/", proc.stderr)
+        self.assertNotIn("neither", proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(0, 100)])
+
+    def test_another_url_of_the_same_size_and_etag_is_another_source(self):
+        # small.bin and change.bin have the same size, and this server's ETag
+        # and Last-Modified depend on the size only (as nginx's on size and mtime).
+        a, b = H.FAULT.url("ok/small.bin?v=1"), H.FAULT.url("ok/change.bin?v=1")
+        self.assertEqual(run("fetch", a, self.dst, "-r", "0-99").returncode, 0)
+        proc = run("fetch", b, self.dst, "-r", "100-199")
+        self.assertNotEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("URL", proc.stderr)
+        self.assertIn("/ok/change.bin", proc.stderr)
+        self.assert_recorded_correct("small.bin")
+        # A freshly presigned URL of the same object is the same source.
+        signed = a + "&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-Signature=0a1b&Expires=1"
+        proc = run("fetch", signed, self.dst, "-r", "100-199")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_materialized(self.local("small.bin"), self.dst, [(0, 200)])
 
     def test_503_then_success_and_503_forever(self):
         proc, url = self.fetch("503", query="&fails=2")

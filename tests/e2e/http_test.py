@@ -63,9 +63,8 @@ class MatrixMixin:
                          read_range(self.local("obj.bin"), 1, 4))
 
     def test_resume_after_a_killed_run(self):
-        slow = self.base + "slow/big.bin"
-        proc = subprocess.Popen([SPARSEIO, "fetch", slow, self.dst, "-j", "4", "--chunk-size", "1M",
-                                 *self.tls()], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([SPARSEIO, "fetch", self.url("big.bin"), self.dst, "-j", "4", "--chunk-size", "1M",
+                                 "-H", "X-Sparseio-Slow: 1", *self.tls()], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 20
         while time.time() < deadline:  # wait until something is recorded, then kill
             time.sleep(0.3)

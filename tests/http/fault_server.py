@@ -22,6 +22,15 @@ misbehaviour; PARAMS tune it, and since counters are kept per full path
   slow            the first `fails` (1) ranged GETs trickle `rate` (200) bytes/s
   hang            the first `fails` (1) ranged GETs get no answer for 20 s
   auth            401 unless Authorization: Bearer secret (then as ok)
+  junk-prefix     the first `fails` (1) ranged GETs get a correct 206 (chunked) whose
+                  body has `junk` (100) bytes in front of the data: longer than
+                  its Content-Range
+  multipart       a 206 with a correct Content-Range and Content-Length but a
+                  multipart/byteranges body (Content-Type) of that length
+  cut             every ranged GET sends at most `cut` (65536) bytes, then closes
+  http09          the first `fails` (1) ranged GETs get bytes with no status line
+  huge            HEAD has no Content-Length; a bytes=0-0 GET says the total is `total`
+  weak-etag       ETag W/"..." and no Last-Modified (ranges work)
 """
 
 import email.utils
@@ -164,12 +173,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self.mode == "auth" and self.headers.get("Authorization") != "Bearer secret":
             return self._send_status(401)
         self.send_response(200)
-        if self.mode not in ("no-length-head", "no-size"):
+        if self.mode not in ("no-length-head", "no-size", "huge"):
             self.send_header("Content-Length", str(len(data)))
-        self.send_header("ETag", etag)
-        self.send_header("Last-Modified", lm)
+        if self.mode == "weak-etag":
+            self.send_header("ETag", "W/" + etag)
+        else:
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", lm)
         self.send_header("Accept-Ranges", "bytes")
-        if self.mode in ("no-length-head", "no-size"):
+        if self.mode in ("no-length-head", "no-size", "huge"):
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
@@ -199,6 +211,13 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(20)
             self.close_connection = True
             return
+        if mode == "http09" and failing:
+            self.wfile.write(b"stray bytes, no status line\r\n\r\n")
+            self.close_connection = True
+            return
+        if mode == "huge" and rng == (0, 0):
+            total = self.params.get("total", "100000000000000000")
+            return self._send_status(206, [("Content-Range", f"bytes 0-0/{total}"), ("ETag", etag)], data[:1])
         if mode == "416" and rng:
             return self._send_status(416, [("Content-Range", f"bytes */{size}")])
         if_range = self.headers.get("If-Range")
@@ -226,9 +245,33 @@ class _Handler(BaseHTTPRequestHandler):
         total = "*" if mode == "no-size" else str(size)
         self.send_response(206)
         self.send_header("Content-Range", f"bytes {first}-{last}/{total}")
-        self.send_header("ETag", etag)
-        self.send_header("Last-Modified", lm)
+        if mode == "weak-etag":
+            self.send_header("ETag", "W/" + etag)
+        else:
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", lm)
         try:
+            if mode == "junk-prefix" and failing:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                lying = b"J" * self._param("junk", 100) + body
+                self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(lying), lying))
+                return
+            if mode == "multipart":
+                part = (b"--SEP\r\nContent-Type: application/octet-stream\r\n"
+                        b"Content-Range: bytes %d-%d/%d\r\n\r\n" % (first, last, size) + body)
+                self.send_header("Content-Type", "multipart/byteranges; boundary=SEP")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(part[:len(body)])
+                return
+            if mode == "cut":
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[:self._param("cut", 65536)])
+                self.wfile.flush()
+                self.close_connection = True
+                return
             if mode == "truncated" and failing:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()

@@ -172,6 +172,7 @@ void HttpClient::configure(CurlEasy& e, const HttpRequest& req, const CurlSlist&
     e.set(CURLOPT_NOBODY, 1L, "NOBODY");
   else
     e.set(CURLOPT_HTTPGET, 1L, "HTTPGET");
+  e.set(CURLOPT_FRESH_CONNECT, req.fresh_connection ? 1L : 0L, "FRESH_CONNECT");
   e.set(CURLOPT_HTTPHEADER, headers.get(), "HTTPHEADER");
   e.set(CURLOPT_ERRORBUFFER, error_buffer, "ERRORBUFFER");
   e.set(CURLOPT_HEADERDATA, static_cast<void*>(&ex), "HEADERDATA");

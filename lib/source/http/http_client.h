@@ -27,6 +27,7 @@ struct HttpRequest {
   std::optional<ByteRange> range;  // half-open; sent as Range: bytes=begin-(end-1)
   std::string if_range;            // If-Range validator, when not empty
   bool custom_headers = true;      // send the -H headers
+  bool fresh_connection = false;   // open a new connection rather than reuse one
 };
 
 // Receives the final (non-redirect) response; runs on the engine thread.

@@ -98,6 +98,16 @@ std::optional<ContentRange> parse_content_range(std::string_view value) {
   return cr;
 }
 
+std::optional<ContentRange> content_range_of(const HttpResponse& r) {
+  auto v = r.header("content-range");
+  return v ? parse_content_range(*v) : std::nullopt;
+}
+
+std::optional<uint64_t> content_length_of(const HttpResponse& r) {
+  auto v = r.header("content-length");
+  return v ? parse_decimal(*v) : std::nullopt;
+}
+
 RangeCheck check_partial_response(std::optional<ContentRange> cr, std::optional<uint64_t> content_length,
                                   ByteRange asked, std::optional<uint64_t> size) {
   auto mismatch = [](std::string why) { return RangeCheck{RangeVerdict::kMismatch, std::move(why)}; };

@@ -51,6 +51,11 @@ std::optional<ContentRange> parse_content_range(std::string_view value);
 // Digits only, no sign, fits in 64 bits; nullopt otherwise.
 std::optional<uint64_t> parse_decimal(std::string_view text);
 
+// The Content-Range of `r`; nullopt when it has none or it is malformed.
+std::optional<ContentRange> content_range_of(const HttpResponse& r);
+// The Content-Length of `r`; nullopt when it has none or it is malformed.
+std::optional<uint64_t> content_length_of(const HttpResponse& r);
+
 enum class RangeVerdict { kOk, kMismatch, kSizeChanged };
 
 struct RangeCheck {

@@ -16,6 +16,13 @@ double RetryPolicy::delay(unsigned retry, double u, std::optional<double> retry_
   return jittered;
 }
 
+bool RetryBudget::allow_retry(bool progressed) {
+  streak_ = progressed ? 1 : streak_ + 1;
+  if (streak_ > retries_ || made_ >= retries_ * kTotalFactor) return false;
+  ++made_;
+  return true;
+}
+
 double jitter_draw() {
   thread_local std::mt19937_64 gen{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(gen);
@@ -43,6 +50,14 @@ bool is_retryable_curl(int curl_code) {
     default:
       return false;
   }
+}
+
+}  // namespace sparseio
+
+namespace sparseio {
+
+bool needs_fresh_connection(int curl_code, std::string_view curl_error) {
+  return curl_code == CURLE_UNSUPPORTED_PROTOCOL && curl_error.find("HTTP/0.9") != std::string_view::npos;
 }
 
 }  // namespace sparseio

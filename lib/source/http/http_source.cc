@@ -10,6 +10,7 @@
 #include "source/http/http_body.h"
 #include "source/http/http_client.h"
 #include "source/http/http_headers.h"
+#include "source/http/url_identity.h"
 
 namespace sparseio {
 namespace {
@@ -71,7 +72,39 @@ void report_retry(const RunControl* control, const std::string& message, unsigne
   emit_event(control, e);
 }
 
+bool is_success(long status) { return status >= 200 && status < 300; }
+
+std::optional<double> retry_after_of(const HttpResponse& r) {
+  auto v = r.header("retry-after");
+  return v ? parse_retry_after(*v, std::time(nullptr)) : std::nullopt;
+}
+
+// Why a transport result is worth another try, or nullopt when it is not.
+std::optional<std::string> transport_failure(const HttpResult& r) {
+  if (r.code == CURLE_OK) return std::nullopt;
+  if (is_retryable_curl(r.code) || needs_fresh_connection(r.code, r.curl_error)) return r.cause();
+  return std::nullopt;
+}
+
+std::string retries_text(unsigned n) { return fmt::format("{} {}", n, n == 1 ? "retry" : "retries"); }
+
 }  // namespace
+
+// One try of a request, as the retry loop sees it.
+struct HttpSource::Attempt {
+  bool done = false;
+  std::string what;   // names the request in messages: "HEAD", "bytes 0-99"
+  std::string cause;  // why it failed
+  bool progressed = false;
+  std::optional<double> retry_after;
+  bool fresh_connection = false;  // retry on a new connection
+};
+
+struct HttpSource::Found {
+  bool head_ok = false;  // HEAD was answered with a 2xx
+  std::optional<uint64_t> length;
+  HttpResponse validators;  // the response whose ETag / Last-Modified identify the object
+};
 
 // Validates the answer to one ranged GET and delivers its body to `out`
 // (block-aligned). Runs on the engine thread; flush() after the transfer.
@@ -83,48 +116,12 @@ class HttpSource::RangeSink : public ResponseSink {
   Action on_headers(const HttpResponse& r) override {
     status_ = r.status();
     if (status_ == 412) src_.changed("the server answered 412 Precondition Failed to If-Range");
-    if (status_ >= 200 && status_ < 300) {
-      src_.check_validators(r);
-      if (auto enc = r.header("content-encoding"); enc && !enc->empty() && *enc != "identity")
-        throw Error(fmt::format("{}: the server sent Content-Encoding: {}, so its bytes are not the object's",
-                                src_.name_, *enc));
-    }
-    if (status_ == 206) {
-      std::optional<ContentRange> cr;
-      if (auto v = r.header("content-range")) cr = parse_content_range(*v);
-      std::optional<uint64_t> length;
-      if (auto v = r.header("content-length")) length = parse_decimal(*v);
-      RangeCheck check = check_partial_response(cr, length, want_, src_.size_);
-      if (check.verdict == RangeVerdict::kSizeChanged) src_.size_differs(*cr->total);
-      if (check.verdict == RangeVerdict::kMismatch) throw Error(fmt::format("{}: {}", src_.name_, check.why));
-      body_end_ = cr->last + 1;
-      return Action::kBody;
-    }
-    if (status_ == 200) {
-      if (auto v = r.header("content-length")) {
-        auto length = parse_decimal(*v);
-        if (length && *length != src_.size_) src_.size_differs(*length);
-      }
-      if (want_.begin != 0)
-        throw Error(
-            fmt::format("{}: the server does not support range requests (it answered 200 with the "
-                        "whole object to bytes={}-{})",
-                        src_.name_, want_.begin, want_.end - 1));
-      body_end_ = want_.end;  // the object's first bytes are what we want: keep them, stop after
-      whole_ = true;
-      return Action::kBody;
-    }
-    if (status_ == 416) {
-      std::optional<ContentRange> cr;
-      if (auto v = r.header("content-range")) cr = parse_content_range(*v);
-      if (cr && cr->total && *cr->total != src_.size_) src_.size_differs(*cr->total);
-      throw Error(
-          fmt::format("{}: bytes {}-{} are out of range: the server answered 416 Range Not Satisfiable "
-                      "(object size {})",
-                      src_.name_, want_.begin, want_.end - 1, src_.size_));
-    }
+    if (is_success(status_)) check_representation(r);
+    if (status_ == 206) return accept_partial(r);
+    if (status_ == 200) return accept_whole(r);
+    if (status_ == 416) refuse_unsatisfiable(r);
     if (is_retryable_status(status_)) {
-      if (auto v = r.header("retry-after")) retry_after_ = parse_retry_after(*v, std::time(nullptr));
+      retry_after_ = retry_after_of(r);
       return Action::kDiscard;
     }
     throw Error(fmt::format("{}: HTTP {} for bytes {}-{}", src_.name_, status_text(status_), want_.begin,
@@ -155,6 +152,50 @@ class HttpSource::RangeSink : public ResponseSink {
   std::optional<double> retry_after() const { return retry_after_; }
 
  private:
+  // The body must be the object's bytes as they are, in one piece.
+  void check_representation(const HttpResponse& r) const {
+    src_.check_validators(r);
+    if (auto enc = r.header("content-encoding"); enc && !enc->empty() && *enc != "identity")
+      throw Error(fmt::format("{}: the server sent Content-Encoding: {}, so its bytes are not the object's",
+                              src_.name_, *enc));
+    if (auto type = r.header("content-type");
+        type && header_name_equals(type->substr(0, 20), "multipart/byteranges"))
+      throw Error(
+          fmt::format("{}: the server answered bytes={}-{} with a multipart/byteranges body, which "
+                      "sparseio does not accept",
+                      src_.name_, want_.begin, want_.end - 1));
+  }
+
+  Action accept_partial(const HttpResponse& r) {
+    const std::optional<ContentRange> cr = content_range_of(r);
+    RangeCheck check = check_partial_response(cr, content_length_of(r), want_, src_.size_);
+    if (check.verdict == RangeVerdict::kSizeChanged) src_.size_differs(*cr->total);
+    if (check.verdict == RangeVerdict::kMismatch) throw Error(fmt::format("{}: {}", src_.name_, check.why));
+    body_end_ = cr->last + 1;
+    return Action::kBody;
+  }
+
+  Action accept_whole(const HttpResponse& r) {
+    if (auto length = content_length_of(r); length && *length != src_.size_) src_.size_differs(*length);
+    if (want_.begin != 0)
+      throw Error(
+          fmt::format("{}: the server does not support range requests (it answered 200 with the "
+                      "whole object to bytes={}-{})",
+                      src_.name_, want_.begin, want_.end - 1));
+    body_end_ = want_.end;  // the object's first bytes are what we want: keep them, stop after
+    whole_ = true;
+    return Action::kBody;
+  }
+
+  [[noreturn]] void refuse_unsatisfiable(const HttpResponse& r) const {
+    if (auto cr = content_range_of(r); cr && cr->total && *cr->total != src_.size_)
+      src_.size_differs(*cr->total);
+    throw Error(
+        fmt::format("{}: bytes {}-{} are out of range: the server answered 416 Range Not Satisfiable "
+                    "(object size {})",
+                    src_.name_, want_.begin, want_.end - 1, src_.size_));
+  }
+
   const HttpSource& src_;
   ByteRange want_;
   AlignedForwarder body_;
@@ -169,15 +210,11 @@ HttpSource::HttpSource(const std::string& url, HttpOptions options)
       client_(std::make_unique<HttpClient>(std::move(options))),
       policy_(RetryPolicy::from(client_->options())),
       target_(url) {
+  identity_.url = url_identity(url);
   discover();
 }
 
 HttpSource::~HttpSource() = default;
-
-std::string HttpSource::retries_note() const {
-  if (policy_.retries == 0) return "";
-  return fmt::format(" after {} {}", policy_.retries, policy_.retries == 1 ? "retry" : "retries");
-}
 
 void HttpSource::changed(const std::string& how) const {
   throw SourceChangedError(
@@ -203,100 +240,146 @@ void HttpSource::check_validators(const HttpResponse& r) const {
       changed(fmt::format("Last-Modified {} -> {}", identity_.last_modified, *lm));
 }
 
-HttpResult HttpSource::request_with_retries(const HttpRequest& req, ResponseSink& sink,
-                                            const std::string& what) {
-  for (unsigned retry = 1;; ++retry) {
-    HttpResult r = client_->perform(req, sink);
-    if (r.error) std::rethrow_exception(r.error);
-    if (stop_requested(client_->options().control))
-      throw InterruptedError(fmt::format("{}: {}: interrupted", name_, what));
-    bool transient =
-        r.code != CURLE_OK ? is_retryable_curl(r.code) : is_retryable_status(r.response.status());
-    if (!transient) return r;
-    std::optional<double> after;
-    if (auto v = r.response.header("retry-after")) after = parse_retry_after(*v, std::time(nullptr));
-    if (retry > policy_.retries)
-      throw Error(fmt::format("{}: {} failed{}: {}", name_, what, retries_note(), r.cause()),
+void HttpSource::retry_loop(const std::function<Attempt(bool fresh_connection)>& attempt) {
+  const RunControl* control = client_->options().control;
+  RetryBudget budget(policy_.retries);
+  bool fresh = false;
+  for (;;) {
+    Attempt a = attempt(fresh);
+    if (a.done) return;
+    if (stop_requested(control)) throw InterruptedError(fmt::format("{}: {}: interrupted", name_, a.what));
+    if (!budget.allow_retry(a.progressed)) {
+      const std::string limit = budget.total_spent() ? " (the limit for retries that made progress)" : "";
+      throw Error(fmt::format("{}: {}: giving up{}{}: {}", name_, a.what,
+                              budget.made() ? " after " + retries_text(budget.made()) : std::string(), limit,
+                              a.cause),
                   ErrorKind::kNetwork);
-    double d = policy_.delay(retry, jitter_draw(), after);
-    report_retry(client_->options().control,
-                 fmt::format("{}: {}: {}; retry {} of {} in {:.1f} s", name_, what, r.cause(), retry,
-                             policy_.retries, d),
-                 retry, policy_.retries, d);
-    sleep_s(d, client_->options().control, what);
+    }
+    fresh = a.fresh_connection;
+    const double d = policy_.delay(budget.backoff_step(), jitter_draw(), a.retry_after);
+    // attempt/of: retries in a row without progress, out of the --retries they may reach.
+    report_retry(control,
+                 fmt::format("{}: {}: {}; retry {} in {:.1f} s{}", name_, a.what, a.cause, budget.made(), d,
+                             fresh ? " on a new connection" : ""),
+                 budget.backoff_step(), policy_.retries, d);
+    sleep_s(d, control, a.what);
   }
 }
 
-void HttpSource::discover() {
-  const HttpOptions& o = client_->options();
-  HeadersOnly drop_head(true), drop_body(false);
-  HttpRequest head_req;
-  head_req.url = target_;
-  head_req.head = true;
-  HttpResult head = request_with_retries(head_req, drop_head, "HEAD");
-  if (head.code != CURLE_OK) throw Error(fmt::format("{}: {}", name_, head.cause()), curl_kind(head.code));
-  std::optional<uint64_t> length;
-  HttpResponse validators;
-  const bool head_ok = head.response.status() >= 200 && head.response.status() < 300;
-  if (head_ok) {
-    target_ = head.url;
-    target_headers_ = head.custom_headers;
-    validators = head.response;
-    if (auto v = head.response.header("content-length")) length = parse_decimal(*v);
-  }
-  if (!head_ok || (!o.size && length.value_or(0) == 0)) {
-    // HEAD refused, or no usable Content-Length: ask for the first byte;
-    // Content-Range tells the total.
-    HttpRequest probe;
-    probe.url = target_;
-    probe.range = ByteRange{0, 1};
-    probe.custom_headers = target_headers_;
-    HttpResult got = request_with_retries(probe, drop_body, "GET bytes=0-0");
-    if (got.code != CURLE_OK && !got.sink_stopped)
-      throw Error(fmt::format("{}: {}", name_, got.cause()), curl_kind(got.code));
-    const long status = got.response.status();
-    std::optional<ContentRange> cr;
-    if (auto v = got.response.header("content-range")) cr = parse_content_range(*v);
-    length.reset();
-    if ((status == 206 || status == 416) && cr && cr->total)
-      length = *cr->total;
-    else if (status == 200 && got.response.header("content-length"))
-      length = parse_decimal(*got.response.header("content-length"));
-    else if (status >= 300 && status != 416)
-      throw Error(fmt::format("{}: HTTP {}", name_, status_text(status)), status_kind(status));
-    if (status >= 200 && status < 300) {
-      target_ = got.url;
-      target_headers_ = got.custom_headers;
-      if (!validators.header("etag") && !validators.header("last-modified")) validators = got.response;
+HttpResult HttpSource::request_with_retries(const HttpRequest& req, ResponseSink& sink,
+                                            const std::string& what) {
+  HttpResult result;
+  retry_loop([&](bool fresh) {
+    HttpRequest r = req;
+    r.fresh_connection = fresh;
+    result = client_->perform(r, sink);
+    if (result.error) std::rethrow_exception(result.error);
+    if (stop_requested(client_->options().control))
+      throw InterruptedError(fmt::format("{}: {}: interrupted", name_, what));
+    Attempt a;
+    a.what = what;
+    if (auto cause = transport_failure(result)) {
+      a.cause = *cause;
+      a.fresh_connection = needs_fresh_connection(result.code, result.curl_error);
+    } else if (result.code == CURLE_OK && is_retryable_status(result.response.status())) {
+      a.cause = result.cause();
+      a.retry_after = retry_after_of(result.response);
+    } else {
+      a.done = true;
     }
-    if (!length && !o.size)
-      throw Error(
-          fmt::format("{}: cannot find the size of the object (no Content-Length on HEAD, no total in "
-                      "Content-Range of a bytes=0-0 request); give it with --size N",
-                      name_));
-  }
-  // value_or, not *length: g++ 12 -fPIC -O2 takes *length for maybe-uninitialized.
-  size_ = o.size ? *o.size : length.value_or(0);
-  const uint64_t server_size = length.value_or(0);
-  if (o.size && server_size != 0 && server_size != *o.size)
-    log::warn("{}: the server says the size is {}, --size says {}; using --size", name_, server_size, *o.size);
+    return a;
+  });
+  return result;
+}
 
+void HttpSource::discover() {
+  Found found = ask_head();
+  if (!found.head_ok || (!client_->options().size && (!found.length || *found.length == 0)))
+    ask_first_byte(found);
+  settle_size(found.length);
+  settle_identity(found.validators);
+}
+
+HttpSource::Found HttpSource::ask_head() {
+  HeadersOnly drop(true);
+  HttpRequest req;
+  req.url = target_;
+  req.head = true;
+  HttpResult head = request_with_retries(req, drop, "HEAD");
+  if (head.code != CURLE_OK) throw Error(fmt::format("{}: {}", name_, head.cause()), curl_kind(head.code));
+  Found found;
+  if (!is_success(head.response.status())) return found;  // HEAD refused: the probe decides
+  target_ = head.url;
+  target_headers_ = head.custom_headers;
+  found.validators = head.response;
+  found.head_ok = true;
+  found.length = content_length_of(head.response);
+  return found;
+}
+
+void HttpSource::ask_first_byte(Found& found) {
+  // HEAD refused, or no usable Content-Length: ask for the first byte;
+  // Content-Range tells the total.
+  HeadersOnly drop(false);
+  HttpRequest req;
+  req.url = target_;
+  req.range = ByteRange{0, 1};
+  req.custom_headers = target_headers_;
+  HttpResult got = request_with_retries(req, drop, "GET bytes=0-0");
+  if (got.code != CURLE_OK && !got.sink_stopped)
+    throw Error(fmt::format("{}: {}", name_, got.cause()), curl_kind(got.code));
+  const long status = got.response.status();
+  const std::optional<ContentRange> cr = content_range_of(got.response);
+  found.length.reset();
+  if ((status == 206 || status == 416) && cr && cr->total)
+    found.length = *cr->total;
+  else if (status == 200)
+    found.length = content_length_of(got.response);
+  else if (status >= 300 && status != 416)
+    throw Error(fmt::format("{}: HTTP {}", name_, status_text(status)), status_kind(status));
+  if (is_success(status)) {
+    target_ = got.url;
+    target_headers_ = got.custom_headers;
+    if (!found.validators.header("etag") && !found.validators.header("last-modified"))
+      found.validators = got.response;
+  }
+}
+
+void HttpSource::settle_size(std::optional<uint64_t> length) {
+  const std::optional<uint64_t> given = client_->options().size;
+  if (!length && !given)
+    throw Error(
+        fmt::format("{}: cannot find the size of the object (no Content-Length on HEAD, no total in "
+                    "Content-Range of a bytes=0-0 request); give it with --size N",
+                    name_));
+  // value_or, not *length: g++ 12 -fPIC -O2 takes *length for maybe-uninitialized.
+  size_ = given ? *given : length.value_or(0);
+  const uint64_t server_size = length.value_or(0);
+  if (given && server_size != 0 && server_size != *given)
+    log::warn("{}: the server says the size is {}, --size says {}; using --size", name_, server_size, *given);
   identity_.size = size_;
-  std::string etag = validators.header("etag").value_or("");
-  std::string lm = validators.header("last-modified").value_or("");
+}
+
+void HttpSource::settle_identity(const HttpResponse& validators) {
+  const std::string etag = validators.header("etag").value_or("");
+  const std::string lm = validators.header("last-modified").value_or("");
+  identity_.etag = etag;
   if (is_strong_etag(etag)) {
-    identity_.etag = etag;
     if_range_ = etag;
   } else {
-    identity_.etag = etag;
     identity_.last_modified = lm;
     if_range_ = lm;
   }
-  if (if_range_.empty())
+  if (etag.empty() && lm.empty())
     log::warn(
-        "{}: the server sends neither a strong ETag nor Last-Modified: a change of the object that "
-        "keeps its size cannot be detected",
+        "{}: the server sends neither an ETag nor Last-Modified: a change of the object that keeps its size "
+        "cannot be detected",
         name_);
+  else if (if_range_.empty())
+    log::warn(
+        "{}: the server sends only a weak ETag {} (no Last-Modified): it is checked on every response, but a "
+        "weak ETag may stay the same when the bytes change",
+        name_, etag);
   log::info("{}: {} bytes, ETag {}, Last-Modified {}{}", name_, size_, etag.empty() ? "-" : etag,
             lm.empty() ? "-" : lm,
             redact_url(target_) == name_ ? "" : fmt::format(", at {}", redact_url(target_)));
@@ -306,8 +389,7 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
   if (r.end > size_)
     throw Error(fmt::format("{}: bytes {}-{} are past the end ({} bytes)", name_, r.begin, r.end - 1, size_));
   uint64_t pos = r.begin;
-  unsigned failures = 0, backoff = 0;
-  while (pos < r.end) {
+  retry_loop([&](bool fresh) {
     const ByteRange want{pos, r.end};
     RangeSink sink(*this, want, out);
     HttpRequest req;
@@ -315,37 +397,36 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
     req.range = want;
     req.if_range = if_range_;
     req.custom_headers = target_headers_;
-    const uint64_t before = pos;
+    req.fresh_connection = fresh;
     HttpResult res = client_->perform(req, sink);
-    if (res.error) std::rethrow_exception(res.error);
-    pos = sink.flush();        // a cut-short body keeps its valid prefix
-    if (pos == r.end) return;  // all of it (a 200 at offset 0 stops the transfer on purpose)
-    if (stop_requested(client_->options().control))
-      throw InterruptedError(fmt::format("{}: bytes {}-{}: interrupted", name_, pos, r.end - 1));
-    std::string cause;
-    if (res.code == CURLE_OK && (sink.status() == 206 || sink.status() == 200)) {
-      cause = fmt::format("the body ended at offset {}, before {}", pos, sink.body_end());
-    } else if (res.code == CURLE_OK && is_retryable_status(sink.status())) {
-      cause = fmt::format("HTTP {}", status_text(sink.status()));
-    } else if (res.code != CURLE_OK && is_retryable_curl(res.code)) {
-      cause = res.cause();
-      if (pos > before) cause += fmt::format(" (after {} bytes, kept)", pos - before);
-    } else {
-      throw Error(fmt::format("{}: bytes {}-{}: {}", name_, want.begin, want.end - 1, res.cause()),
-                  curl_kind(res.code));
+    if (res.error) {
+      // Found invalid (or unwritable) part-way: none of this response's bytes
+      // may be recorded, even those already written.
+      out.discard_from(want.begin);
+      std::rethrow_exception(res.error);
     }
-    if (pos > before) backoff = 0;  // progress: start the backoff over
-    if (++failures > policy_.retries)
-      throw Error(fmt::format("{}: bytes {}-{}: giving up{}: {}", name_, want.begin, want.end - 1,
-                              retries_note(), cause),
-                  ErrorKind::kNetwork);
-    double d = policy_.delay(++backoff, jitter_draw(), sink.retry_after());
-    report_retry(client_->options().control,
-                 fmt::format("{}: bytes {}-{}: {}; retry {} of {} in {:.1f} s", name_, want.begin,
-                             want.end - 1, cause, failures, policy_.retries, d),
-                 failures, policy_.retries, d);
-    sleep_s(d, client_->options().control, fmt::format("bytes {}-{}", want.begin, want.end - 1));
-  }
+    pos = sink.flush();  // a cut-short body keeps its prefix
+    Attempt a;
+    a.what = fmt::format("bytes {}-{}", want.begin, want.end - 1);
+    a.progressed = pos > want.begin;
+    if (pos == r.end) {  // all of it (a 200 at offset 0 stops the transfer on purpose)
+      a.done = true;
+    } else if (stop_requested(client_->options().control)) {
+      throw InterruptedError(fmt::format("{}: bytes {}-{}: interrupted", name_, pos, r.end - 1));
+    } else if (res.code == CURLE_OK && (sink.status() == 206 || sink.status() == 200)) {
+      a.cause = fmt::format("the body ended at offset {}, before {}", pos, sink.body_end());
+    } else if (res.code == CURLE_OK && is_retryable_status(sink.status())) {
+      a.cause = fmt::format("HTTP {}", status_text(sink.status()));
+      a.retry_after = sink.retry_after();
+    } else if (auto cause = transport_failure(res)) {
+      a.cause = *cause;
+      if (a.progressed) a.cause += fmt::format(" (after {} bytes, kept)", pos - want.begin);
+      a.fresh_connection = needs_fresh_connection(res.code, res.curl_error);
+    } else {
+      throw Error(fmt::format("{}: {}: {}", name_, a.what, res.cause()), curl_kind(res.code));
+    }
+    return a;
+  });
 }
 
 size_t HttpSource::read_at(uint64_t offset, std::span<std::byte> buf) {

@@ -1,11 +1,13 @@
 // An http:// or https:// URL as a Source. Discovery (HEAD, else a bytes=0-0
 // probe) finds the size and the validators (ETag, Last-Modified) that make
-// up the identity. Every ranged request carries If-Range, and its answer is
+// up the identity, with the URL (url_identity.h). Every ranged request carries If-Range, and its answer is
 // checked (status, Content-Range, Content-Length, validators) before any of
 // its body is delivered, so that bytes of two versions never mix.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "source/http/http_options.h"
@@ -45,12 +47,23 @@ class HttpSource : public Source {
   class RangeSink;
   friend class RangeSink;
 
+  struct Found;    // what discovery learned
+  struct Attempt;  // the outcome of one try of a request
+
   void discover();
+  Found ask_head();
+  void ask_first_byte(Found& found);  // when HEAD was refused or gave no size
+  void settle_size(std::optional<uint64_t> length);
+  void settle_identity(const HttpResponse& validators);
+
+  // Runs `attempt` until it succeeds (or throws), waiting between failed
+  // attempts by the policy; throws Error when the RetryBudget is spent.
+  void retry_loop(const std::function<Attempt(bool fresh_connection)>& attempt);
+  // `req` until a non-transient answer, which is returned.
   HttpResult request_with_retries(const HttpRequest& req, ResponseSink& sink, const std::string& what);
   // Throws SourceChangedError when `r` carries validators unlike ours.
   void check_validators(const HttpResponse& r) const;
   [[noreturn]] void changed(const std::string& how) const;
-  std::string retries_note() const;  // " after N retries", or "" without retries
   // The server gave another size: changed, or --size was wrong.
   [[noreturn]] void size_differs(uint64_t server_size) const;
 

@@ -116,3 +116,24 @@ TEST_CASE("status_text and is_strong_etag") {
   CHECK_FALSE(sparseio::is_strong_etag("W/\"x\""));
   CHECK_FALSE(sparseio::is_strong_etag(""));
 }
+
+TEST_CASE("content_range_of and content_length_of read a response's headers") {
+  auto response = [](std::initializer_list<const char*> lines) {
+    HttpResponse r;
+    r.add_line("HTTP/1.1 206 Partial Content\r\n");
+    for (const char* l : lines) r.add_line(l);
+    r.add_line("\r\n");
+    return r;
+  };
+  HttpResponse ok = response({"Content-Range: bytes 5-9/10\r\n", "Content-Length: 5\r\n"});
+  CHECK(sparseio::content_range_of(ok) == ContentRange{true, 5, 9, 10});
+  CHECK(sparseio::content_length_of(ok) == 5u);
+  HttpResponse unsatisfied = response({"content-range: bytes */100000000000000000\r\n"});
+  CHECK(sparseio::content_range_of(unsatisfied) == ContentRange{false, 0, 0, 100000000000000000u});
+  HttpResponse none = response({});
+  CHECK_FALSE(sparseio::content_range_of(none));
+  CHECK_FALSE(sparseio::content_length_of(none));
+  HttpResponse bad = response({"Content-Range: bytes 9-5/10\r\n", "Content-Length: -1\r\n"});
+  CHECK_FALSE(sparseio::content_range_of(bad));
+  CHECK_FALSE(sparseio::content_length_of(bad));
+}

@@ -54,3 +54,49 @@ TEST_CASE("what is worth a retry") {
                      CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_ABORTED_BY_CALLBACK})
     CHECK_FALSE(sparseio::is_retryable_curl(c));
 }
+
+TEST_CASE("RetryBudget: --retries in a row without progress") {
+  sparseio::RetryBudget b(3);
+  CHECK(b.allow_retry(false));
+  CHECK(b.backoff_step() == 1);
+  CHECK(b.allow_retry(false));
+  CHECK(b.allow_retry(false));
+  CHECK(b.backoff_step() == 3);
+  CHECK(!b.allow_retry(false));
+  CHECK(b.made() == 3);
+  CHECK(!b.total_spent());
+}
+
+TEST_CASE("RetryBudget: an attempt that made progress restores the budget and the backoff") {
+  sparseio::RetryBudget b(2);
+  CHECK(b.allow_retry(false));
+  CHECK(b.allow_retry(false));
+  CHECK(b.backoff_step() == 2);
+  CHECK(b.allow_retry(true));  // the third retry: the failed attempt delivered bytes
+  CHECK(b.backoff_step() == 1);
+  CHECK(b.allow_retry(false));
+  CHECK(!b.allow_retry(false));
+  CHECK(b.made() == 4);
+}
+
+TEST_CASE("RetryBudget: progress on every attempt is bounded in total") {
+  for (unsigned retries : {1u, 5u}) {
+    CAPTURE(retries);
+    sparseio::RetryBudget b(retries);
+    unsigned allowed = 0;
+    while (b.allow_retry(true)) ++allowed;
+    CHECK(allowed == retries * sparseio::RetryBudget::kTotalFactor);
+    CHECK(b.made() == allowed);
+    CHECK(b.total_spent());
+  }
+  sparseio::RetryBudget none(0);
+  CHECK(!none.allow_retry(true));
+  CHECK(none.made() == 0);
+}
+
+TEST_CASE("an HTTP/0.9 answer wants a fresh connection; other refusals do not") {
+  CHECK(sparseio::needs_fresh_connection(CURLE_UNSUPPORTED_PROTOCOL, "Received HTTP/0.9 when not allowed"));
+  CHECK(!sparseio::needs_fresh_connection(CURLE_UNSUPPORTED_PROTOCOL, "Protocol \"ftp\" not supported"));
+  CHECK(!sparseio::needs_fresh_connection(CURLE_RECV_ERROR, "HTTP/0.9"));
+  CHECK(!sparseio::is_retryable_curl(CURLE_UNSUPPORTED_PROTOCOL));
+}

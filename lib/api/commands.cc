@@ -50,7 +50,7 @@ std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Sou
     if (e.code() != EFBIG) throw;
     throw Error(fmt::format("{}: the source says it has {} bytes, more than {} can hold ({})", source.name(),
                             source.size(), cmd.destination, e.what()),
-                ErrorKind::kDestination);
+                ErrorKind::kDestinationUnwritable);
   }
 }
 

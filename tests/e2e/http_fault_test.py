@@ -114,7 +114,7 @@ class FaultTest(HttpCase):
 
     def test_impossible_size_says_what_the_server_claimed(self):
         proc, _ = self.fetch("huge", ranges="0-99")
-        self.assertNotEqual(proc.returncode, 0, proc.stderr)  # the exit code of its kind (destination)
+        self.assertNotEqual(proc.returncode, 0, proc.stderr)  # the exit code of its kind (destination_unwritable)
         self.assertIn("says it has 100000000000000000 bytes", proc.stderr)
 
     def test_weak_etag_warning_says_it_is_used(self):

@@ -19,6 +19,7 @@
 #include "core/range_list.h"
 #include "sparseio/log.h"
 #include "http_flags.h"
+#include "plan_command.h"
 
 namespace {
 
@@ -178,6 +179,8 @@ int run(int argc, char** argv) {
   add_transfer(fetch, tf);
   add_ranges(fetch, tf, "Ranges to fetch (repeatable; none: the whole object)");
   cli::add_http_options(fetch, hf);
+  cli::SelectFlags sf;
+  cli::add_select_options(fetch, sf, true);
   add_logging(fetch, common);
   fetch->add_flag("--json", common.json, "Print the report as one JSON object");
 
@@ -185,6 +188,7 @@ int run(int argc, char** argv) {
   add_transfer(cat, tf);
   add_ranges(cat, tf, "Ranges to write, in this order (repeatable; required)");
   cli::add_http_options(cat, hf);
+  cli::add_select_options(cat, sf, false);
   add_logging(cat, common);
 
   std::string dst_only;
@@ -210,6 +214,10 @@ int run(int argc, char** argv) {
   cli::add_http_options(verify, hf, false);
   add_logging(verify, common);
 
+  cli::PlanFlags pf;
+  CLI::App* plan = cli::add_plan_command(app, pf, hf);
+  add_logging(plan, common);
+
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   args = cli::glue_dash_values(args);
@@ -229,7 +237,13 @@ int run(int argc, char** argv) {
   setup_logging(common);
 
   try {
-    if (*fetch) print_report(run_fetch(cli::with_http(make_fetch_command(tf), hf)), common);
+    if (*fetch) cli::resolve_plan_positionals(tf.src, tf.dst, sf);
+    if (*fetch) {
+      FetchCommand cmd = cli::with_http(make_fetch_command(tf), hf);
+      cmd.plan = cli::make_plan_request(sf);
+      print_report(run_fetch(std::move(cmd)), common);
+    }
+    if (*plan) cli::run_plan_command(pf, hf);
     if (*stat) {
       print_report(run_stat(dst_only, list_ranges), common);
     }
@@ -243,7 +257,9 @@ int run(int argc, char** argv) {
                           tf.src, common);
     if (*cat) {
       FetchCommand cmd = cli::with_http(make_fetch_command(tf), hf);
-      if (cmd.ranges.empty()) throw UsageError("cat needs -r RANGES or --ranges-from FILE");
+      cmd.plan = cli::make_plan_request(sf);
+      if (cmd.ranges.empty() && cmd.plan.select.empty())
+        throw UsageError("cat needs -r RANGES, --ranges-from FILE or --select FORMAT:WHAT");
       run_cat(cmd, STDOUT_FILENO);
     }
   } catch (const UsageError& e) {

@@ -21,8 +21,20 @@ using R = CompactReader;
 
 struct ChunkMeta {
   std::string path;
-  std::optional<int64_t> compressed, data_page, dict_page;
+  std::optional<int64_t> compressed, data_page, dict_page, bloom_offset, bloom_length;
 };
+
+// An optional structure (offset/column index, bloom filter) at `off` of `len`
+// bytes: kept when both are known and it lies before the footer.
+void add_extra(ParquetChunk& c, const std::optional<int64_t>& off, const std::optional<int64_t>& len,
+               uint64_t meta_offset, uint64_t at, const char* what) {
+  if (!off || !len) return;
+  if (*off < 4 || *len < 0 || static_cast<uint64_t>(*off) > meta_offset ||
+      meta_offset - static_cast<uint64_t>(*off) < static_cast<uint64_t>(*len))
+    fail(at, fmt::format("column '{}': its {} ({} bytes at {}) does not lie before the footer at {}", c.path,
+                         what, *len, *off, meta_offset));
+  if (*len > 0) c.extras.push_back({{static_cast<uint64_t>(*off), static_cast<uint64_t>(*off + *len)}, what});
+}
 
 void read_column_meta(R& r, ChunkMeta& m) {
   int16_t last = 0;
@@ -33,9 +45,11 @@ void read_column_meta(R& r, ChunkMeta& m) {
       R::ListHeader h = r.list();
       if (h.elem != R::kBinary) r.fail("path_in_schema as a list of strings");
       for (uint64_t i = 0; i < h.size; ++i) m.path += (i ? "." : "") + r.binary();
-    } else if ((f.id == 7 || f.id == 9 || f.id == 11) && f.type == R::kI64) {
+    } else if ((f.id == 7 || f.id == 9 || f.id == 11 || f.id == 14) && f.type == R::kI64) {
       int64_t v = r.integer(f.type);
-      (f.id == 7 ? m.compressed : f.id == 9 ? m.data_page : m.dict_page) = v;
+      (f.id == 7 ? m.compressed : f.id == 9 ? m.data_page : f.id == 11 ? m.dict_page : m.bloom_offset) = v;
+    } else if (f.id == 15 && f.type == R::kI32) {
+      m.bloom_length = r.integer(f.type);
     } else {
       r.skip(f.type);
     }
@@ -47,6 +61,7 @@ ParquetChunk read_column_chunk(R& r, uint64_t meta_offset) {
   int16_t last = 0;
   ChunkMeta m;
   bool has_meta = false;
+  std::optional<int64_t> oi_off, oi_len, ci_off, ci_len;
   for (;;) {
     R::Field f = r.field(last);
     if (f.type == R::kStop) break;
@@ -56,6 +71,10 @@ ParquetChunk read_column_chunk(R& r, uint64_t meta_offset) {
     } else if (f.id == 3 && f.type == R::kStruct) {
       read_column_meta(r, m);
       has_meta = true;
+    } else if ((f.id == 4 || f.id == 6) && f.type == R::kI64) {
+      (f.id == 4 ? oi_off : ci_off) = r.integer(f.type);
+    } else if ((f.id == 5 || f.id == 7) && f.type == R::kI32) {
+      (f.id == 5 ? oi_len : ci_len) = r.integer(f.type);
     } else {
       r.skip(f.type);
     }
@@ -70,7 +89,11 @@ ParquetChunk read_column_chunk(R& r, uint64_t meta_offset) {
       meta_offset - static_cast<uint64_t>(start) < static_cast<uint64_t>(*m.compressed))
     fail(at, fmt::format("column '{}': {} bytes at {} do not lie between the header and the footer at {}",
                          m.path, *m.compressed, start, meta_offset));
-  return {m.path, static_cast<uint64_t>(start), static_cast<uint64_t>(*m.compressed)};
+  ParquetChunk c{m.path, static_cast<uint64_t>(start), static_cast<uint64_t>(*m.compressed), {}};
+  add_extra(c, oi_off, oi_len, meta_offset, at, "offset index");
+  add_extra(c, ci_off, ci_len, meta_offset, at, "column index");
+  add_extra(c, m.bloom_offset, m.bloom_length, meta_offset, at, "bloom filter");
+  return c;
 }
 
 }  // namespace
@@ -142,11 +165,14 @@ std::vector<PlanItem> plan_parquet(const ParquetMetadata& md, uint64_t meta_offs
     for (const ParquetChunk& c : md.row_groups[g]) {
       bool take = false;
       for (const Selector& s : selectors) take = take || (s.matches_row_group(g) && s.matches_column(c.path));
-      if (take)
-        items.push_back({{c.start, c.start + c.size},
-                         fmt::format("parquet row group {} column {}", g, c.path),
-                         {c.start, c.start + c.size},
-                         false});
+      if (!take) continue;
+      items.push_back({{c.start, c.start + c.size},
+                       fmt::format("parquet row group {} column {}", g, c.path),
+                       {c.start, c.start + c.size},
+                       false});
+      for (const auto& [range, what] : c.extras)
+        items.push_back(
+            {range, fmt::format("parquet row group {} column {} {}", g, c.path, what), {}, false});
     }
   }
   items.push_back({{meta_offset, file_size}, "parquet footer", {}, false});

@@ -21,6 +21,9 @@ constexpr uint64_t kParquetTailRead = 64 * 1024;
 struct ParquetChunk {
   std::string path;  // dotted path_in_schema
   uint64_t start = 0, size = 0;
+  // Optional structures a reader may consult for this chunk: its offset index,
+  // column index and bloom filter ("offset index", ...). Planned with it.
+  std::vector<std::pair<ByteRange, std::string>> extras;
 };
 
 struct ParquetMetadata {

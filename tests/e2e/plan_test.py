@@ -10,7 +10,9 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import tarfile
+import tempfile
 import unittest
 import zipfile
 
@@ -29,6 +31,32 @@ def blob(n, seed):
         x = (x * 6364136223846793005 + 1442695040888963407) & (2**64 - 1)
         out += x.to_bytes(8, "little")
     return bytes(out[:n])
+
+
+def make_zip(path, force_zip64=False, zip64_entries=False):
+    """Writes a zip with python's zipfile; force_zip64 lowers its limits to 0
+    so that every size, offset and the end record take the zip64 forms."""
+    if force_zip64:
+        saved = zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT
+        zipfile.ZIP64_LIMIT = zipfile.ZIP_FILECOUNT_LIMIT = 0
+        try:
+            return make_zip(path, zip64_entries=True)
+        finally:
+            zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = saved
+    members = {}
+    for i in range(40):
+        name = f"train/img{i:03}.jpg" if i % 2 else f"val/img{i:03}.jpg"
+        members[name] = blob(3000 + i * 97, i)
+    with zipfile.ZipFile(path, "w") as z:
+        for i, (name, data) in enumerate(members.items()):
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED if i % 3 == 0 else zipfile.ZIP_STORED
+            with z.open(info, "w", force_zip64=zip64_entries) as f:
+                f.write(data)
+        with z.open("notes/readme.txt", "w", force_zip64=zip64_entries) as f:
+            f.write(b"hello " * 500)
+        members["notes/readme.txt"] = b"hello " * 500
+    return members
 
 
 def ranges_of_text(text):
@@ -57,30 +85,8 @@ class PlanTest(TempDirTest):
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
     # zip -------------------------------------------------------------------
-    def make_zip(self, path, force_zip64=False, zip64_entries=False):
-        """Writes a zip with python's zipfile; force_zip64 lowers its limits to 0
-        so that every size, offset and the end record take the zip64 forms."""
-        if force_zip64:
-            saved = zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT
-            zipfile.ZIP64_LIMIT = zipfile.ZIP_FILECOUNT_LIMIT = 0
-            try:
-                return self.make_zip(path, zip64_entries=True)
-            finally:
-                zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = saved
-        members = {}
-        for i in range(40):
-            name = f"train/img{i:03}.jpg" if i % 2 else f"val/img{i:03}.jpg"
-            members[name] = blob(3000 + i * 97, i)
-        with zipfile.ZipFile(path, "w") as z:
-            for i, (name, data) in enumerate(members.items()):
-                info = zipfile.ZipInfo(name)
-                info.compress_type = zipfile.ZIP_DEFLATED if i % 3 == 0 else zipfile.ZIP_STORED
-                with z.open(info, "w", force_zip64=zip64_entries) as f:
-                    f.write(data)
-            with z.open("notes/readme.txt", "w", force_zip64=zip64_entries) as f:
-                f.write(b"hello " * 500)
-            members["notes/readme.txt"] = b"hello " * 500
-        return members
+    def make_zip(self, path, force_zip64=False):
+        return make_zip(path, force_zip64)
 
     def check_zip(self, force_zip64):
         src, dst = self.path("a.zip"), self.path("d.zip")
@@ -314,6 +320,48 @@ class PlanTest(TempDirTest):
         self.assertIn("at offset 0", proc.stderr)
         proc = sparseio("plan", src, "--select", "zip:*", "--shard", "4/4")
         self.assertEqual(proc.returncode, 2)
+
+
+class PlanHttpTest(TempDirTest):
+    """The same over HTTP (nginx): round trips counted on a real remote
+    source, and a manifest refused once the ETag changes."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.join(HERE, "..", "http"))
+        from nginx_server import Nginx
+        cls.root = tempfile.mkdtemp(prefix="sparseio-plan-http-")
+        cls.members = make_zip(os.path.join(cls.root, "a.zip"))
+        cls.nginx = Nginx(cls.root)
+        cls.env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nginx.cleanup()
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def test_zip_over_http_and_stale_manifest(self):
+        url = self.nginx.http_url + "a.zip"
+        proc = sparseio("plan", url, "--select", "zip:train/img00*", "--json", env=self.env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        plan = json.loads(proc.stdout)
+        self.assertLessEqual(plan["round_trips"], 3)
+        self.assertTrue(plan["identity"].get("etag"), plan["identity"])
+        manifest, dst = self.path("plan.json"), self.path("d.zip")
+        with open(manifest, "w") as f:
+            json.dump(plan, f)
+        proc = sparseio("fetch", "--plan", manifest, dst, "-q", env=self.env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        names = sorted(n for n in self.members if n.startswith("train/img00"))
+        got = subprocess.run(["unzip", "-p", dst, names[0]], capture_output=True).stdout
+        self.assertEqual(got, self.members[names[0]])
+        # The object is replaced (new mtime, so a new ETag): the manifest is stale.
+        path = os.path.join(self.root, "a.zip")
+        os.utime(path, ns=(10**18, 10**18))
+        proc = sparseio("fetch", "--plan", manifest, self.path("e.zip"), env=self.env)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("changed since plan", proc.stderr)
+        self.assertIn("ETag", proc.stderr)
 
 
 if __name__ == "__main__":

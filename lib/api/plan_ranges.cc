@@ -3,10 +3,10 @@
 #include "api/plan_ranges.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
-#include "core/errors.h"
 #include "api/open_source.h"
+#include "core/errors.h"
+#include "core/log.h"
 
 namespace sparseio {
 namespace {
@@ -86,8 +86,8 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
   if (req.shard) {
     uint64_t bytes = 0;
     for (const ByteRange& r : out.fetch) bytes += r.size();
-    spdlog::info("shard {}/{}: {} ranges, {} bytes", req.shard->index, req.shard->count, out.fetch.size(),
-                 bytes);
+    log::info("shard {}/{}: {} ranges, {} bytes", req.shard->index, req.shard->count, out.fetch.size(),
+              bytes);
   }
   return out;
 }

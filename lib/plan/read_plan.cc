@@ -6,11 +6,11 @@
 #include "plan/read_plan.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <future>
 
+#include "core/log.h"
 #include "plan/parquet.h"
 #include "plan/safetensors.h"
 #include "plan/tar.h"
@@ -149,8 +149,8 @@ Plan plan_source(RoundReader& reader, const std::vector<Selector>& selectors) {
   }
   plan.round_trips = reader.rounds();
   plan.read_bytes = reader.bytes();
-  spdlog::info("plan: {} ({}): {} items, {} round trips, {} bytes read", reader.source().name(),
-               format_name(selectors.front().format), plan.items.size(), plan.round_trips, plan.read_bytes);
+  log::info("plan: {} ({}): {} items, {} round trips, {} bytes read", reader.source().name(),
+            format_name(selectors.front().format), plan.items.size(), plan.round_trips, plan.read_bytes);
   return plan;
 }
 

@@ -25,6 +25,7 @@
 #include "sparseio/log.h"
 #include "transfer.h"
 #include "version.h"
+#include "plan_command.h"
 
 namespace {
 
@@ -199,9 +200,12 @@ struct Cli {
   TransferFlags tf;
   HttpFlags hf;
   StatFlags sf;
+  SelectFlags sel;  // --select, --plan, --shard (fetch, cat)
+  PlanFlags pf;
   std::string dst_only;
   bool punch_no_wait = false;
-  CLI::App *fetch = nullptr, *cat = nullptr, *stat = nullptr, *punch = nullptr, *verify = nullptr;
+  CLI::App *fetch = nullptr, *cat = nullptr, *stat = nullptr, *punch = nullptr, *verify = nullptr,
+           *plan = nullptr;
 };
 
 void add_fetch_command(Cli& c) {
@@ -209,6 +213,7 @@ void add_fetch_command(Cli& c) {
   add_transfer(c.fetch, c.tf);
   add_ranges(c.fetch, c.tf, "Ranges to fetch (repeatable; none: the whole object)");
   add_http_options(c.fetch, c.hf);
+  add_select_options(c.fetch, c.sel, true);
   add_logging(c.fetch, c.common);
   add_json(c.fetch, c.common);
   add_progress(c.fetch, c.common);
@@ -219,6 +224,7 @@ void add_cat_command(Cli& c) {
   add_transfer(c.cat, c.tf);
   add_ranges(c.cat, c.tf, "Ranges to write, in this order (repeatable; required)");
   add_http_options(c.cat, c.hf);
+  add_select_options(c.cat, c.sel, false);
   add_logging(c.cat, c.common);
   add_progress(c.cat, c.common);
 }
@@ -253,12 +259,20 @@ void add_verify_command(Cli& c) {
 }
 
 int run_command(Cli& c) {
-  if (*c.fetch) return run_transfer(with_http(make_fetch_command(c.tf), c.hf), c.common.out, -1);
+  if (*c.fetch) {
+    resolve_plan_positionals(c.tf.src, c.tf.dst, c.sel);
+    FetchCommand cmd = with_http(make_fetch_command(c.tf), c.hf);
+    cmd.plan = make_plan_request(c.sel);
+    return run_transfer(std::move(cmd), c.common.out, -1);
+  }
   if (*c.cat) {
     FetchCommand cmd = with_http(make_fetch_command(c.tf), c.hf);
-    if (cmd.ranges.empty()) throw UsageError("cat needs -r RANGES or --ranges-from FILE");
+    cmd.plan = make_plan_request(c.sel);
+    if (cmd.ranges.empty() && cmd.plan.select.empty())
+      throw UsageError("cat needs -r RANGES, --ranges-from FILE or --select FORMAT:WHAT");
     return run_transfer(std::move(cmd), c.common.out, STDOUT_FILENO);
   }
+  if (*c.plan) run_plan_command(c.pf, c.hf);
   if (*c.stat) {
     Report r = run_stat(c.dst_only, c.sf.list_ranges || c.sf.ranges_only);
     if (c.sf.ranges_only && !c.common.out.json)
@@ -300,6 +314,12 @@ int run(int argc, char** argv) {
   add_stat_command(c);
   add_punch_command(c);
   add_verify_command(c);
+  c.plan = add_plan_command(c.app, c.pf, c.hf);
+  add_logging(c.plan, c.common);
+
+  cli::PlanFlags pf;
+  CLI::App* plan = cli::add_plan_command(app, pf, hf);
+  add_logging(plan, common);
 
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);

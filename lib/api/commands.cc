@@ -59,9 +59,7 @@ std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Sou
 Report run_fetch(FetchCommand cmd) {
   FetchOptions fetch;
   std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
-  const uint64_t size = source->size();
-  std::vector<ByteRange> ranges =
-      cmd.ranges.empty() ? std::vector<ByteRange>{{0, size}} : resolve_ranges(cmd.ranges, size);
+  std::vector<ByteRange> ranges = resolve_command_ranges(cmd.ranges, cmd.plan, *source).fetch;
   std::vector<RangeItem>().swap(cmd.ranges);
   std::unique_ptr<Destination> dest = open_destination(cmd, *source);
   FetchCoordinator coordinator(*source, *dest, fetch);
@@ -105,10 +103,11 @@ FetchStats run_cat(const FetchCommand& cmd, int out_fd) {
 FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::span<const std::byte>)>& sink) {
   FetchOptions fetch;
   std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
-  std::vector<ByteRange> ranges = resolve_ranges(cmd.ranges, source->size());
+  CommandRanges planned = resolve_command_ranges(cmd.ranges, cmd.plan, *source, true);
+  const std::vector<ByteRange>& ranges = planned.output;
   std::unique_ptr<Destination> dest = open_destination(cmd, *source);
   FetchCoordinator coordinator(*source, *dest, fetch);
-  FetchStats stats = coordinator.fetch(ranges);
+  FetchStats stats = coordinator.fetch(planned.fetch);
   dest->sync();
   if (stats.interrupted) return stats;  // nothing is written: the bytes are not all there
   std::vector<std::byte> buf(1 << 20);

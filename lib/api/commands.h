@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "api/plan_ranges.h"
 #include "api/report.h"
 #include "api/verify.h"
 #include "core/range_list.h"
@@ -32,6 +33,7 @@ struct FetchCommand {
   std::optional<uint64_t> coalesce_gap;
   DestinationOptions dest;
   HttpOptions http;  // for http:// and https:// sources
+  PlanRequest plan;  // --select, --plan, --shard
 };
 
 // sparseio fetch: validates ranges against the source before touching DST,

@@ -1,0 +1,43 @@
+// The CLI side of format selection, plan manifests and shards: --select,
+// --plan and --shard for fetch and cat, and the `sparseio plan` command.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "api/plan_ranges.h"
+#include "http_flags.h"
+
+namespace sparseio::cli {
+
+struct SelectFlags {
+  std::vector<std::string> select;
+  std::string plan_file;
+  std::string shard;
+};
+
+// Adds --select and --shard (and, with `plan_file`, --plan FILE, which lets
+// SRC be left out: `fetch --plan plan.json DST`).
+void add_select_options(CLI::App* cmd, SelectFlags& f, bool plan_file);
+
+// With --plan and one positional, that positional is DST and SRC comes from
+// the manifest. Throws UsageError when SRC or DST is missing.
+void resolve_plan_positionals(std::string& src, std::string& dst, const SelectFlags& f);
+
+PlanRequest make_plan_request(const SelectFlags& f);
+
+struct PlanFlags {
+  std::string src;
+  std::vector<std::string> ranges;
+  SelectFlags select;
+  bool json = false;
+};
+
+// `sparseio plan SRC --select ... [--json] [--shard I/N]`.
+CLI::App* add_plan_command(CLI::App& app, PlanFlags& f, HttpFlags& http);
+
+// Prints the range list (or, with --json, the manifest) on stdout.
+void run_plan_command(const PlanFlags& f, const HttpFlags& http);
+
+}  // namespace sparseio::cli

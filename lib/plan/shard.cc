@@ -1,0 +1,90 @@
+// The k-th cut is placed at stream position floor(k * total / N) of the
+// concatenated ranges, then moved down to a grain boundary of the object
+// (but not below the start of the range it falls in). Cuts are monotonic, so
+// the shards are disjoint and cover the list.
+#include "plan/shard.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/errors.h"
+
+namespace sparseio::plan {
+namespace {
+
+[[noreturn]] void bad(std::string_view text, std::string_view why) {
+  throw UsageError(fmt::format("bad --shard '{}': {}", text, why));
+}
+
+// Object offset of the cut for stream position `t` (0 < t < total).
+uint64_t cut_at(const std::vector<ByteRange>& list, const std::vector<uint64_t>& before, uint64_t t,
+                uint64_t grain) {
+  // The range holding stream byte t: the last with before[i] <= t.
+  size_t i = static_cast<size_t>(std::upper_bound(before.begin(), before.end(), t) - before.begin()) - 1;
+  uint64_t o = list[i].begin + (t - before[i]);
+  return std::max(list[i].begin, o - o % grain);
+}
+
+}  // namespace
+
+ShardSpec parse_shard(std::string_view text) {
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos) bad(text, "expected I/N, e.g. 0/4 (I counts from 0)");
+  auto num = [&](std::string_view s) {
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || p != s.data() + s.size())
+      bad(text, fmt::format("'{}' is not a number", s));
+    return v;
+  };
+  ShardSpec s{num(text.substr(0, slash)), num(text.substr(slash + 1))};
+  if (s.count == 0 || s.count > 65536) bad(text, "N must be 1 to 65536");
+  if (s.index >= s.count) bad(text, fmt::format("I must be 0 to {} (it counts from 0)", s.count - 1));
+  return s;
+}
+
+std::vector<ByteRange> coalesce(std::vector<ByteRange> ranges) {
+  std::erase_if(ranges, [](const ByteRange& r) { return r.empty(); });
+  std::sort(ranges.begin(), ranges.end(), [](const ByteRange& a, const ByteRange& b) {
+    return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
+  });
+  std::vector<ByteRange> out;
+  for (const ByteRange& r : ranges) {
+    if (!out.empty() && r.begin <= out.back().end) {
+      out.back().end = std::max(out.back().end, r.end);
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+std::vector<ByteRange> shard_ranges(const std::vector<ByteRange>& list, ShardSpec spec, uint64_t grain) {
+  if (grain == 0) grain = 1;
+  std::vector<uint64_t> before;  // stream position where each range starts
+  before.reserve(list.size());
+  uint64_t total = 0;
+  for (const ByteRange& r : list) {
+    before.push_back(total);
+    total += r.size();
+  }
+  auto cut = [&](unsigned k) -> uint64_t {  // object offset of cut k (cut 0 and N: the ends)
+    if (list.empty()) return 0;
+    if (k == 0) return list.front().begin;
+    if (k == spec.count) return list.back().end;
+    auto t = static_cast<uint64_t>(static_cast<unsigned __int128>(total) * k / spec.count);
+    if (t == 0) return list.front().begin;
+    return cut_at(list, before, t, grain);
+  };
+  const uint64_t lo = cut(spec.index), hi = cut(spec.index + 1);
+  std::vector<ByteRange> out;
+  for (const ByteRange& r : list) {
+    ByteRange part = r.intersect({lo, hi});
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+}  // namespace sparseio::plan

@@ -1,0 +1,36 @@
+// --shard I/N: a deterministic, byte-balanced split of a range list, so that
+// N machines (a CI matrix, a Kubernetes Indexed Job, a Slurm array) can each
+// fetch their part of one plan without talking to each other.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/byte_range.h"
+
+namespace sparseio::plan {
+
+// Cuts fall on multiples of this many bytes of the object (inside a range),
+// so every shard is within one grain of total/N, and the pieces stay
+// block-aligned (64 KiB is a multiple of every common filesystem block).
+constexpr uint64_t kShardGrain = 64 * 1024;
+
+struct ShardSpec {
+  unsigned index = 0;  // 0-based, < count
+  unsigned count = 1;
+};
+
+// Parses "I/N" (0 <= I < N <= 65536). Throws UsageError quoting it.
+ShardSpec parse_shard(std::string_view text);
+
+// Sorted, with overlapping and adjacent ranges merged; empty ones dropped.
+std::vector<ByteRange> coalesce(std::vector<ByteRange> ranges);
+
+// Shard `spec.index` of `coalesced` (the output of coalesce()). A pure
+// function of its arguments: the shards of 0..N-1 are disjoint, their union
+// is the whole list, and each holds total/N bytes give or take one grain.
+std::vector<ByteRange> shard_ranges(const std::vector<ByteRange>& coalesced, ShardSpec spec,
+                                    uint64_t grain = kShardGrain);
+
+}  // namespace sparseio::plan

@@ -1,0 +1,368 @@
+"""End-to-end tests of --select, `sparseio plan`, `fetch --plan` and --shard:
+files written by independent writers (python's zipfile and tarfile, a
+hand-written safetensors file, hyparquet-writer for Parquet), fetched sparse,
+then read back by the formats' own tools (unzip, tar, hyparquet, a python
+safetensors reader)."""
+
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import unittest
+import zipfile
+
+from e2e_util import TempDirTest, data_runs, merge, read_range, sparseio, sparseio_json
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NPM_DIR = os.environ.get("SPARSEIO_NPM_DIR", os.path.join(HERE, "..", ".npm"))
+HAVE_HYPARQUET = shutil.which("node") and os.path.isdir(os.path.join(NPM_DIR, "node_modules", "hyparquet"))
+
+
+def blob(n, seed):
+    """n bytes that compress poorly and differ by seed."""
+    out = bytearray()
+    x = seed * 2654435761 + 1
+    while len(out) < n:
+        x = (x * 6364136223846793005 + 1442695040888963407) & (2**64 - 1)
+        out += x.to_bytes(8, "little")
+    return bytes(out[:n])
+
+
+def make_zip(path, force_zip64=False, zip64_entries=False):
+    """Writes a zip with python's zipfile; force_zip64 lowers its limits to 0
+    so that every size, offset and the end record take the zip64 forms."""
+    if force_zip64:
+        saved = zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT
+        zipfile.ZIP64_LIMIT = zipfile.ZIP_FILECOUNT_LIMIT = 0
+        try:
+            return make_zip(path, zip64_entries=True)
+        finally:
+            zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = saved
+    members = {}
+    for i in range(40):
+        name = f"train/img{i:03}.jpg" if i % 2 else f"val/img{i:03}.jpg"
+        members[name] = blob(3000 + i * 97, i)
+    with zipfile.ZipFile(path, "w") as z:
+        for i, (name, data) in enumerate(members.items()):
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED if i % 3 == 0 else zipfile.ZIP_STORED
+            with z.open(info, "w", force_zip64=zip64_entries) as f:
+                f.write(data)
+        with z.open("notes/readme.txt", "w", force_zip64=zip64_entries) as f:
+            f.write(b"hello " * 500)
+        members["notes/readme.txt"] = b"hello " * 500
+    return members
+
+
+def ranges_of_text(text):
+    """The A-B items of a `sparseio plan` listing, as half-open ranges."""
+    out = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            a, b = line.split("-")
+            out.append((int(a), int(b) + 1))
+    return out
+
+
+class PlanTest(TempDirTest):
+    def plan(self, src, *select, extra=()):
+        args = ["plan", src]
+        for s in select:
+            args += ["--select", s]
+        return sparseio_json(*args, *extra)
+
+    def fetch_plan(self, src, dst, *select):
+        args = ["fetch", src, dst, "-q"]
+        for s in select:
+            args += ["--select", s]
+        proc = sparseio(*args)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
+    # zip -------------------------------------------------------------------
+    def make_zip(self, path, force_zip64=False):
+        return make_zip(path, force_zip64)
+
+    def check_zip(self, force_zip64):
+        src, dst = self.path("a.zip"), self.path("d.zip")
+        members = self.make_zip(src, force_zip64)
+        if force_zip64:
+            with open(src, "rb") as f:
+                self.assertTrue(b"PK\x06\x06" in f.read(), "the writer did not make a zip64 archive")
+        plan = self.plan(src, "zip:train/*.jpg")
+        self.assertLessEqual(plan["round_trips"], 3)
+        self.fetch_plan(src, dst, "zip:train/*.jpg")
+        train = sorted(n for n in members if n.startswith("train/"))
+        self.assertEqual(len(train), 20)
+        proc = subprocess.run(["unzip", "-t", dst, *train], capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        for n in train[:5]:
+            got = subprocess.run(["unzip", "-p", dst, n], capture_output=True).stdout
+            self.assertEqual(got, members[n], n)
+        # Exactly what was planned is present; unselected members are holes.
+        planned = merge((r["offset"], r["offset"] + r["length"]) for r in plan["ranges"])
+        stat = sparseio_json("stat", dst, "--ranges")
+        self.assertEqual([(b, e + 1) for b, e in stat["ranges"]], planned)
+        self.assertLess(stat["present_bytes"], os.path.getsize(src) * 0.8)
+        # A val/ member is not in DST: unzip finds a bad CRC.
+        self.assertNotEqual(subprocess.run(["unzip", "-t", dst, "val/img000.jpg"], capture_output=True).returncode, 0)
+        # cat: the stored bytes of the selected member.
+        proc = sparseio("cat", src, self.path("c.zip"), "--select", "zip:train/img001.jpg")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, members["train/img001.jpg"])  # stored (i=1)
+
+    def test_zip_members_read_back_with_unzip(self):
+        self.check_zip(False)
+
+    def test_zip64_members_read_back_with_unzip(self):
+        self.check_zip(True)
+
+    # tar -------------------------------------------------------------------
+    def check_tar(self, fmt):
+        src, dst = self.path("a.tar"), self.path("d.tar")
+        members = {}
+        with tarfile.open(src, "w", format=fmt) as t:
+            for i in range(30):
+                d = "docs/sub" if i % 3 == 0 else ("docs" if i % 3 == 1 else "src")
+                ext = "md" if i % 2 == 0 else "c"
+                name = f"{d}/file{i:02}.{ext}"
+                if i == 4:  # a long name: pax path / GNU 'L' / ustar prefix
+                    name = "docs/" + "deep/" * 25 + "long.md" if fmt != tarfile.USTAR_FORMAT else \
+                        "docs/" + "d" * 90 + "/" + "long.md"
+                data = blob(100 + i * 1000, i)
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+                members[name] = data
+        proc = sparseio("plan", src, "--select", "tar:docs/**.md")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("# tar member docs/sub/file00.md", proc.stdout.decode())
+        # The listing is a valid --ranges-from file.
+        listing = self.path("plan.txt")
+        with open(listing, "wb") as f:
+            f.write(proc.stdout)
+        rep = sparseio_json("fetch", src, dst, "--ranges-from", listing)
+        wanted = sorted(n for n in members if n.startswith("docs/") and n.endswith(".md"))
+        self.assertGreaterEqual(len(wanted), 6)
+        self.assertEqual(rep["present_bytes"], sum(e - b for b, e in merge(ranges_of_text(proc.stdout.decode()))))
+        out = self.path("x")
+        os.mkdir(out)
+        res = subprocess.run(["tar", "-xf", dst, "-C", out, *wanted], capture_output=True, text=True)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        for n in wanted:
+            with open(os.path.join(out, n), "rb") as f:
+                self.assertEqual(f.read(), members[n], n)
+        self.assertLess(rep["present_bytes"], os.path.getsize(src) * 0.8)
+
+    def test_tar_ustar(self):
+        self.check_tar(tarfile.USTAR_FORMAT)
+
+    def test_tar_pax(self):
+        self.check_tar(tarfile.PAX_FORMAT)
+
+    def test_tar_gnu_long_names(self):
+        self.check_tar(tarfile.GNU_FORMAT)
+
+    def test_compressed_tar_is_a_clear_error(self):
+        src = self.path("a.tar.gz")
+        with tarfile.open(src, "w:gz") as t:
+            info = tarfile.TarInfo("a")
+            info.size = 3
+            t.addfile(info, io.BytesIO(b"abc"))
+        proc = sparseio("plan", src, "--select", "tar:*")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("gzip-compressed tarball", proc.stderr)
+        self.assertEqual(proc.stderr.count("\n"), 1)
+
+    # safetensors -----------------------------------------------------------
+    def test_safetensors_selected_tensors_load_equal(self):
+        src, dst = self.path("m.safetensors"), self.path("d.safetensors")
+        header, body, tensors = {"__metadata__": {"format": "pt"}}, bytearray(), {}
+        for layer in range(12):
+            for part, n in (("attn.w", 64), ("mlp.w", 256)):
+                name = f"model.layers.{layer}.{part}"
+                data = struct.pack(f"<{n}f", *[layer * 1000 + k * 0.5 for k in range(n)])
+                header[name] = {"dtype": "F32", "shape": [n], "data_offsets": [len(body), len(body) + len(data)]}
+                body += data
+                tensors[name] = data
+        h = json.dumps(header).encode()
+        h += b" " * (-len(h) % 8)
+        with open(src, "wb") as f:
+            f.write(struct.pack("<Q", len(h)) + h + body)
+        plan = self.plan(src, "safetensors:model.layers.[0-5].*")
+        self.assertEqual(plan["round_trips"], 1)
+        self.fetch_plan(src, dst, "safetensors:model.layers.[0-5].*")
+        # An independent reader: length, JSON header, then each tensor's bytes.
+        with open(dst, "rb") as f:
+            n = struct.unpack("<Q", f.read(8))[0]
+            hdr = json.loads(f.read(n))
+            base = 8 + n
+            for name, meta in hdr.items():
+                if name == "__metadata__":
+                    continue
+                b, e = meta["data_offsets"]
+                f.seek(base + b)
+                got = f.read(e - b)
+                layer = int(name.split(".")[2])
+                if layer <= 5:
+                    self.assertEqual(got, tensors[name], name)
+                else:
+                    self.assertEqual(got, bytes(e - b), f"{name} should be a hole")
+
+    # parquet ---------------------------------------------------------------
+    @unittest.skipUnless(HAVE_HYPARQUET, "hyparquet not installed (scripts/install-deps test)")
+    def test_parquet_selected_columns_read_equal(self):
+        src, dst = self.path("t.parquet"), self.path("d.parquet")
+        tool = os.path.join(HERE, "parquet_tool.mjs")
+        subprocess.run(["node", tool, "write", src, "4000", "1000"], check=True)
+        sel = "parquet:columns=price,qty;row_groups=0-1"
+        plan = self.plan(src, sel)
+        self.assertLessEqual(plan["round_trips"], 2)
+        whats = [r["what"] for r in plan["ranges"]]
+        self.assertIn("parquet row group 1 column qty", whats)
+        self.assertFalse(any("column name" in w or "row group 2" in w for w in whats), whats)
+        self.fetch_plan(src, dst, sel)
+
+        def read(path):
+            proc = subprocess.run(["node", tool, "read", path, "price,qty", "0", "2000"], capture_output=True,
+                                  text=True)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            return json.loads(proc.stdout)
+
+        want = read(src)
+        self.assertEqual(len(want), 2000)
+        self.assertEqual(read(dst), want)
+        self.assertLess(sum(e - b for b, e in data_runs(dst)), os.path.getsize(src) // 2)
+
+    # manifests and shards ----------------------------------------------------
+    def test_plan_manifest_fetch_and_changed_source_refused(self):
+        src = self.path("a.zip")
+        members = self.make_zip(src)
+        manifest = self.path("plan.json")
+        with open(manifest, "w") as f:
+            f.write(json.dumps(self.plan(src, "zip:val/*")))
+        dst = self.path("d.zip")
+        proc = sparseio("fetch", "--plan", manifest, dst, "-q")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        val = sorted(n for n in members if n.startswith("val/"))
+        self.assertEqual(subprocess.run(["unzip", "-t", dst, *val], capture_output=True).returncode, 0)
+        # Changed object (same size, new content and mtime): refused.
+        with open(src, "r+b") as f:
+            f.seek(100)
+            f.write(b"changed")
+        os.utime(src, ns=(1, 1))
+        proc = sparseio("fetch", "--plan", manifest, self.path("e.zip"))
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("changed since plan", proc.stderr)
+        self.assertFalse(os.path.exists(self.path("e.zip")))
+        # Malformed manifests: a usage error naming the file.
+        with open(manifest, "w") as f:
+            f.write('{"sparseio_plan": 99}')
+        proc = sparseio("fetch", "--plan", manifest, src, self.path("f.zip"))
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("version 99", proc.stderr)
+
+    def test_shards_together_hold_every_byte(self):
+        src = self.path("a.tar")
+        with tarfile.open(src, "w") as t:
+            for i in range(50):
+                data = blob(20000 + i * 3001, i)
+                info = tarfile.TarInfo(f"d/f{i}")
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+        full = self.plan(src, "tar:d/f[1-3]*")
+        planned = merge((r["offset"], r["offset"] + r["length"]) for r in full["ranges"])
+        total = sum(e - b for b, e in planned)
+        n = 4
+        procs = [subprocess.Popen([os.environ.get("SPARSEIO", "build/app/sparseio"), "fetch", src,
+                                   self.path(f"s{i}"), "--select", "tar:d/f[1-3]*", "--shard", f"{i}/{n}",
+                                   "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(n)]
+        union, held = [], 0
+        for i, p in enumerate(procs):
+            out, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, err)
+            rep = json.loads(out)
+            self.assertLessEqual(abs(rep["present_bytes"] - total / n), 64 * 1024 + 1)
+            held += rep["present_bytes"]
+            stat = sparseio_json("stat", self.path(f"s{i}"), "--ranges")
+            for b, last in stat["ranges"]:
+                self.assertEqual(read_range(self.path(f"s{i}"), b, last + 1), read_range(src, b, last + 1))
+                union.append((b, last + 1))
+        # Disjoint (the bytes add up) and together the whole plan.
+        self.assertEqual(held, total)
+        self.assertEqual(merge(union), planned)
+        # Shard plans printed by `plan --shard` are disjoint and cover the plan.
+        parts = []
+        for i in range(n):
+            p = self.plan(src, "tar:d/f[1-3]*", extra=["--shard", f"{i}/{n}"])
+            parts += [(r["offset"], r["offset"] + r["length"]) for r in p["ranges"]]
+        self.assertEqual(merge(parts), planned)
+        self.assertEqual(sum(e - b for b, e in merge(parts)), total)
+
+    def test_bad_selectors_are_usage_errors(self):
+        src = self.path("a.zip")
+        self.make_zip(src)
+        for sel, why in (("zap:x", "unknown format"), ("zip", "expected FORMAT:WHAT"),
+                         ("zip:[a", "without a closing"), ("parquet:rows=1", "unknown key")):
+            proc = sparseio("plan", src, "--select", sel)
+            self.assertEqual(proc.returncode, 2, sel)
+            self.assertIn(why, proc.stderr)
+        proc = sparseio("plan", src, "--select", "zip:nothing/*")
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("nothing in", proc.stderr)
+        proc = sparseio("plan", src, "--select", "tar:*")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("at offset 0", proc.stderr)
+        proc = sparseio("plan", src, "--select", "zip:*", "--shard", "4/4")
+        self.assertEqual(proc.returncode, 2)
+
+
+class PlanHttpTest(TempDirTest):
+    """The same over HTTP (nginx): round trips counted on a real remote
+    source, and a manifest refused once the ETag changes."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.join(HERE, "..", "http"))
+        from nginx_server import Nginx
+        cls.root = tempfile.mkdtemp(prefix="sparseio-plan-http-")
+        cls.members = make_zip(os.path.join(cls.root, "a.zip"))
+        cls.nginx = Nginx(cls.root)
+        cls.env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nginx.cleanup()
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def test_zip_over_http_and_stale_manifest(self):
+        url = self.nginx.http_url + "a.zip"
+        proc = sparseio("plan", url, "--select", "zip:train/img00*", "--json", env=self.env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        plan = json.loads(proc.stdout)
+        self.assertLessEqual(plan["round_trips"], 3)
+        self.assertTrue(plan["identity"].get("etag"), plan["identity"])
+        manifest, dst = self.path("plan.json"), self.path("d.zip")
+        with open(manifest, "w") as f:
+            json.dump(plan, f)
+        proc = sparseio("fetch", "--plan", manifest, dst, "-q", env=self.env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        names = sorted(n for n in self.members if n.startswith("train/img00"))
+        got = subprocess.run(["unzip", "-p", dst, names[0]], capture_output=True).stdout
+        self.assertEqual(got, self.members[names[0]])
+        # The object is replaced (new mtime, so a new ETag): the manifest is stale.
+        path = os.path.join(self.root, "a.zip")
+        os.utime(path, ns=(10**18, 10**18))
+        proc = sparseio("fetch", "--plan", manifest, self.path("e.zip"), env=self.env)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("changed since plan", proc.stderr)
+        self.assertIn("ETag", proc.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -60,7 +60,7 @@ class IntegrityTest(TempDirTest):
         self.assertEqual(sparseio("fetch", self.src, self.dst).returncode, 0)
         os.mkdir(self.dst + ".sparseio.tmp")  # the new sidecar cannot be created
         proc = sparseio("fetch", self.src, self.dst, "--restart")
-        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertEqual(proc.returncode, 8, proc.stderr)  # DST's sidecar cannot be written
         self.assertIn(".sparseio.tmp", proc.stderr)
         self.assert_claims_true(self.src, self.dst)
         self.assertEqual(claimed_ranges(self.dst), [(0, 2 * MiB)])
@@ -157,7 +157,9 @@ class IntegrityTest(TempDirTest):
         proc = sparseio("fetch", self.src, self.dst, "--ranges-from", ranges)
         self.assertEqual(proc.returncode, 2)
         self.assertIn('"5\\x00x-9"', proc.stderr)
-        self.assertTrue(proc.stderr.rstrip().endswith("KB...)"), proc.stderr)  # whole, not cut at the NUL
+        # Whole, not cut at the NUL: the text after it and the help pointer follow.
+        self.assertIn('(use K, M, G, T, KiB..., KB...)', proc.stderr)
+        self.assertTrue(proc.stderr.rstrip().endswith("--help')"), proc.stderr)
 
     def test_timeout_nan_is_refused(self):
         for opt in ["--timeout", "--connect-timeout"]:

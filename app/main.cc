@@ -317,10 +317,6 @@ int run(int argc, char** argv) {
   c.plan = add_plan_command(c.app, c.pf, c.hf);
   add_logging(c.plan, c.common);
 
-  cli::PlanFlags pf;
-  CLI::App* plan = cli::add_plan_command(app, pf, hf);
-  add_logging(plan, common);
-
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   const bool json = std::find(args.begin(), args.end(), "--json") != args.end();

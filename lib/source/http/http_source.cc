@@ -257,10 +257,11 @@ void HttpSource::retry_loop(const std::function<Attempt(bool fresh_connection)>&
     }
     fresh = a.fresh_connection;
     const double d = policy_.delay(budget.backoff_step(), jitter_draw(), a.retry_after);
-    // attempt/of: retries in a row without progress, out of the --retries they may reach.
+    // "retry K of N": K counts the retries in a row without progress, so it
+    // starts over at 1 after an attempt that delivered bytes.
     report_retry(control,
-                 fmt::format("{}: {}: {}; retry {} in {:.1f} s{}", name_, a.what, a.cause, budget.made(), d,
-                             fresh ? " on a new connection" : ""),
+                 fmt::format("{}: {}: {}; retry {} of {} in {:.1f} s{}", name_, a.what, a.cause,
+                             budget.backoff_step(), policy_.retries, d, fresh ? " on a new connection" : ""),
                  budget.backoff_step(), policy_.retries, d);
     sleep_s(d, control, a.what);
   }

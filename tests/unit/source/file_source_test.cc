@@ -278,9 +278,11 @@ class MemorySource : public sparseio::Source {
   MemorySource(Bytes data, uint64_t claimed_size) : data_(std::move(data)), size_(claimed_size) {}
   const std::string& name() const override { return name_; }
   uint64_t size() const override { return size_; }
-  sparseio::SourceIdentity identity() const override { sparseio::SourceIdentity id;
+  sparseio::SourceIdentity identity() const override {
+    sparseio::SourceIdentity id;
     id.size = size_;
-    return id; }
+    return id;
+  }
   size_t read_at(uint64_t offset, std::span<std::byte> buf) override {
     if (offset >= data_.size()) return 0;
     size_t n = std::min<size_t>(buf.size(), data_.size() - offset);

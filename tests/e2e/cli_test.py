@@ -100,7 +100,9 @@ class Typos(CliCase):
             self.assertIn(w, out)
         self.assertNotIn("RANGES: items", out)  # only under commands that take ranges
         fetch = sparseio("fetch", "--help").stdout.decode()
-        self.assertIn("Usage: sparseio fetch [OPTIONS] SRC DST", fetch)
+        # SRC and DST are optional to CLI11 since `fetch --plan FILE DST` may leave SRC out;
+        # fetch checks that both are there (resolve_plan_positionals).
+        self.assertIn("Usage: sparseio fetch [OPTIONS] [SRC] [DST]", fetch)
         for w in ("RANGES: items", "-r,--ranges RANGES", "--chunk-size SIZE", "-j,--jobs N",
                   "--ranges-from FILE", "Parquet", "--progress", "--no-progress"):
             self.assertIn(w, fetch)

@@ -13,6 +13,7 @@
 
 #include "api/commands.h"
 #include "api/report.h"
+#include "cat_verify.h"
 #include "cli_args.h"
 #include "version.h"
 #include "core/errors.h"
@@ -24,7 +25,7 @@ namespace {
 
 using namespace sparseio;
 
-constexpr int kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitDiffer = 3;
+constexpr int kExitOk = 0, kExitFailure = 1, kExitUsage = 2;
 
 struct CommonFlags {
   int verbose = 0;
@@ -75,9 +76,10 @@ void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {
   cmd->add_option("--ranges-from", f.ranges_from, "Read ranges from FILE ('-': stdin); # comments");
 }
 
-void add_transfer(CLI::App* cmd, TransferFlags& f) {
+void add_transfer(CLI::App* cmd, TransferFlags& f, bool dst_required = true) {
   cmd->add_option("SRC", f.src, "Source: a local path or an http:// or https:// URL")->required();
-  cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")->required();
+  cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")
+      ->required(dst_required);
   cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores; 8 for URLs)")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--chunk-size", f.chunk_size,
@@ -137,25 +139,6 @@ void print_report(const Report& r, const CommonFlags& f) {
   if (!f.quiet) print(f.json ? format_report_json(r) : format_report_text(r));
 }
 
-int print_verify(const VerifyOutcome& v, const std::string& dst, const std::string& src,
-                 const CommonFlags& f) {
-  const VerifyResult& r = v.result;
-  if (v.source_changed)
-    spdlog::warn("the source {} changed since {} was started; comparing its current bytes", src, dst);
-  if (!r.identical()) {
-    std::string where;
-    for (const ByteRange& d : r.first_differences)
-      where += (where.empty() ? "" : ", ") +
-               (d.size() == 1 ? fmt::format("{}", d.begin) : fmt::format("{}-{}", d.begin, d.end - 1));
-    fmt::print(stderr, "sparseio: {} differs from {} in {} bytes, first at offsets {}\n", dst, src,
-               r.differing_bytes, where);
-  }
-  if (!f.quiet)
-    print(fmt::format("{}: {} bytes compared, {} differ, {} not present (not compared)\n", dst,
-                      r.compared_bytes, r.differing_bytes, r.missing_bytes));
-  return r.identical() ? kExitOk : kExitDiffer;
-}
-
 int run(int argc, char** argv) {
   CLI::App app{"sparseio: fetch byte ranges of large objects into sparse local files"};
   app.set_version_flag("--version", std::string("sparseio ") + SPARSEIO_VERSION);
@@ -175,8 +158,11 @@ int run(int argc, char** argv) {
   add_logging(fetch, common);
   fetch->add_flag("--json", common.json, "Print the report as one JSON object");
 
-  CLI::App* cat = app.add_subcommand("cat", "Fetch what is missing of RANGES, then write them to stdout");
-  add_transfer(cat, tf);
+  bool no_store = false;
+  CLI::App* cat = app.add_subcommand(
+      "cat", "Write RANGES of SRC to stdout in order, fetched in parallel (missing ones stored in DST)");
+  add_transfer(cat, tf, false);
+  cat->add_flag("--no-store", no_store, "Write nothing to disk (DST, if given, is only read)");
   add_ranges(cat, tf, "Ranges to write, in this order (repeatable; required)");
   cli::add_http_options(cat, hf);
   add_logging(cat, common);
@@ -201,6 +187,12 @@ int run(int argc, char** argv) {
   verify->add_option("SRC", tf.src, "Source: a local path or an http:// or https:// URL")->required();
   verify->add_option("DST", tf.dst, "Destination sparse file")->required();
   add_ranges(verify, tf, "Only these ranges (default: all present bytes)");
+  bool repair = false;
+  verify->add_flag("--repair", repair, "Fetch again the blocks that differ; exit 0 when then identical");
+  verify->add_flag("--json", common.json, "Print what was compared, differed and repaired as JSON");
+  verify->add_option("-j,--jobs", tf.jobs, "Parallel reads (default: number of cores; 8 for URLs)")
+      ->check(CLI::Range(1u, 1024u));
+  verify->add_option("--chunk-size", tf.chunk_size, "Largest unit of work (default 4MiB files, 8MiB URLs)");
   cli::add_http_options(verify, hf, false);
   add_logging(verify, common);
 
@@ -232,13 +224,20 @@ int run(int argc, char** argv) {
       if (ranges.empty()) throw UsageError("punch needs -r RANGES or --ranges-from FILE");
       print_report(run_punch(dst_only, ranges, !no_wait), common);
     }
-    if (*verify)
-      return print_verify(run_verify(tf.src, tf.dst, parse_ranges(tf), cli::make_http_options(hf)), tf.dst,
-                          tf.src, common);
+    if (*verify) {
+      FetchCommand f = make_fetch_command(tf);
+      VerifyCommand cmd{.source = tf.src,
+                        .destination = tf.dst,
+                        .ranges = std::move(f.ranges),
+                        .repair = repair,
+                        .fetch = f.fetch,
+                        .http = cli::make_http_options(hf)};
+      return cli::run_verify_command(cmd, common.json, common.quiet);
+    }
     if (*cat) {
       FetchCommand cmd = cli::with_http(make_fetch_command(tf), hf);
       if (cmd.ranges.empty()) throw UsageError("cat needs -r RANGES or --ranges-from FILE");
-      run_cat(cmd, STDOUT_FILENO);
+      return cli::run_cat_command(std::move(cmd), !no_store);
     }
   } catch (const UsageError& e) {
     fmt::print(stderr, "sparseio: {}\n", e.what());
@@ -253,6 +252,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  sparseio::cli::ensure_standard_fds();
   // A full disk or RLIMIT_FSIZE must be an error we report, not a silent death.
   std::signal(SIGXFSZ, SIG_IGN);
   return run(argc, argv);

@@ -12,24 +12,7 @@
 #include "core/unique_fd.h"
 
 namespace sparseio {
-namespace {
 
-// Writes all of buf to a stream fd (pipe, tty or file) at its current position.
-void write_all_to_stream(int fd, std::span<const std::byte> buf, const char* what) {
-  size_t done = 0;
-  while (done < buf.size()) {
-    ssize_t n = ::write(fd, buf.data() + done, buf.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(fmt::format("cannot write to {}", what), errno);
-    }
-    done += static_cast<size_t>(n);
-  }
-}
-
-// Opens cmd.source and resolves the transfer defaults of its kind: for URLs,
-// -j defaults to kHttpDefaultJobs (and also bounds the connections) and the
-// coalescing gap to kHttpDefaultCoalesceGap.
 std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch) {
   fetch = cmd.fetch;
   if (cmd.coalesce_gap) fetch.coalesce_gap = *cmd.coalesce_gap;
@@ -40,8 +23,6 @@ std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptio
   http.jobs = fetch.jobs;
   return open_source(cmd.source, http);
 }
-
-}  // namespace
 
 Report run_fetch(FetchCommand cmd) {
   FetchOptions fetch;
@@ -68,45 +49,6 @@ Report run_punch(const std::string& destination, const std::vector<RangeItem>& r
   for (const ByteRange& r : resolve_ranges(ranges, dest->logical_size())) dest->delete_extent(r);
   dest->sync();
   return make_report(*dest);
-}
-
-VerifyOutcome run_verify(const std::string& source_spec, const std::string& destination,
-                         const std::vector<RangeItem>& ranges, const HttpOptions& http) {
-  std::unique_ptr<Destination> dest = Destination::open_existing(destination, false);
-  std::unique_ptr<Source> source = open_source(source_spec, http);
-  std::vector<ByteRange> wanted =
-      ranges.empty() ? dest->coverage().ranges() : resolve_ranges(ranges, source->size());
-  VerifyOutcome outcome;
-  outcome.source_changed = source->identity() != dest->header().identity;
-  outcome.result = verify_ranges(*source, *dest, wanted);
-  return outcome;
-}
-
-FetchStats run_cat(const FetchCommand& cmd, int out_fd) {
-  return run_cat_to(cmd, [&](std::span<const std::byte> bytes) {
-    write_all_to_stream(out_fd, bytes, "standard output");
-  });
-}
-
-FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::span<const std::byte>)>& sink) {
-  FetchOptions fetch;
-  std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
-  std::vector<ByteRange> ranges = resolve_ranges(cmd.ranges, source->size());
-  std::unique_ptr<Destination> dest =
-      Destination::open_for_source(cmd.destination, source->identity(), cmd.dest);
-  FetchCoordinator coordinator(*source, *dest, fetch);
-  FetchStats stats = coordinator.fetch(ranges);
-  dest->sync();
-  std::vector<std::byte> buf(1 << 20);
-  for (const ByteRange& r : ranges) {
-    for (uint64_t pos = r.begin; pos < r.end;) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
-      dest->read_raw(pos, std::span(buf.data(), n));
-      sink(std::span<const std::byte>(buf.data(), n));
-      pos += n;
-    }
-  }
-  return stats;
 }
 
 std::vector<RangeItem> load_range_file(const std::string& path) {

@@ -14,6 +14,7 @@
 #include "core/errors.h"
 #include "core/file_io.h"
 #include "core/log.h"
+#include "engine/piece_writer.h"
 
 namespace sparseio {
 
@@ -33,57 +34,6 @@ unsigned default_jobs() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 2 : n;
 }
-
-// Delivers a piece to DST, tracking how much of it, from its start, has been
-// written (so that a failed transfer still records its valid prefix) and the
-// XXH3 hash of those bytes (so that the claim can be re-checked after a reboot).
-class PieceWriter : public ExtentWriter {
- public:
-  PieceWriter(Destination& dest, ByteRange piece) : dest_(dest), piece_(piece), done_(piece.begin) {}
-
-  void write(uint64_t offset, std::span<const std::byte> data) override {
-    check(offset, data.size());
-    dest_.write_data(offset, data);
-    hash_.update(data);
-    done_ += data.size();
-  }
-  void write_zeros(ByteRange r) override {
-    check(r.begin, r.size());
-    dest_.write_zeros(r);
-    for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_.update(zeros); });
-    done_ = r.end;
-  }
-  void copy_from_fd(int fd, const std::string& path, ByteRange r) override {
-    if (dest_.copies_in_kernel()) {
-      check(r.begin, r.size());
-      dest_.copy_from_fd(fd, path, r);  // bytes never seen here: no hash
-      hashed_ = false;
-      done_ = r.end;
-    } else {
-      ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()
-    }
-  }
-  uint64_t done() const { return done_; }
-  // The hash of [piece.begin, done()), when every byte went through here.
-  std::optional<uint64_t> hash() const {
-    if (!hashed_) return std::nullopt;
-    return hash_.digest();
-  }
-
- private:
-  void check(uint64_t offset, uint64_t size) const {
-    if (offset != done_ || offset + size > piece_.end)
-      throw Error(
-          fmt::format("internal error: source delivered {}+{} out of order (expected {} within {}-{})",
-                      offset, size, done_, piece_.begin, piece_.end));
-  }
-
-  Destination& dest_;
-  ByteRange piece_;
-  uint64_t done_;
-  ContentHasher hash_;
-  bool hashed_ = true;
-};
 
 }  // namespace
 
@@ -183,6 +133,18 @@ void FetchCoordinator::run_batch(Batch* b) {
   changed_.notify_all();
 }
 
+void FetchCoordinator::fetch_in_one_stream(Batch& b) {
+  // From the first wanted byte to the last, present bytes and those between
+  // the ranges included: the source can only stream from offset 0 (and
+  // throws, saying so, for a piece that starts later).
+  const ByteRange piece{b.wanted.front().begin, b.wanted.back().end};
+  {
+    std::lock_guard lock(mu_);
+    in_flight_.emplace(piece.begin, piece.end);
+  }
+  transfer(b, piece);
+}
+
 FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   auto start = std::chrono::steady_clock::now();
   FetchStats stats;
@@ -212,7 +174,9 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
     batch->wanted = std::move(merged);
   }
 
-  if (stats.reused_bytes < stats.requested_bytes) {
+  if (stats.reused_bytes < stats.requested_bytes && !source_.supports_ranges()) {
+    fetch_in_one_stream(*batch);
+  } else if (stats.reused_bytes < stats.requested_bytes) {
     unsigned loops = options_.jobs;
     {
       std::lock_guard lock(mu_);

@@ -57,6 +57,8 @@ class FetchCoordinator {
   ByteRange take_piece(Batch& batch);
   void run_batch(Batch* batch);
   void transfer(Batch& batch, ByteRange piece);
+  // For a source without range support: all of the batch as one piece.
+  void fetch_in_one_stream(Batch& batch);
 
   Source& source_;
   Destination& dest_;

@@ -73,8 +73,9 @@ class HttpSource::RangeSink : public ResponseSink {
       if (want_.begin != 0)
         throw Error(
             fmt::format("{}: the server does not support range requests (it answered 200 with the "
-                        "whole object to bytes={}-{})",
-                        src_.name_, want_.begin, want_.end - 1));
+                        "whole object to bytes={}-{}): fetch from offset 0 (-r 0-{}), which reads the "
+                        "object in one stream",
+                        src_.name_, want_.begin, want_.end - 1, want_.end - 1));
       body_end_ = want_.end;  // the object's first bytes are what we want: keep them, stop after
       whole_ = true;
       return Action::kBody;
@@ -194,6 +195,7 @@ void HttpSource::discover() {
   HttpResult head = request_with_retries(head_req, drop_head, "HEAD");
   if (head.code != CURLE_OK) throw Error(fmt::format("{}: {}", name_, head.cause()));
   std::optional<uint64_t> length;
+  std::optional<long> probe_status;  // of the bytes=0-0 probe, when one was made
   HttpResponse validators;
   const bool head_ok = head.response.status() >= 200 && head.response.status() < 300;
   if (head_ok) {
@@ -212,6 +214,7 @@ void HttpSource::discover() {
     HttpResult got = request_with_retries(probe, drop_body, "GET bytes=0-0");
     if (got.code != CURLE_OK && !got.sink_stopped) throw Error(fmt::format("{}: {}", name_, got.cause()));
     const long status = got.response.status();
+    probe_status = status;
     std::optional<ContentRange> cr;
     if (auto v = got.response.header("content-range")) cr = parse_content_range(*v);
     length.reset();
@@ -239,6 +242,7 @@ void HttpSource::discover() {
     log::warn("{}: the server says the size is {}, --size says {}; using --size", name_, server_size, *o.size);
 
   identity_.size = size_;
+  ranges_ = find_range_support(head_ok ? &head.response : nullptr, probe_status);
   std::string etag = validators.header("etag").value_or("");
   std::string lm = validators.header("last-modified").value_or("");
   if (is_strong_etag(etag)) {
@@ -262,6 +266,7 @@ void HttpSource::discover() {
 void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
   if (r.end > size_)
     throw Error(fmt::format("{}: bytes {}-{} are past the end ({} bytes)", name_, r.begin, r.end - 1, size_));
+  if (!ranges_) return fetch_in_one_stream(r, out);
   uint64_t pos = r.begin;
   unsigned failures = 0, backoff = 0;
   while (pos < r.end) {

@@ -13,9 +13,11 @@ import time
 
 from certs import make_cert
 
-# /slow/NAME serves NAME at 512 KiB/s per request (to interrupt a run midway;
+# /noranges/NAME serves NAME without range support (max_ranges 0: Range is
+# ignored, no Accept-Ranges). /slow/NAME serves NAME at 512 KiB/s per request (to interrupt a run midway;
 # nginx sends the first second's worth at once).
-SLOW = "location /slow/ {{ alias {root}/; limit_rate 512k; }}"
+SLOW = ("location /slow/ {{ alias {root}/; limit_rate 512k; }} "
+        "location /noranges/ {{ alias {root}/; max_ranges 0; }}")
 
 CONF = """
 daemon off;

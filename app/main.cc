@@ -22,6 +22,7 @@
 #include "exit_status.h"
 #include "help_text.h"
 #include "http_flags.h"
+#include "s3_flags.h"
 #include "sparseio/log.h"
 #include "transfer.h"
 #include "version.h"
@@ -106,7 +107,8 @@ void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {
 }
 
 void add_transfer(CLI::App* cmd, TransferFlags& f) {
-  cmd->add_option("SRC", f.src, "Source: a local path or an http:// or https:// URL")->required();
+  cmd->add_option("SRC", f.src, "Source: a local path, an http:// or https:// URL, or s3://BUCKET/KEY")
+      ->required();
   cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")->required();
   cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores; 8 for URLs)")
       ->type_name("N")
@@ -198,6 +200,7 @@ struct Cli {
   CommonFlags common;
   TransferFlags tf;
   HttpFlags hf;
+  cli::S3Flags s3f;
   StatFlags sf;
   std::string dst_only;
   bool punch_no_wait = false;
@@ -209,6 +212,7 @@ void add_fetch_command(Cli& c) {
   add_transfer(c.fetch, c.tf);
   add_ranges(c.fetch, c.tf, "Ranges to fetch (repeatable; none: the whole object)");
   add_http_options(c.fetch, c.hf);
+  cli::add_s3_options(c.fetch, c.s3f);
   add_logging(c.fetch, c.common);
   add_json(c.fetch, c.common);
   add_progress(c.fetch, c.common);
@@ -219,6 +223,7 @@ void add_cat_command(Cli& c) {
   add_transfer(c.cat, c.tf);
   add_ranges(c.cat, c.tf, "Ranges to write, in this order (repeatable; required)");
   add_http_options(c.cat, c.hf);
+  cli::add_s3_options(c.cat, c.s3f);
   add_logging(c.cat, c.common);
   add_progress(c.cat, c.common);
 }
@@ -245,17 +250,21 @@ void add_punch_command(Cli& c) {
 
 void add_verify_command(Cli& c) {
   c.verify = c.app.add_subcommand("verify", "Compare the present bytes of DST with SRC");
-  c.verify->add_option("SRC", c.tf.src, "Source: a local path or an http:// or https:// URL")->required();
+  c.verify
+      ->add_option("SRC", c.tf.src, "Source: a local path, an http:// or https:// URL, or s3://BUCKET/KEY")
+      ->required();
   c.verify->add_option("DST", c.tf.dst, "Destination sparse file")->required();
   add_ranges(c.verify, c.tf, "Only these ranges (default: all present bytes)");
   add_http_options(c.verify, c.hf, false);
+  cli::add_s3_options(c.verify, c.s3f);
   add_logging(c.verify, c.common);
 }
 
 int run_command(Cli& c) {
-  if (*c.fetch) return run_transfer(with_http(make_fetch_command(c.tf), c.hf), c.common.out, -1);
+  if (*c.fetch)
+    return run_transfer(cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f), c.common.out, -1);
   if (*c.cat) {
-    FetchCommand cmd = with_http(make_fetch_command(c.tf), c.hf);
+    FetchCommand cmd = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
     if (cmd.ranges.empty()) throw UsageError("cat needs -r RANGES or --ranges-from FILE");
     return run_transfer(std::move(cmd), c.common.out, STDOUT_FILENO);
   }
@@ -272,8 +281,9 @@ int run_command(Cli& c) {
     print_report(run_punch(c.dst_only, ranges, !c.punch_no_wait), c.common);
   }
   if (*c.verify)
-    return print_verify(run_verify(c.tf.src, c.tf.dst, parse_ranges(c.tf), make_http_options(c.hf)), c.tf.dst,
-                        c.tf.src, c.common);
+    return print_verify(run_verify(c.tf.src, c.tf.dst, parse_ranges(c.tf), make_http_options(c.hf),
+                                   cli::make_s3_options(c.s3f)),
+                        c.tf.dst, c.tf.src, c.common);
   return kExitOk;
 }
 

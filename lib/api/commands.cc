@@ -10,6 +10,7 @@
 #include "api/open_source.h"
 #include "core/errors.h"
 #include "core/unique_fd.h"
+#include "store/sidecar.h"
 
 namespace sparseio {
 namespace {
@@ -27,18 +28,27 @@ void write_all_to_stream(int fd, std::span<const std::byte> buf, const char* wha
   }
 }
 
-// Opens cmd.source and resolves the transfer defaults of its kind: for URLs,
-// -j defaults to kHttpDefaultJobs (and also bounds the connections) and the
-// coalescing gap to kHttpDefaultCoalesceGap.
+// The S3 options with the version DST was started from (a versioned
+// object stays pinned to it across runs), unless DST starts over.
+S3Options pinned(S3Options s3, const std::string& destination, bool restart) {
+  if (!restart && s3.pinned_version.empty())
+    if (auto id = Sidecar::recorded_identity(Sidecar::path_for(destination)))
+      s3.pinned_version = id->version_id;
+  return s3;
+}
+
+// Opens cmd.source and resolves the transfer defaults of its kind: for URLs
+// and S3, -j defaults to kHttpDefaultJobs (and also bounds the connections)
+// and the coalescing gap to kHttpDefaultCoalesceGap.
 std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch) {
   fetch = cmd.fetch;
   if (cmd.coalesce_gap) fetch.coalesce_gap = *cmd.coalesce_gap;
-  if (!is_url(cmd.source)) return open_source(cmd.source);
+  if (!is_remote(cmd.source)) return open_source(cmd.source);
   if (!cmd.coalesce_gap) fetch.coalesce_gap = kHttpDefaultCoalesceGap;
   if (fetch.jobs == 0) fetch.jobs = kHttpDefaultJobs;
   HttpOptions http = cmd.http;
   http.jobs = fetch.jobs;
-  return open_source(cmd.source, http);
+  return open_source(cmd.source, http, pinned(cmd.s3, cmd.destination, cmd.dest.restart));
 }
 
 }  // namespace
@@ -74,9 +84,9 @@ Report run_punch(const std::string& destination, const std::vector<RangeItem>& r
 }
 
 VerifyOutcome run_verify(const std::string& source_spec, const std::string& destination,
-                         const std::vector<RangeItem>& ranges, const HttpOptions& http) {
+                         const std::vector<RangeItem>& ranges, const HttpOptions& http, const S3Options& s3) {
   std::unique_ptr<Destination> dest = Destination::open_existing(destination, false);
-  std::unique_ptr<Source> source = open_source(source_spec, http);
+  std::unique_ptr<Source> source = open_source(source_spec, http, pinned(s3, destination, false));
   std::vector<ByteRange> wanted =
       ranges.empty() ? dest->coverage().ranges() : resolve_ranges(ranges, dest->logical_size());
   VerifyOutcome outcome;

@@ -15,6 +15,7 @@
 #include "core/range_list.h"
 #include "engine/fetch_coordinator.h"
 #include "source/http/http_options.h"
+#include "source/s3/s3_options.h"
 #include "store/destination.h"
 
 namespace sparseio {
@@ -31,7 +32,8 @@ struct FetchCommand {
   // that the CLI and a library caller get the same behaviour.
   std::optional<uint64_t> coalesce_gap;
   DestinationOptions dest;
-  HttpOptions http;  // for http:// and https:// sources
+  HttpOptions http;  // for http://, https:// and s3:// sources
+  S3Options s3;      // for s3:// sources
 };
 
 // sparseio fetch: validates ranges against the source before touching DST,
@@ -54,7 +56,8 @@ struct VerifyOutcome {
 // sparseio verify: compares the present bytes of `ranges` (empty: all of DST)
 // with the source.
 VerifyOutcome run_verify(const std::string& source, const std::string& destination,
-                         const std::vector<RangeItem>& ranges, const HttpOptions& http = {});
+                         const std::vector<RangeItem>& ranges, const HttpOptions& http = {},
+                         const S3Options& s3 = {});
 
 // sparseio cat: fetches what is missing of cmd.ranges, then writes the bytes
 // of each range, in the order given, to `out_fd`. An interrupted fetch

@@ -16,6 +16,7 @@ struct SourceIdentity {
   uint64_t inode = 0;         // local files
   std::string etag;           // HTTP
   std::string last_modified;  // HTTP
+  std::string version_id;     // S3 x-amz-version-id of a versioned bucket
 
   friend bool operator==(const SourceIdentity&, const SourceIdentity&) = default;
 };

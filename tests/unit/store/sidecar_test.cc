@@ -324,3 +324,30 @@ TEST_CASE("wants_compaction only for a log much longer than its coverage") {
   for (uint64_t i = 0; i < 2000; ++i) many.insert({i * 10, i * 10 + 5});
   CHECK(!s.wants_compaction(many));  // 4097 records for 2000 ranges is fine
 }
+
+TEST_CASE("an S3 version id is recorded with the identity, and read back without replay") {
+  TempDir d;
+  const std::string p = d.file("v.sparseio");
+  CHECK_FALSE(Sidecar::recorded_identity(p));
+  SidecarHeader h;
+  h.logical_size = 100;
+  h.identity.size = 100;
+  h.identity.etag = "\"e\"";
+  h.identity.version_id = "3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY";
+  Sidecar::create(p, h);
+  CoverageMap c;
+  CHECK(Sidecar::open(p, c, false).header().identity == h.identity);
+  auto recorded = Sidecar::recorded_identity(p);
+  REQUIRE(recorded);
+  CHECK(recorded->version_id == h.identity.version_id);
+  CHECK(recorded->last_modified.empty());
+  // With a Last-Modified too, and without a version: both round-trip.
+  h.identity.last_modified = "Wed, 25 Nov 2026 02:18:39 GMT";
+  Sidecar::create(p, h);
+  CHECK(Sidecar::recorded_identity(p) == h.identity);
+  h.identity.version_id.clear();
+  Sidecar::create(p, h);
+  CHECK(Sidecar::recorded_identity(p) == h.identity);
+  write_file(p, Bytes(10));  // garbled: no identity
+  CHECK_FALSE(Sidecar::recorded_identity(p));
+}

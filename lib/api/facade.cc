@@ -60,11 +60,24 @@ HttpOptions to_http(const Options& o) {
   return h;
 }
 
+S3Options to_s3(const Options& o) {
+  S3Options s;
+  s.profile = o.aws_profile;
+  s.region = o.aws_region;
+  s.endpoint_url = o.s3_endpoint_url;
+  s.no_sign_request = o.s3_no_sign_request;
+  s.path_style = o.s3_path_style;
+  return s;
+}
+
 SyncMode to_sync(Durability d) {
   switch (d) {
-    case Durability::kBatch: return SyncMode::kBatch;
-    case Durability::kNone: return SyncMode::kNone;
-    case Durability::kHash: break;
+    case Durability::kBatch:
+      return SyncMode::kBatch;
+    case Durability::kNone:
+      return SyncMode::kNone;
+    case Durability::kHash:
+      break;
   }
   return SyncMode::kHash;
 }
@@ -83,6 +96,7 @@ FetchCommand to_command(const std::string& source, const std::string& destinatio
   cmd.dest.restart = o.restart;
   cmd.dest.wait_for_lock = o.wait_for_lock;
   cmd.http = to_http(o);
+  cmd.s3 = to_s3(o);
   return cmd;
 }
 
@@ -111,10 +125,18 @@ std::vector<RangeSpec> parse_ranges(std::string_view text) {
   std::vector<RangeSpec> out;
   for (const RangeItem& item : parse_range_list(text)) {
     switch (item.kind) {
-      case RangeItem::Kind::kClosed: out.push_back(RangeSpec::span(item.a, item.b - item.a + 1)); break;
-      case RangeItem::Kind::kFrom: out.push_back(RangeSpec::from(item.a)); break;
-      case RangeItem::Kind::kSuffix: out.push_back(RangeSpec::last(item.a)); break;
-      case RangeItem::Kind::kLength: out.push_back(RangeSpec::span(item.a, item.b)); break;
+      case RangeItem::Kind::kClosed:
+        out.push_back(RangeSpec::span(item.a, item.b - item.a + 1));
+        break;
+      case RangeItem::Kind::kFrom:
+        out.push_back(RangeSpec::from(item.a));
+        break;
+      case RangeItem::Kind::kSuffix:
+        out.push_back(RangeSpec::last(item.a));
+        break;
+      case RangeItem::Kind::kLength:
+        out.push_back(RangeSpec::span(item.a, item.b));
+        break;
     }
   }
   return out;
@@ -136,7 +158,7 @@ AllocationReport punch(const std::string& destination, const std::vector<RangeSp
 
 VerifySummary verify(const std::string& source, const std::string& destination,
                      const std::vector<RangeSpec>& ranges, const Options& options) {
-  VerifyOutcome v = run_verify(source, destination, to_items(ranges), to_http(options));
+  VerifyOutcome v = run_verify(source, destination, to_items(ranges), to_http(options), to_s3(options));
   VerifySummary out;
   out.compared_bytes = v.result.compared_bytes;
   out.missing_bytes = v.result.missing_bytes;

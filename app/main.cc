@@ -78,7 +78,9 @@ void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {
 void add_transfer(CLI::App* cmd, TransferFlags& f) {
   cmd->add_option("SRC", f.src, "Source: a local path or an http:// or https:// URL")->required();
   cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")->required();
-  cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores; 8 for URLs)")
+  cmd->add_option(
+         "-j,--jobs", f.jobs,
+         "Parallel transfers (default: number of cores; for URLs it follows the link, see --max-connections)")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--chunk-size", f.chunk_size,
                   "Largest unit of work (default 4MiB for files, 8MiB for URLs)");

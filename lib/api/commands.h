@@ -23,10 +23,10 @@ struct FetchCommand {
   std::string source;
   std::string destination;
   std::vector<RangeItem> ranges;  // empty: the whole object
-  FetchOptions fetch;             // for URLs, jobs 0 means kHttpDefaultJobs
+  FetchOptions fetch;             // defaults resolved by the coordinator and its scheduler
   // Overrides fetch.coalesce_gap; unset: the default of the source's kind
-  // (kHttpDefaultCoalesceGap for URLs, 0 for files), resolved here once so
-  // that the CLI and a library caller get the same behaviour.
+  // (for URLs it follows the link, for files 0), resolved by the coordinator
+  // once so that the CLI and a library caller get the same behaviour.
   std::optional<uint64_t> coalesce_gap;
   DestinationOptions dest;
   HttpOptions http;  // for http:// and https:// sources

@@ -94,6 +94,15 @@ std::string format_report_json(const Report& r) {
     j["zero_hole_bytes"] = r.zero_hole_bytes;
     j["elapsed_s"] = f.elapsed_s;
     j["throughput"] = f.elapsed_s > 0 ? static_cast<double>(f.fetched_bytes) / f.elapsed_s : 0.0;
+    // What the scheduler chose and measured (engine/scheduler.h).
+    const SchedulerSummary& s = f.schedule;
+    j["peak_connections"] = s.peak_in_flight;
+    j["concurrency"] = s.adaptive_concurrency ? "link" : "fixed";
+    j["coalesce_gap"] = s.coalesce_gap;
+    j["coalescing"] = s.adaptive_coalescing ? "link" : "fixed";
+    j["overfetched_bytes"] = s.overfetched_bytes;
+    j["ttfb_s"] = s.link.ttfb_s;
+    j["connection_bandwidth"] = s.link.conn_bandwidth;
   }
   if (r.list_ranges) {
     nlohmann::json list = nlohmann::json::array();

@@ -2,19 +2,27 @@
 // what DST already holds, cuts the rest into --chunk-size pieces, runs them on
 // a pool of worker threads in any order and records each finished piece.
 //
+// For a remote source the scheduler (engine/scheduler.h) decides how many
+// pieces run at once, how far apart ranges may be and still make one piece,
+// and how big the last pieces are, from what it measures of the link.
+//
 // fetch() may be called from several threads at once: a byte being
 // transferred for one call is never transferred again for another; the
 // second call waits for the first call's transfer instead.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "core/byte_range.h"
+#include "engine/scheduler.h"
 #include "engine/worker_pool.h"
 #include "source/source.h"
 #include "store/destination.h"
@@ -22,9 +30,14 @@
 namespace sparseio {
 
 struct FetchOptions {
-  unsigned jobs = 0;          // worker threads; 0: number of cores
-  uint64_t chunk_size = 0;    // largest piece; 0: the source's default
-  uint64_t coalesce_gap = 0;  // missing pieces closer than this are fetched as one
+  // Pieces in flight. 0: for a remote source, follow the link (from
+  // kStartConnections up to max_connections); for a local one, the cores.
+  unsigned jobs = 0;
+  unsigned max_connections = 0;  // 0: kDefaultMaxConnections
+  uint64_t chunk_size = 0;       // largest piece; 0: the source's default
+  // Missing pieces closer than this are fetched as one. Unset: follow the
+  // link for a remote source (TTFB × bandwidth), 0 for a local one.
+  std::optional<uint64_t> coalesce_gap;
 };
 
 struct FetchStats {
@@ -33,6 +46,7 @@ struct FetchStats {
   uint64_t requests = 0;         // transfers this call made
   uint64_t reused_bytes = 0;     // requested bytes already present before the call
   double elapsed_s = 0;
+  SchedulerSummary schedule;  // what the scheduler chose and measured
 };
 
 class FetchCoordinator {
@@ -57,13 +71,20 @@ class FetchCoordinator {
   ByteRange take_piece(Batch& batch);
   void run_batch(Batch* batch);
   void transfer(Batch& batch, ByteRange piece);
+  double now() const;    // seconds since construction
+  void throttled();      // a source's push-back, for the scheduler
+  void limit_changed();  // wakes the loops waiting for a slot; requires mu_
 
   Source& source_;
   Destination& dest_;
   FetchOptions options_;
 
   std::mutex mu_;
-  std::condition_variable changed_;         // a piece finished
+  std::condition_variable changed_;    // a piece finished
+  std::condition_variable slot_;       // a piece may start: one ended or the limit grew
+  FetchScheduler scheduler_;           // guarded by mu_
+  std::atomic<uint64_t> progress_{0};  // bytes received by all pieces so far
+  const std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
   std::map<uint64_t, uint64_t> in_flight_;  // begin -> end of pieces being transferred
   WorkerPool pool_;                         // last: joins before the rest goes
 };

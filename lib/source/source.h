@@ -29,6 +29,9 @@ class Source {
   // from several threads at once for different ranges. The default reads
   // through read_at in 1 MiB steps.
   virtual void fetch_into(ByteRange r, ExtentWriter& out);
+  // Whether the source is across a network, where round trips cost more
+  // than CPU: the scheduler then adapts concurrency and coalescing to it.
+  virtual bool remote() const { return false; }
   // Suggested --chunk-size for this kind of source.
   virtual uint64_t default_chunk_size() const { return 4u << 20; }
 };

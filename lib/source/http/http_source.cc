@@ -43,9 +43,10 @@ void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<doubl
 class HttpSource::RangeSink : public ResponseSink {
  public:
   RangeSink(const HttpSource& src, ByteRange want, ExtentWriter& out)
-      : src_(src), want_(want), body_(out, want.begin, want.size()) {}
+      : src_(src), want_(want), out_(out), body_(out, want.begin, want.size()) {}
 
   Action on_headers(const HttpResponse& r) override {
+    out_.response_started();  // the scheduler's time to first byte
     status_ = r.status();
     if (status_ == 412) src_.changed("the server answered 412 Precondition Failed to If-Range");
     if (status_ >= 200 && status_ < 300) {
@@ -121,6 +122,7 @@ class HttpSource::RangeSink : public ResponseSink {
  private:
   const HttpSource& src_;
   ByteRange want_;
+  ExtentWriter& out_;
   AlignedForwarder body_;
   long status_ = 0;
   uint64_t body_end_ = 0;
@@ -292,6 +294,8 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
     if (++failures > policy_.retries)
       throw Error(fmt::format("{}: bytes {}-{}: giving up{}: {}", name_, want.begin, want.end - 1,
                               retries_note(), cause));
+    // The scheduler backs off when the server pushes back or a connection fails.
+    if (res.code != CURLE_OK || sink.status() == 429 || sink.status() == 503) out.throttled();
     double d = policy_.delay(++backoff, jitter_draw(), sink.retry_after());
     log::info("{}: bytes {}-{}: {}; retry {} of {} in {:.2f}s", name_, want.begin, want.end - 1, cause,
               failures, policy_.retries, d);

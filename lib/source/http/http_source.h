@@ -37,6 +37,7 @@ class HttpSource : public Source {
   // the object changed, Error otherwise.
   void fetch_into(ByteRange r, ExtentWriter& out) override;
   uint64_t default_chunk_size() const override { return kHttpDefaultChunkSize; }
+  bool remote() const override { return true; }
 
   // The URL requests go to (after the redirects discovery followed).
   const std::string& target_url() const { return target_; }

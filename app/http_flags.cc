@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "api/open_source.h"
 #include "core/errors.h"
 #include "core/range_list.h"
 #include "source/http/http_headers.h"
-#include "api/open_source.h"
 
 namespace sparseio::cli {
 

@@ -81,9 +81,8 @@ VerifyOutcome run_verify(const std::string& source_spec, const std::string& dest
 }
 
 FetchStats run_cat(const FetchCommand& cmd, int out_fd) {
-  return run_cat_to(cmd, [&](std::span<const std::byte> bytes) {
-    write_all_to_stream(out_fd, bytes, "standard output");
-  });
+  return run_cat_to(
+      cmd, [&](std::span<const std::byte> bytes) { write_all_to_stream(out_fd, bytes, "standard output"); });
 }
 
 FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::span<const std::byte>)>& sink) {

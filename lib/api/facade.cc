@@ -62,9 +62,12 @@ HttpOptions to_http(const Options& o) {
 
 SyncMode to_sync(Durability d) {
   switch (d) {
-    case Durability::kBatch: return SyncMode::kBatch;
-    case Durability::kNone: return SyncMode::kNone;
-    case Durability::kHash: break;
+    case Durability::kBatch:
+      return SyncMode::kBatch;
+    case Durability::kNone:
+      return SyncMode::kNone;
+    case Durability::kHash:
+      break;
   }
   return SyncMode::kHash;
 }
@@ -78,6 +81,7 @@ FetchCommand to_command(const std::string& source, const std::string& destinatio
   cmd.fetch.jobs = o.jobs;
   cmd.fetch.chunk_size = o.chunk_size;
   cmd.coalesce_gap = o.coalesce_gap;
+  cmd.fetch.max_connections = o.max_connections;
   cmd.dest.sync = to_sync(o.durability);
   cmd.dest.overwrite = o.overwrite;
   cmd.dest.restart = o.restart;
@@ -87,7 +91,15 @@ FetchCommand to_command(const std::string& source, const std::string& destinatio
 }
 
 TransferStats to_stats(const FetchStats& f) {
-  return {f.requested_bytes, f.fetched_bytes, f.requests, f.reused_bytes, f.elapsed_s};
+  return {f.requested_bytes,
+          f.fetched_bytes,
+          f.requests,
+          f.reused_bytes,
+          f.elapsed_s,
+          f.schedule.peak_in_flight,
+          f.schedule.overfetched_bytes,
+          f.schedule.link.ttfb_s,
+          f.schedule.link.conn_bandwidth};
 }
 
 AllocationReport to_public(const Report& r) {
@@ -111,10 +123,18 @@ std::vector<RangeSpec> parse_ranges(std::string_view text) {
   std::vector<RangeSpec> out;
   for (const RangeItem& item : parse_range_list(text)) {
     switch (item.kind) {
-      case RangeItem::Kind::kClosed: out.push_back(RangeSpec::span(item.a, item.b - item.a + 1)); break;
-      case RangeItem::Kind::kFrom: out.push_back(RangeSpec::from(item.a)); break;
-      case RangeItem::Kind::kSuffix: out.push_back(RangeSpec::last(item.a)); break;
-      case RangeItem::Kind::kLength: out.push_back(RangeSpec::span(item.a, item.b)); break;
+      case RangeItem::Kind::kClosed:
+        out.push_back(RangeSpec::span(item.a, item.b - item.a + 1));
+        break;
+      case RangeItem::Kind::kFrom:
+        out.push_back(RangeSpec::from(item.a));
+        break;
+      case RangeItem::Kind::kSuffix:
+        out.push_back(RangeSpec::last(item.a));
+        break;
+      case RangeItem::Kind::kLength:
+        out.push_back(RangeSpec::span(item.a, item.b));
+        break;
     }
   }
   return out;

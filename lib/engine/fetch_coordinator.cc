@@ -130,9 +130,8 @@ SchedulerOptions scheduler_options(const FetchOptions& o, const Source& source) 
 }
 
 void log_schedule(const SchedulerSummary& s) {
-  const auto level =
-      s.adaptive_concurrency || s.adaptive_coalescing ? spdlog::level::info : spdlog::level::debug;
-  spdlog::log(
+  const auto level = s.adaptive_concurrency || s.adaptive_coalescing ? LogLevel::kInfo : LogLevel::kDebug;
+  log::at(
       level,
       "scheduler: {} requests in flight at most ({}, limit {} at the end); coalescing gaps below {} bytes "
       "({}), "
@@ -163,7 +162,7 @@ double FetchCoordinator::now() const {
 void FetchCoordinator::throttled() {
   std::lock_guard lock(mu_);
   if (scheduler_.on_throttle(now()))
-    spdlog::info("scheduler: the server pushes back: {} requests in flight at most now", scheduler_.limit());
+    log::info("scheduler: the server pushes back: {} requests in flight at most now", scheduler_.limit());
 }
 
 ByteRange FetchCoordinator::take_piece(Batch& b) {
@@ -269,8 +268,8 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
 }
 
 void FetchCoordinator::limit_changed() {
-  spdlog::debug("scheduler: up to {} requests in flight, coalescing gaps below {} bytes", scheduler_.limit(),
-                scheduler_.coalesce_gap());
+  log::debug("scheduler: up to {} requests in flight, coalescing gaps below {} bytes", scheduler_.limit(),
+             scheduler_.coalesce_gap());
   slot_.notify_all();
 }
 

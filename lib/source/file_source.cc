@@ -16,7 +16,15 @@ namespace sparseio {
 FileSource::FileSource(std::string path) : path_(std::move(path)) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
   fd_.reset(::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd_.valid()) throw_errno(fmt::format("cannot open source {}", path_), errno);
+  if (!fd_.valid()) {
+    // The kinds <sparseio/error.h> promises for a source that is not there
+    // or may not be read, so that a program can tell them from a failure.
+    const int err = errno;
+    throw_errno(fmt::format("cannot open source {}", path_), err,
+                err == ENOENT   ? ErrorKind::kSourceMissing
+                : err == EACCES ? ErrorKind::kAccessDenied
+                                : ErrorKind::kFailure);
+  }
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) throw_errno(fmt::format("cannot stat source {}", path_), errno);
   if (S_ISDIR(st.st_mode)) throw Error(fmt::format("source {} is a directory", path_));

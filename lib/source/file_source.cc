@@ -17,13 +17,11 @@ FileSource::FileSource(std::string path) : path_(std::move(path)) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
   fd_.reset(::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd_.valid()) {
-    // The kinds <sparseio/error.h> promises for a source that is not there
-    // or may not be read, so that a program can tell them from a failure.
+    // The kind <sparseio/error.h> promises for a source that is not there
+    // or may not be read, so that a program can tell it from a failure.
     const int err = errno;
     throw_errno(fmt::format("cannot open source {}", path_), err,
-                err == ENOENT   ? ErrorKind::kSourceMissing
-                : err == EACCES ? ErrorKind::kAccessDenied
-                                : ErrorKind::kFailure);
+                err == ENOENT || err == EACCES ? ErrorKind::kNotFound : ErrorKind::kOther);
   }
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) throw_errno(fmt::format("cannot stat source {}", path_), errno);

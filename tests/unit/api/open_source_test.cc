@@ -36,14 +36,14 @@ TEST_CASE("a path opens a FileSource of that file") {
   CHECK(src->size() == 1234);
 }
 
-TEST_CASE("a missing path is an error of kind source_missing naming it") {
+TEST_CASE("a missing path is an error of kind not_found naming it") {
   sparseio::test::TempDir dir;
   CHECK_THROWS_WITH_AS(open_source(dir.file("nope")), doctest::Contains(dir.file("nope").c_str()),
                        sparseio::Error);
   try {
     open_source(dir.file("nope"));
   } catch (const sparseio::Error& e) {
-    CHECK(e.kind() == sparseio::ErrorKind::kSourceMissing);
+    CHECK(e.kind() == sparseio::ErrorKind::kNotFound);
   }
 }
 

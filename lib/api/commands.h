@@ -1,4 +1,4 @@
-// The commands of SPEC.md as library calls; the CLI in app/ parses arguments,
+// The commands of sparseio(1) as library calls; the CLI in app/ parses arguments,
 // calls these and prints. Each throws UsageError/Error subclasses.
 #pragma once
 

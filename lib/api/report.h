@@ -1,4 +1,4 @@
-// The allocation report of SPEC.md, as text for people and JSON for programs.
+// The allocation report (sparseio(1), "REPORT"), as text for people and JSON for programs.
 #pragma once
 
 #include <cstdint>

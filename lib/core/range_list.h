@@ -1,4 +1,4 @@
-// The range-list grammar of SPEC.md: items "A-B", "A-", "-N" and "A+N" with
+// The range-list grammar of sparseio(1): items "A-B", "A-", "-N" and "A+N" with
 // dd/GNU size suffixes, separated by commas, whitespace or newlines.
 #pragma once
 

@@ -23,7 +23,9 @@
 #include "help_text.h"
 #include "http_flags.h"
 #include "sparseio/log.h"
+#include "standard_fds.h"
 #include "transfer.h"
+#include "verify_cli.h"
 #include "version.h"
 #include "plan_command.h"
 
@@ -106,9 +108,10 @@ void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {
   cmd->footer(range_syntax_help() + examples_help(cmd->get_name()));
 }
 
-void add_transfer(CLI::App* cmd, TransferFlags& f) {
+void add_transfer(CLI::App* cmd, TransferFlags& f, bool dst_required = true) {
   cmd->add_option("SRC", f.src, "Source: a local path or an http:// or https:// URL")->required();
-  cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")->required();
+  cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")
+      ->required(dst_required);
   cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores; 8 for URLs)")
       ->type_name("N")
       ->check(CLI::Range(1u, 1024u));
@@ -168,31 +171,6 @@ void print_report(const Report& r, const CommonFlags& f) {
   if (!f.out.quiet) print(f.out.json ? format_report_json(r) : format_report_text(r));
 }
 
-int print_verify(const VerifyOutcome& v, const std::string& dst, const std::string& src,
-                 const CommonFlags& f) {
-  const VerifyResult& r = v.result;
-  if (v.source_changed)
-    spdlog::warn("the source {} changed since {} was started; comparing its current bytes", src, dst);
-  if (!r.identical()) {
-    std::string where;
-    for (const ByteRange& d : r.first_differences)
-      where += (where.empty() ? "" : ", ") +
-               (d.size() == 1 ? fmt::format("{}", d.begin) : fmt::format("{}-{}", d.begin, d.end - 1));
-    fmt::print(stderr, "sparseio: {} differs from {} in {} bytes, first at offsets {}\n", dst, src,
-               r.differing_bytes, where);
-    if (r.source_lacks_bytes > 0)
-      fmt::print(stderr, "sparseio: {} holds {} bytes past the end of {}, which shrank\n", dst,
-                 r.source_lacks_bytes, src);
-  }
-  if (!f.out.quiet)
-    print(fmt::format("{}: {} bytes compared, {} differ, {} not present (not compared){}\n", dst,
-                      r.compared_bytes, r.differing_bytes, r.missing_bytes,
-                      r.source_lacks_bytes > 0
-                          ? fmt::format(", {} no longer in the source (it shrank)", r.source_lacks_bytes)
-                          : std::string()));
-  return r.identical() ? kExitOk : kExitDiffer;
-}
-
 // Everything the command line can hold, filled in by CLI11.
 struct Cli {
   CLI::App app{"sparseio: fetch byte ranges of large objects into sparse local files"};
@@ -204,6 +182,8 @@ struct Cli {
   PlanFlags pf;
   std::string dst_only;
   bool punch_no_wait = false;
+  bool no_store = false;  // cat --no-store
+  bool repair = false;    // verify --repair
   CLI::App *fetch = nullptr, *cat = nullptr, *stat = nullptr, *punch = nullptr, *verify = nullptr,
            *plan = nullptr;
 };
@@ -220,8 +200,10 @@ void add_fetch_command(Cli& c) {
 }
 
 void add_cat_command(Cli& c) {
-  c.cat = c.app.add_subcommand("cat", "Fetch what is missing of RANGES, then write them to stdout");
-  add_transfer(c.cat, c.tf);
+  c.cat = c.app.add_subcommand(
+      "cat", "Write RANGES of SRC to stdout in order, fetched in parallel (missing ones stored in DST)");
+  add_transfer(c.cat, c.tf, false);
+  c.cat->add_flag("--no-store", c.no_store, "Write nothing to disk (DST, if given, is only read)");
   add_ranges(c.cat, c.tf, "Ranges to write, in this order (repeatable; required)");
   add_http_options(c.cat, c.hf);
   add_select_options(c.cat, c.sel, false);
@@ -254,6 +236,13 @@ void add_verify_command(Cli& c) {
   c.verify->add_option("SRC", c.tf.src, "Source: a local path or an http:// or https:// URL")->required();
   c.verify->add_option("DST", c.tf.dst, "Destination sparse file")->required();
   add_ranges(c.verify, c.tf, "Only these ranges (default: all present bytes)");
+  c.verify->add_flag("--repair", c.repair, "Fetch again the blocks that differ; exit 0 when then identical");
+  add_json(c.verify, c.common);
+  c.verify->add_option("-j,--jobs", c.tf.jobs, "Parallel reads (default: number of cores; 8 for URLs)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 1024u));
+  c.verify->add_option("--chunk-size", c.tf.chunk_size, "Largest unit of work (default 4MiB files, 8MiB URLs)")
+      ->type_name("SIZE");
   add_http_options(c.verify, c.hf, false);
   add_logging(c.verify, c.common);
 }
@@ -263,14 +252,14 @@ int run_command(Cli& c) {
     resolve_plan_positionals(c.tf.src, c.tf.dst, c.sel);
     FetchCommand cmd = with_http(make_fetch_command(c.tf), c.hf);
     cmd.plan = make_plan_request(c.sel);
-    return run_transfer(std::move(cmd), c.common.out, -1);
+    return run_fetch_command(std::move(cmd), c.common.out);
   }
   if (*c.cat) {
     FetchCommand cmd = with_http(make_fetch_command(c.tf), c.hf);
     cmd.plan = make_plan_request(c.sel);
     if (cmd.ranges.empty() && cmd.plan.select.empty())
       throw UsageError("cat needs -r RANGES, --ranges-from FILE or --select FORMAT:WHAT");
-    return run_transfer(std::move(cmd), c.common.out, STDOUT_FILENO);
+    return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
   }
   if (*c.plan) run_plan_command(c.pf, c.hf);
   if (*c.stat) {
@@ -285,9 +274,16 @@ int run_command(Cli& c) {
     if (ranges.empty()) throw UsageError("punch needs -r RANGES or --ranges-from FILE");
     print_report(run_punch(c.dst_only, ranges, !c.punch_no_wait), c.common);
   }
-  if (*c.verify)
-    return print_verify(run_verify(c.tf.src, c.tf.dst, parse_ranges(c.tf), make_http_options(c.hf)), c.tf.dst,
-                        c.tf.src, c.common);
+  if (*c.verify) {
+    FetchCommand f = make_fetch_command(c.tf);
+    VerifyCommand cmd{.source = c.tf.src,
+                      .destination = c.tf.dst,
+                      .ranges = std::move(f.ranges),
+                      .repair = c.repair,
+                      .fetch = f.fetch,
+                      .http = make_http_options(c.hf)};
+    return run_verify_command(cmd, c.common.out.json, c.common.out.quiet);
+  }
   return kExitOk;
 }
 
@@ -358,6 +354,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  sparseio::cli::ensure_standard_fds();
   // A full disk or RLIMIT_FSIZE must be an error we report, not a silent death.
   std::signal(SIGXFSZ, SIG_IGN);
   return run(argc, argv);

@@ -1,9 +1,15 @@
 #include "transfer.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 
+#include "api/cat.h"
 #include "api/report.h"
 #include "core/errors.h"
 #include "exit_status.h"
@@ -24,46 +30,109 @@ std::string interrupt_summary(const FetchStats& s) {
                      short_size(present), short_size(s.fetched_bytes), short_size(s.missing_bytes));
 }
 
+// Writes all of data to fd 1. False when the reader went away (EPIPE).
+bool write_stdout(std::span<const std::byte> data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(STDOUT_FILENO, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EPIPE) return false;
+      throw_errno("cannot write to standard output", errno);
+    }
+    data = data.subspan(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// What a run is watched by, in construction order: the signal watcher
+// before any library thread (they inherit its mask), the display after the
+// monitor it reads. Destroyed in reverse: the display stops first.
+struct Watched {
+  explicit Watched(const OutputFlags& out)
+      : signals(control),
+        display(ProgressDisplay::choose(out.progress, out.no_progress, out.quiet), out.quiet, monitor) {
+    control.set_event_handler([this](const RunEvent& e) { display.event(e.message); });
+  }
+  void attach(FetchCommand& cmd) {
+    cmd.fetch.control = &control;
+    cmd.fetch.progress = &monitor;
+    cmd.dest.control = &control;
+    cmd.http.control = &control;
+  }
+  int interrupted_code() const { return signals.exit_code() ? signals.exit_code() : 130; }
+
+  RunControl control;
+  SignalWatch signals;
+  ProgressMonitor monitor;
+  ProgressDisplay display;
+};
+
 }  // namespace
 
-int run_transfer(FetchCommand cmd, const OutputFlags& out, int cat_fd) {
-  RunControl control;
-  SignalWatch signals(control);  // before the library starts any thread
-  ProgressMonitor monitor;
-  ProgressDisplay display(ProgressDisplay::choose(out.progress, out.no_progress, out.quiet), out.quiet,
-                          monitor);
-  control.set_event_handler([&display](const RunEvent& e) { display.event(e.message); });
-  cmd.fetch.control = &control;
-  cmd.fetch.progress = &monitor;
-  cmd.dest.control = &control;
-  cmd.http.control = &control;
-
-  std::optional<FetchStats> stats;
-  std::optional<Report> report;
+int run_fetch_command(FetchCommand cmd, const OutputFlags& out) {
+  Watched w(out);
+  w.attach(cmd);
+  Report report;
   try {
-    if (cat_fd >= 0) {
-      stats = run_cat(cmd, cat_fd);
-    } else {
-      report = run_fetch(std::move(cmd));
-      stats = report->fetch;
-    }
+    report = run_fetch(std::move(cmd));
   } catch (const InterruptedError& e) {
-    display.finish();
+    w.display.finish();
     if (!out.quiet) fmt::print(stderr, "sparseio: {}; nothing was fetched\n", e.what());
-    if (out.json)
-      print_stdout(json_error(e.what(), e.kind(), signals.exit_code() ? signals.exit_code() : 130));
-    return signals.exit_code() ? signals.exit_code() : 130;
+    if (out.json) print_stdout(json_error(e.what(), e.kind(), w.interrupted_code()));
+    return w.interrupted_code();
   } catch (...) {
-    display.finish();
+    w.display.finish();
     throw;
   }
-  display.finish();
-  if (report && !out.quiet)
-    print_stdout(out.json ? format_report_json(*report) : format_report_text(*report));
-  if (stats && stats->interrupted) {
-    fmt::print(stderr, "sparseio: {}\n",
-               interrupt_summary(*stats));  // even with -q: it explains the exit code
-    return signals.exit_code() ? signals.exit_code() : 130;
+  w.display.finish();
+  if (!out.quiet) print_stdout(out.json ? format_report_json(report) : format_report_text(report));
+  if (report.fetch && report.fetch->interrupted) {
+    // Even with -q: it explains the exit code.
+    fmt::print(stderr, "sparseio: {}\n", interrupt_summary(*report.fetch));
+    return w.interrupted_code();
+  }
+  return kExitOk;
+}
+
+int run_cat_command(FetchCommand cmd, const OutputFlags& out, bool store) {
+  // Before fetching anything: is there somewhere to write?
+  const int flags = ::fcntl(STDOUT_FILENO, F_GETFL);
+  if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY)
+    throw Error("cannot write to standard output: it is closed or not open for writing");
+  // A closed pipe must be an EPIPE we handle, not a silent death.
+  std::signal(SIGPIPE, SIG_IGN);
+  Watched w(out);
+  w.attach(cmd);
+  FetchStats stats;
+  bool interrupted = false;
+  try {
+    std::unique_ptr<CatStream> cat = CatStream::open(std::move(cmd), store);
+    try {
+      for (std::span<const std::byte> s = cat->next(); !s.empty(); s = cat->next()) {
+        if (!write_stdout(s)) {
+          spdlog::info("standard output was closed: stopping");
+          break;
+        }
+      }
+    } catch (const InterruptedError&) {
+      interrupted = true;  // a transfer saw the stop: what reached DST is recorded by close()
+    }
+    cat->close();
+    stats = cat->stats();
+    interrupted = interrupted || stats.interrupted || w.control.stop_requested();
+    spdlog::info("cat: {} bytes requested, {} fetched in {} requests, {} read from {}", stats.requested_bytes,
+                 stats.fetched_bytes, stats.requests, stats.reused_bytes,
+                 cat->destination() ? cat->destination()->path() : "no destination");
+  } catch (...) {
+    w.display.finish();
+    throw;
+  }
+  w.display.finish();
+  if (interrupted) {
+    fmt::print(stderr, "sparseio: interrupted: {} of {} written to standard output ({} fetched this run)\n",
+               short_size(stats.fetched_bytes + stats.reused_bytes), short_size(stats.requested_bytes),
+               short_size(stats.fetched_bytes));
+    return w.interrupted_code();
   }
   return kExitOk;
 }

@@ -14,9 +14,14 @@ struct OutputFlags {
   bool no_progress = false;  // --no-progress
 };
 
-// Runs `cmd` as `sparseio fetch` (cat_fd < 0) or `sparseio cat` (writing to
-// cat_fd), prints the report (fetch) and returns the exit code. Errors are
+// sparseio fetch: prints the report and returns the exit code. Errors are
 // thrown for the caller to map.
-int run_transfer(FetchCommand cmd, const OutputFlags& out, int cat_fd);
+int run_fetch_command(FetchCommand cmd, const OutputFlags& out);
+
+// sparseio cat: streams the ranges to standard output in order while later
+// pieces are fetched behind (into DST unless !store). A reader that goes away
+// (EPIPE, as with `| head`) ends the run quietly with 0, what was fetched
+// recorded; a closed or read-only stdout is an Error naming it.
+int run_cat_command(FetchCommand cmd, const OutputFlags& out, bool store);
 
 }  // namespace sparseio::cli

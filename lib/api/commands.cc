@@ -12,24 +12,7 @@
 #include "core/unique_fd.h"
 
 namespace sparseio {
-namespace {
 
-// Writes all of buf to a stream fd (pipe, tty or file) at its current position.
-void write_all_to_stream(int fd, std::span<const std::byte> buf, const char* what) {
-  size_t done = 0;
-  while (done < buf.size()) {
-    ssize_t n = ::write(fd, buf.data() + done, buf.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(fmt::format("cannot write to {}", what), errno);
-    }
-    done += static_cast<size_t>(n);
-  }
-}
-
-// Opens cmd.source and resolves the transfer defaults of its kind: for URLs,
-// -j defaults to kHttpDefaultJobs (and also bounds the connections) and the
-// coalescing gap to kHttpDefaultCoalesceGap.
 std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch) {
   fetch = cmd.fetch;
   if (cmd.coalesce_gap) fetch.coalesce_gap = *cmd.coalesce_gap;
@@ -53,8 +36,6 @@ std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Sou
                 ErrorKind::kDestinationUnwritable);
   }
 }
-
-}  // namespace
 
 Report run_fetch(FetchCommand cmd) {
   FetchOptions fetch;
@@ -81,45 +62,6 @@ Report run_punch(const std::string& destination, const std::vector<RangeItem>& r
   dest->claims().evict(resolve_ranges(ranges, dest->logical_size()));
   dest->sync();
   return make_report(*dest);
-}
-
-VerifyOutcome run_verify(const std::string& source_spec, const std::string& destination,
-                         const std::vector<RangeItem>& ranges, const HttpOptions& http) {
-  std::unique_ptr<Destination> dest = Destination::open_existing(destination, false);
-  std::unique_ptr<Source> source = open_source(source_spec, http);
-  std::vector<ByteRange> wanted =
-      ranges.empty() ? dest->coverage().ranges() : resolve_ranges(ranges, dest->logical_size());
-  VerifyOutcome outcome;
-  outcome.source_changed = !identity_matches(dest->header().identity, source->identity());
-  outcome.result = verify_ranges(*source, *dest, wanted);
-  return outcome;
-}
-
-FetchStats run_cat(const FetchCommand& cmd, int out_fd) {
-  return run_cat_to(
-      cmd, [&](std::span<const std::byte> bytes) { write_all_to_stream(out_fd, bytes, "standard output"); });
-}
-
-FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::span<const std::byte>)>& sink) {
-  FetchOptions fetch;
-  std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
-  CommandRanges planned = resolve_command_ranges(cmd.ranges, cmd.plan, *source, true);
-  const std::vector<ByteRange>& ranges = planned.output;
-  std::unique_ptr<Destination> dest = open_destination(cmd, *source);
-  FetchCoordinator coordinator(*source, *dest, fetch);
-  FetchStats stats = coordinator.fetch(planned.fetch);
-  dest->sync();
-  if (stats.interrupted) return stats;  // nothing is written: the bytes are not all there
-  std::vector<std::byte> buf(1 << 20);
-  for (const ByteRange& r : ranges) {
-    for (uint64_t pos = r.begin; pos < r.end;) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), r.end - pos));
-      dest->read_raw(pos, std::span(buf.data(), n));
-      sink(std::span<const std::byte>(buf.data(), n));
-      pos += n;
-    }
-  }
-  return stats;
 }
 
 std::vector<RangeItem> load_range_file(const std::string& path) {

@@ -5,8 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <span>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,22 +49,13 @@ Report run_stat(const std::string& destination, bool list_ranges = false);
 // filesystem) and returns the report afterwards.
 Report run_punch(const std::string& destination, const std::vector<RangeItem>& ranges, bool wait_for_lock);
 
-struct VerifyOutcome {
-  VerifyResult result;
-  bool source_changed = false;  // the source's identity differs from the sidecar's
-};
+// Opens cmd.source for a transfer; for URLs, -j defaults to kHttpDefaultJobs
+// and also bounds the connections. `fetch` receives the options to use.
+std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch);
 
-// sparseio verify: compares the present bytes of `ranges` (empty: all of DST)
-// with the source.
-VerifyOutcome run_verify(const std::string& source, const std::string& destination,
-                         const std::vector<RangeItem>& ranges, const HttpOptions& http = {});
-
-// sparseio cat: fetches what is missing of cmd.ranges, then writes the bytes
-// of each range, in the order given, to `out_fd`. An interrupted fetch
-// (stats.interrupted) writes nothing.
-FetchStats run_cat(const FetchCommand& cmd, int out_fd);
-// The same, handing the bytes to `sink` (the facade's sparseio::read).
-FetchStats run_cat_to(const FetchCommand& cmd, const std::function<void(std::span<const std::byte>)>& sink);
+// Opens DST for `source`. A size no file can have (EFBIG) is the source's
+// claim, so the message says what the source claimed.
+std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Source& source);
 
 }  // namespace sparseio
 

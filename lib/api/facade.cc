@@ -6,7 +6,9 @@
 
 #include <string>
 
+#include "api/cat.h"
 #include "api/commands.h"
+#include "api/verify_command.h"
 #include "core/range_list.h"
 #include "sparseio/sparseio.h"
 #include "store/destination.h"
@@ -62,9 +64,12 @@ HttpOptions to_http(const Options& o) {
 
 SyncMode to_sync(Durability d) {
   switch (d) {
-    case Durability::kBatch: return SyncMode::kBatch;
-    case Durability::kNone: return SyncMode::kNone;
-    case Durability::kHash: break;
+    case Durability::kBatch:
+      return SyncMode::kBatch;
+    case Durability::kNone:
+      return SyncMode::kNone;
+    case Durability::kHash:
+      break;
   }
   return SyncMode::kHash;
 }
@@ -111,10 +116,18 @@ std::vector<RangeSpec> parse_ranges(std::string_view text) {
   std::vector<RangeSpec> out;
   for (const RangeItem& item : parse_range_list(text)) {
     switch (item.kind) {
-      case RangeItem::Kind::kClosed: out.push_back(RangeSpec::span(item.a, item.b - item.a + 1)); break;
-      case RangeItem::Kind::kFrom: out.push_back(RangeSpec::from(item.a)); break;
-      case RangeItem::Kind::kSuffix: out.push_back(RangeSpec::last(item.a)); break;
-      case RangeItem::Kind::kLength: out.push_back(RangeSpec::span(item.a, item.b)); break;
+      case RangeItem::Kind::kClosed:
+        out.push_back(RangeSpec::span(item.a, item.b - item.a + 1));
+        break;
+      case RangeItem::Kind::kFrom:
+        out.push_back(RangeSpec::from(item.a));
+        break;
+      case RangeItem::Kind::kSuffix:
+        out.push_back(RangeSpec::last(item.a));
+        break;
+      case RangeItem::Kind::kLength:
+        out.push_back(RangeSpec::span(item.a, item.b));
+        break;
     }
   }
   return out;
@@ -136,7 +149,14 @@ AllocationReport punch(const std::string& destination, const std::vector<RangeSp
 
 VerifySummary verify(const std::string& source, const std::string& destination,
                      const std::vector<RangeSpec>& ranges, const Options& options) {
-  VerifyOutcome v = run_verify(source, destination, to_items(ranges), to_http(options));
+  FetchCommand transfer = to_command(source, destination, ranges, options);
+  VerifyCommand cmd;
+  cmd.source = source;
+  cmd.destination = destination;
+  cmd.ranges = std::move(transfer.ranges);
+  cmd.fetch = transfer.fetch;
+  cmd.http = transfer.http;
+  VerifyOutcome v = run_verify(cmd);
   VerifySummary out;
   out.compared_bytes = v.result.compared_bytes;
   out.missing_bytes = v.result.missing_bytes;
@@ -149,7 +169,11 @@ VerifySummary verify(const std::string& source, const std::string& destination,
 
 TransferStats read(const std::string& source, const std::string& destination,
                    const std::vector<RangeSpec>& ranges, const ByteSink& sink, const Options& options) {
-  return to_stats(run_cat_to(to_command(source, destination, ranges, options), sink));
+  // A streaming read: the sink gets each piece's bytes as they arrive.
+  std::unique_ptr<CatStream> cat = CatStream::open(to_command(source, destination, ranges, options));
+  for (std::span<const std::byte> s = cat->next(); !s.empty(); s = cat->next()) sink(s);
+  cat->close();
+  return to_stats(cat->stats());
 }
 
 }  // namespace sparseio

@@ -15,6 +15,7 @@
 #include "core/errors.h"
 #include "core/file_io.h"
 #include "core/log.h"
+#include "engine/piece_writer.h"
 
 namespace sparseio {
 
@@ -35,91 +36,6 @@ unsigned default_jobs() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 2 : n;
 }
-
-// Delivers a piece to DST, tracking how much of it, from its start, has been
-// written (so that a failed transfer still records its valid prefix) and the
-// XXH3 hash of those bytes (so that the claim can be re-checked after a reboot).
-class PieceWriter : public ExtentWriter {
- public:
-  PieceWriter(Destination& dest, ByteRange piece, std::atomic<uint64_t>& written, std::atomic<uint64_t>& head)
-      : dest_(dest), piece_(piece), done_(piece.begin), written_(written), head_(head) {}
-
-  void write(uint64_t offset, std::span<const std::byte> data) override {
-    check(offset, data.size());
-    dest_.write_data(offset, data);
-    hash_->update(data);
-    done_ += data.size();
-    written_.fetch_add(data.size(), std::memory_order_relaxed);
-    head_.store(done_, std::memory_order_relaxed);
-  }
-  void write_zeros(ByteRange r) override {
-    check(r.begin, r.size());
-    dest_.write_zeros(r);
-    for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_->update(zeros); });
-    done_ = r.end;
-    written_.fetch_add(r.size(), std::memory_order_relaxed);
-    head_.store(done_, std::memory_order_relaxed);
-  }
-  void copy_from_fd(int fd, const std::string& path, ByteRange r) override {
-    if (dest_.copies_in_kernel()) {
-      check(r.begin, r.size());
-      dest_.copy_from_fd(fd, path, r);  // bytes never seen here: no hash
-      hashed_ = false;
-      done_ = r.end;
-      written_.fetch_add(r.size(), std::memory_order_relaxed);
-      head_.store(done_, std::memory_order_relaxed);
-    } else {
-      ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()
-    }
-  }
-  // Bytes from `offset` on were wrong: what is recorded ends there, and its
-  // hash is taken again from DST (rare: only after an invalid response).
-  void discard_from(uint64_t offset) override {
-    if (offset >= done_) return;
-    const uint64_t was = done_;
-    done_ = std::max(offset, piece_.begin);
-    written_.fetch_sub(was - done_, std::memory_order_relaxed);  // progress shows them no more
-    head_.store(done_, std::memory_order_relaxed);
-    if (!hashed_) return;
-    hash_.emplace();
-    try {
-      std::vector<std::byte> buf(static_cast<size_t>(std::min<uint64_t>(done_ - piece_.begin, 1 << 20)));
-      for (uint64_t pos = piece_.begin; pos < done_;) {
-        const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), done_ - pos));
-        dest_.read_raw(pos, std::span(buf.data(), n));
-        hash_->update(std::span(buf.data(), n));
-        pos += n;
-      }
-    } catch (...) {
-      written_.fetch_sub(done_ - piece_.begin, std::memory_order_relaxed);
-      done_ = piece_.begin;  // no hash to vouch for the prefix: record none of it
-      head_.store(done_, std::memory_order_relaxed);
-      throw;
-    }
-  }
-  uint64_t done() const { return done_; }
-  // The hash of [piece.begin, done()), when every byte went through here.
-  std::optional<uint64_t> hash() const {
-    if (!hashed_) return std::nullopt;
-    return hash_->digest();
-  }
-
- private:
-  void check(uint64_t offset, uint64_t size) const {
-    if (offset != done_ || offset + size > piece_.end)
-      throw Error(
-          fmt::format("internal error: source delivered {}+{} out of order (expected {} within {}-{})",
-                      offset, size, done_, piece_.begin, piece_.end));
-  }
-
-  Destination& dest_;
-  ByteRange piece_;
-  uint64_t done_;
-  std::atomic<uint64_t>& written_;
-  std::atomic<uint64_t>& head_;
-  std::optional<ContentHasher> hash_{std::in_place};
-  bool hashed_ = true;
-};
 
 }  // namespace
 
@@ -178,7 +94,7 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
 
 void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   std::atomic<uint64_t> head{piece.begin};
-  PieceWriter writer(dest_, piece, b.written, head);
+  PieceWriter writer(dest_, piece, &b.written, &head);
   {
     std::lock_guard lock(mu_);
     heads_.emplace(piece.begin, Head{piece.end, &head});
@@ -273,6 +189,18 @@ ProgressSnapshot FetchCoordinator::snapshot(const Batch& b, uint64_t requested, 
   return s;
 }
 
+void FetchCoordinator::fetch_in_one_stream(Batch& b) {
+  // From the first wanted byte to the last, present bytes and those between
+  // the ranges included: the source can only stream from offset 0 (and
+  // throws, saying so, for a piece that starts later).
+  const ByteRange piece{b.wanted.front().begin, b.wanted.back().end};
+  {
+    std::lock_guard lock(mu_);
+    in_flight_.emplace(piece.begin, piece.end);
+  }
+  transfer(b, piece);
+}
+
 FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   auto start = std::chrono::steady_clock::now();
   FetchStats stats;
@@ -314,7 +242,9 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
     batch->wanted = std::move(merged);
   }
 
-  if (stats.reused_bytes < stats.requested_bytes) {
+  if (stats.reused_bytes < stats.requested_bytes && !source_.supports_ranges()) {
+    fetch_in_one_stream(*batch);
+  } else if (stats.reused_bytes < stats.requested_bytes) {
     unsigned loops = options_.jobs;
     {
       std::lock_guard lock(mu_);

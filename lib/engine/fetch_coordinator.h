@@ -69,6 +69,8 @@ class FetchCoordinator {
   void run_batch(Batch* batch);
   void transfer(Batch& batch, ByteRange piece);
   ProgressSnapshot snapshot(const Batch& batch, uint64_t requested, uint64_t reused, size_t cells);
+  // For a source without range support: all of the batch as one piece.
+  void fetch_in_one_stream(Batch& batch);
 
   Source& source_;
   Destination& dest_;

@@ -30,6 +30,10 @@ class Source {
   // from several threads at once for different ranges. The default reads
   // through read_at in 1 MiB steps.
   virtual void fetch_into(ByteRange r, ExtentWriter& out);
+  // False for a server that ignores Range: then the bytes from offset 0 come
+  // in one stream (fetch_into of a range that starts later throws, saying so),
+  // so callers must not split a range that starts at 0 into pieces.
+  virtual bool supports_ranges() const { return true; }
   // Suggested --chunk-size for this kind of source.
   virtual uint64_t default_chunk_size() const { return 4u << 20; }
 };

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/log.h"
+#include "source/http/http_attempt.h"
 #include "source/http/http_body.h"
 #include "source/http/http_client.h"
 #include "source/http/http_headers.h"
@@ -44,21 +45,6 @@ void sleep_s(double s, const RunControl* control, const std::string& what) {
   }
 }
 
-// 404 and 410 say the object is not there, 401 and 403 not for us: fix the job.
-ErrorKind status_kind(long status) {
-  if (status == 404 || status == 410) return ErrorKind::kSourceMissing;
-  if (status == 401 || status == 403) return ErrorKind::kAccessDenied;
-  return ErrorKind::kFailure;
-}
-
-// A name that does not resolve or a connection that fails is the network's
-// fault (worth retrying later); a TLS or protocol error is not.
-ErrorKind curl_kind(CURLcode code) {
-  if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY || is_retryable_curl(code))
-    return ErrorKind::kNetwork;
-  return ErrorKind::kFailure;
-}
-
 void report_retry(const RunControl* control, const std::string& message, unsigned attempt, unsigned of,
                   double delay) {
   // Shown once: as an event when someone listens, else in the log.
@@ -72,38 +58,16 @@ void report_retry(const RunControl* control, const std::string& message, unsigne
   emit_event(control, e);
 }
 
-bool is_success(long status) { return status >= 200 && status < 300; }
-
-std::optional<double> retry_after_of(const HttpResponse& r) {
-  auto v = r.header("retry-after");
-  return v ? parse_retry_after(*v, std::time(nullptr)) : std::nullopt;
-}
-
-// Why a transport result is worth another try, or nullopt when it is not.
-std::optional<std::string> transport_failure(const HttpResult& r) {
-  if (r.code == CURLE_OK) return std::nullopt;
-  if (is_retryable_curl(r.code) || needs_fresh_connection(r.code, r.curl_error)) return r.cause();
-  return std::nullopt;
-}
-
 std::string retries_text(unsigned n) { return fmt::format("{} {}", n, n == 1 ? "retry" : "retries"); }
 
 }  // namespace
-
-// One try of a request, as the retry loop sees it.
-struct HttpSource::Attempt {
-  bool done = false;
-  std::string what;   // names the request in messages: "HEAD", "bytes 0-99"
-  std::string cause;  // why it failed
-  bool progressed = false;
-  std::optional<double> retry_after;
-  bool fresh_connection = false;  // retry on a new connection
-};
 
 struct HttpSource::Found {
   bool head_ok = false;  // HEAD was answered with a 2xx
   std::optional<uint64_t> length;
   HttpResponse validators;  // the response whose ETag / Last-Modified identify the object
+  std::optional<HttpResponse> head;  // HEAD's answer, when it was a 2xx (its Accept-Ranges)
+  std::optional<long> probe_status;  // of the bytes=0-0 probe, when one was made
 };
 
 // Validates the answer to one ranged GET and delivers its body to `out`
@@ -155,9 +119,7 @@ class HttpSource::RangeSink : public ResponseSink {
   // The body must be the object's bytes as they are, in one piece.
   void check_representation(const HttpResponse& r) const {
     src_.check_validators(r);
-    if (auto enc = r.header("content-encoding"); enc && !enc->empty() && *enc != "identity")
-      throw Error(fmt::format("{}: the server sent Content-Encoding: {}, so its bytes are not the object's",
-                              src_.name_, *enc));
+    check_identity_encoding(src_.name_, r);
     if (auto type = r.header("content-type");
         type && header_name_equals(type->substr(0, 20), "multipart/byteranges"))
       throw Error(
@@ -180,8 +142,9 @@ class HttpSource::RangeSink : public ResponseSink {
     if (want_.begin != 0)
       throw Error(
           fmt::format("{}: the server does not support range requests (it answered 200 with the "
-                      "whole object to bytes={}-{})",
-                      src_.name_, want_.begin, want_.end - 1));
+                      "whole object to bytes={}-{}): fetch from offset 0 (-r 0-{}), which reads the "
+                      "object in one stream",
+                      src_.name_, want_.begin, want_.end - 1, want_.end - 1));
     body_end_ = want_.end;  // the object's first bytes are what we want: keep them, stop after
     whole_ = true;
     return Action::kBody;
@@ -298,6 +261,7 @@ void HttpSource::discover() {
   if (!found.head_ok || (!client_->options().size && (!found.length || *found.length == 0)))
     ask_first_byte(found);
   settle_size(found.length);
+  ranges_ = find_range_support(found.head ? &*found.head : nullptr, found.probe_status);
   settle_identity(found.validators);
 }
 
@@ -313,6 +277,7 @@ HttpSource::Found HttpSource::ask_head() {
   target_ = head.url;
   target_headers_ = head.custom_headers;
   found.validators = head.response;
+  found.head = head.response;
   found.head_ok = true;
   found.length = content_length_of(head.response);
   return found;
@@ -330,6 +295,7 @@ void HttpSource::ask_first_byte(Found& found) {
   if (got.code != CURLE_OK && !got.sink_stopped)
     throw Error(fmt::format("{}: {}", name_, got.cause()), curl_kind(got.code));
   const long status = got.response.status();
+  found.probe_status = status;
   const std::optional<ContentRange> cr = content_range_of(got.response);
   found.length.reset();
   if ((status == 206 || status == 416) && cr && cr->total)
@@ -389,6 +355,7 @@ void HttpSource::settle_identity(const HttpResponse& validators) {
 void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
   if (r.end > size_)
     throw Error(fmt::format("{}: bytes {}-{} are past the end ({} bytes)", name_, r.begin, r.end - 1, size_));
+  if (!ranges_) return fetch_in_one_stream(r, out);
   uint64_t pos = r.begin;
   retry_loop([&](bool fresh) {
     const ByteRange want{pos, r.end};

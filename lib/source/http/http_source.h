@@ -5,6 +5,7 @@
 // its body is delivered, so that bytes of two versions never mix.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,9 @@ class HttpSource : public Source {
   // the object changed, Error otherwise.
   void fetch_into(ByteRange r, ExtentWriter& out) override;
   uint64_t default_chunk_size() const override { return kHttpDefaultChunkSize; }
+  // False when the server ignores Range (found by discovery): then only
+  // ranges from offset 0 can be fetched, in one streaming GET.
+  bool supports_ranges() const override { return ranges_; }
 
   // The URL requests go to (after the redirects discovery followed).
   const std::string& target_url() const { return target_; }
@@ -75,6 +79,16 @@ class HttpSource : public Source {
   uint64_t size_ = 0;
   SourceIdentity identity_;
   std::string if_range_;
+
+  // http_one_stream.cc: servers without range support.
+  class StreamSink;
+  friend class StreamSink;
+  // From HEAD's Accept-Ranges, else the status of a bytes=0-0 probe (made
+  // here when discovery made none).
+  bool find_range_support(const HttpResponse* head, std::optional<long> probe_status);
+  void fetch_in_one_stream(ByteRange r, ExtentWriter& out);
+  bool ranges_ = true;
+  std::atomic<bool> said_one_stream_{false};
 };
 
 }  // namespace sparseio

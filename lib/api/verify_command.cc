@@ -1,0 +1,73 @@
+#include "api/verify_command.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.h"
+
+namespace sparseio {
+
+VerifyOutcome run_verify(const VerifyCommand& cmd) {
+  // Writable (and locked) only to repair.
+  std::unique_ptr<Destination> dest = Destination::open_existing(cmd.destination, cmd.repair);
+  FetchCommand transfer;
+  transfer.source = cmd.source;
+  transfer.fetch = cmd.fetch;
+  transfer.http = cmd.http;
+  FetchOptions fetch;
+  std::unique_ptr<Source> source = open_transfer_source(transfer, fetch);
+  std::vector<ByteRange> wanted =
+      cmd.ranges.empty() ? dest->coverage().ranges() : resolve_ranges(cmd.ranges, dest->logical_size());
+  VerifyOutcome outcome;
+  outcome.source_changed = !identity_matches(dest->header().identity, source->identity());
+  StreamOptions stream;
+  stream.jobs = fetch.jobs;
+  stream.chunk_size = fetch.chunk_size;
+  outcome.result = verify_ranges(*source, *dest, wanted, stream);
+  if (!cmd.repair || outcome.result.identical()) return outcome;
+
+  if (outcome.source_changed)
+    throw SourceChangedError(fmt::format(
+        "cannot repair {}: the source changed since it was started ({}); fetch it with --restart instead",
+        cmd.destination, describe_identity_change(dest->header().identity, source->identity())));
+  // Evict first, so that no record claims the wrong bytes while the right
+  // ones are fetched (a kill in between leaves them missing, not wrong).
+  outcome.repaired = outcome.result.differing_blocks;
+  for (const ByteRange& b : outcome.repaired) dest->delete_extent(b);
+  FetchCoordinator coordinator(*source, *dest, fetch);
+  outcome.repair_stats = coordinator.fetch(outcome.repaired);
+  dest->sync();
+  outcome.after_repair = verify_ranges(*source, *dest, outcome.repaired, stream);
+  return outcome;
+}
+
+std::string format_verify_json(const VerifyCommand& cmd, const VerifyOutcome& o) {
+  auto pairs = [](const std::vector<ByteRange>& ranges) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const ByteRange& r : ranges) out.push_back({r.begin, r.end - 1});
+    return out;
+  };
+  const VerifyResult& r = o.result;
+  nlohmann::json j;
+  j["source"] = cmd.source;
+  j["destination"] = cmd.destination;
+  j["identical"] = o.identical();
+  j["source_changed"] = o.source_changed;
+  j["compared_bytes"] = r.compared_bytes;
+  j["compared_ranges"] = pairs(r.compared);
+  j["missing_bytes"] = r.missing_bytes;
+  j["differing_bytes"] = r.differing_bytes;
+  j["differing_blocks"] = pairs(r.differing_blocks);
+  j["first_differences"] = pairs(r.first_differences);
+  j["repaired_ranges"] = pairs(o.repaired);
+  uint64_t repaired_bytes = 0;
+  for (const ByteRange& b : o.repaired) repaired_bytes += b.size();
+  j["repaired_bytes"] = repaired_bytes;
+  j["fetched_bytes"] = o.repair_stats.fetched_bytes;
+  j["requests"] = o.repair_stats.requests;
+  if (!o.repaired.empty()) j["differing_bytes_after_repair"] = o.after_repair.differing_bytes;
+  return j.dump() + "\n";
+}
+
+}  // namespace sparseio

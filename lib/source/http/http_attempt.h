@@ -1,0 +1,44 @@
+// The verdicts on one HTTP answer that both read paths of HttpSource share:
+// the ranged GETs (http_source.cc) and the one streaming GET for servers
+// without range support (http_one_stream.cc). An Attempt is one try of a
+// request as HttpSource::retry_loop sees it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/errors.h"
+#include "source/http/http_client.h"
+#include "source/http/http_response.h"
+#include "source/http/http_source.h"
+
+namespace sparseio {
+
+struct HttpSource::Attempt {
+  bool done = false;
+  std::string what;   // names the request in messages: "HEAD", "bytes 0-99"
+  std::string cause;  // why it failed
+  bool progressed = false;
+  std::optional<double> retry_after;
+  bool fresh_connection = false;  // retry on a new connection
+};
+
+bool is_success(long status);
+
+// 404 and 410 say the object is not there, 401 and 403 not for us: fix the job.
+ErrorKind status_kind(long status);
+
+// A name that does not resolve or a connection that fails is the network's
+// fault (worth retrying later); a TLS or protocol error is not.
+ErrorKind curl_kind(CURLcode code);
+
+std::optional<double> retry_after_of(const HttpResponse& r);
+
+// Why a transport result is worth another try, or nullopt when it is not.
+std::optional<std::string> transport_failure(const HttpResult& r);
+
+// Throws unless the body of `r` is the object's bytes as they are (no
+// Content-Encoding), for messages about `name`.
+void check_identity_encoding(const std::string& name, const HttpResponse& r);
+
+}  // namespace sparseio

@@ -62,6 +62,7 @@ std::unique_ptr<CatStream> CatStream::open(FetchCommand cmd, bool store) {
 }
 
 void CatStream::close() {
+  if (!stream_) return;  // open() failed part-way
   stream_->close();
   if (dest_ && store_) dest_->sync();
 }

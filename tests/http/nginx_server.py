@@ -13,7 +13,8 @@ import time
 
 from certs import make_cert
 
-# /slow/NAME serves NAME at 512 KiB/s per request (to interrupt a run midway;
+# /noranges/NAME serves NAME without range support (max_ranges 0: Range is
+# ignored, no Accept-Ranges). /slow/NAME serves NAME at 512 KiB/s per request (to interrupt a run midway;
 # nginx sends the first second's worth at once), and so does any request with
 # the header "X-Sparseio-Slow: 1": a rerun that must ask for the same URL (the
 # URL is part of the source's identity) uses the header. /deny/, /gone/ and
@@ -21,7 +22,8 @@ from certs import make_cert
 SLOW = ("location /slow/ {{ alias {root}/; limit_rate 512k; }} "
         "if ($http_x_sparseio_slow) {{ set $limit_rate 512k; }} "
         # /deny/ answers 403, /gone/ 410 (exit code 6), /busy/ 503 (exit code 7).
-        "location /deny/ {{ return 403; }} location /gone/ {{ return 410; }} location /busy/ {{ return 503; }}")
+        "location /deny/ {{ return 403; }} location /gone/ {{ return 410; }} location /busy/ {{ return 503; }} "
+        "location /noranges/ {{ alias {root}/; max_ranges 0; }}")
 
 CONF = """
 daemon off;

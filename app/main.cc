@@ -22,12 +22,12 @@
 #include "exit_status.h"
 #include "help_text.h"
 #include "http_flags.h"
+#include "plan_command.h"
 #include "sparseio/log.h"
 #include "standard_fds.h"
 #include "transfer.h"
 #include "verify_cli.h"
 #include "version.h"
-#include "plan_command.h"
 
 namespace {
 
@@ -241,7 +241,8 @@ void add_verify_command(Cli& c) {
   c.verify->add_option("-j,--jobs", c.tf.jobs, "Parallel reads (default: number of cores; 8 for URLs)")
       ->type_name("N")
       ->check(CLI::Range(1u, 1024u));
-  c.verify->add_option("--chunk-size", c.tf.chunk_size, "Largest unit of work (default 4MiB files, 8MiB URLs)")
+  c.verify
+      ->add_option("--chunk-size", c.tf.chunk_size, "Largest unit of work (default 4MiB files, 8MiB URLs)")
       ->type_name("SIZE");
   add_http_options(c.verify, c.hf, false);
   add_logging(c.verify, c.common);

@@ -37,11 +37,12 @@ int run_verify_command(const VerifyCommand& cmd, bool json, bool quiet) {
     const std::string out = format_verify_json(cmd, v);
     std::fwrite(out.data(), 1, out.size(), stdout);
   } else if (!quiet) {
-    std::string line = fmt::format(
-        "{}: {} bytes compared, {} differ, {} not present (not compared){}\n", cmd.destination, r.compared_bytes,
-        r.differing_bytes, r.missing_bytes,
-        r.source_lacks_bytes > 0 ? fmt::format(", {} no longer in the source (it shrank)", r.source_lacks_bytes)
-                                 : std::string());
+    std::string line =
+        fmt::format("{}: {} bytes compared, {} differ, {} not present (not compared){}\n", cmd.destination,
+                    r.compared_bytes, r.differing_bytes, r.missing_bytes,
+                    r.source_lacks_bytes > 0
+                        ? fmt::format(", {} no longer in the source (it shrank)", r.source_lacks_bytes)
+                        : std::string());
     if (!v.repaired.empty()) {
       uint64_t bytes = 0;
       for (const ByteRange& b : v.repaired) bytes += b.size();

@@ -26,7 +26,10 @@ class PieceWriter : public ExtentWriter {
   // written so far and the write position while the piece is in flight.
   PieceWriter(Destination& dest, ByteRange piece, std::atomic<uint64_t>* written = nullptr,
               std::atomic<uint64_t>* head = nullptr)
-      : dest_(dest), piece_(piece), done_(piece.begin), written_(written ? written : &unwatched_written_),
+      : dest_(dest),
+        piece_(piece),
+        done_(piece.begin),
+        written_(written ? written : &unwatched_written_),
         head_(head ? head : &unwatched_head_) {}
 
   void write(uint64_t offset, std::span<const std::byte> data) override {

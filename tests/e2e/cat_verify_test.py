@@ -90,10 +90,10 @@ class CatTest(TempDirTest):
                               capture_output=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stderr.decode())
         self.assertTrue(proc.stdout == want([(self.size - 100, self.size - 1), (10, 19)]))
-        # Bytes that are missing need write access: the error names DST.
+        # Bytes that are missing need write access: the error names DST (exit 8).
         proc = subprocess.run(as_nobody + [SPARSEIO, "cat", self.src, self.dst, "-r", "2M+10"],
                               capture_output=True, timeout=60)
-        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(proc.returncode, 8, proc.stderr.decode())
         self.assertIn(self.dst, proc.stderr.decode())
 
 

@@ -37,8 +37,8 @@ std::optional<std::string> transport_failure(const HttpResult& r) {
 
 void check_identity_encoding(const std::string& name, const HttpResponse& r) {
   if (auto enc = r.header("content-encoding"); enc && !enc->empty() && *enc != "identity")
-    throw Error(
-        fmt::format("{}: the server sent Content-Encoding: {}, so its bytes are not the object's", name, *enc));
+    throw Error(fmt::format("{}: the server sent Content-Encoding: {}, so its bytes are not the object's",
+                            name, *enc));
 }
 
 }  // namespace sparseio

@@ -10,9 +10,9 @@
 #include "core/log.h"
 #include "source/http/http_attempt.h"
 #include "source/http/http_body.h"
-#include "source/http/http_retry.h"
 #include "source/http/http_client.h"
 #include "source/http/http_headers.h"
+#include "source/http/http_retry.h"
 #include "source/http/http_source.h"
 
 namespace sparseio {
@@ -136,7 +136,8 @@ void HttpSource::fetch_in_one_stream(ByteRange r, ExtentWriter& out) {
     } else if (stop_requested(client_->options().control)) {
       throw InterruptedError(fmt::format("{}: {}: interrupted", name_, a.what));
     } else if (res.code == CURLE_OK && sink.status() == 200) {
-      a.cause = fmt::format("the body ended at offset {}, before {}; reading again from offset 0", pos, r.end);
+      a.cause =
+          fmt::format("the body ended at offset {}, before {}; reading again from offset 0", pos, r.end);
     } else if (res.code == CURLE_OK && is_retryable_status(sink.status())) {
       a.cause = fmt::format("HTTP {}", status_text(sink.status()));
       a.retry_after = sink.retry_after();

@@ -65,7 +65,7 @@ std::string retries_text(unsigned n) { return fmt::format("{} {}", n, n == 1 ? "
 struct HttpSource::Found {
   bool head_ok = false;  // HEAD was answered with a 2xx
   std::optional<uint64_t> length;
-  HttpResponse validators;  // the response whose ETag / Last-Modified identify the object
+  HttpResponse validators;           // the response whose ETag / Last-Modified identify the object
   std::optional<HttpResponse> head;  // HEAD's answer, when it was a 2xx (its Accept-Ranges)
   std::optional<long> probe_status;  // of the bytes=0-0 probe, when one was made
 };

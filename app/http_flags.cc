@@ -64,11 +64,17 @@ void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
       ->type_name("N")
       ->check(CLI::Range(0L, 1000L))
       ->group(group);
-  if (transfer)
+  if (transfer) {
     cmd->add_option("--coalesce-gap", f.coalesce_gap,
-                    "Fetch nearby ranges as one request when less than SIZE apart (default 64KiB for URLs)")
+                    "Fetch nearby ranges as one request when less than SIZE apart (default for URLs: "
+                    "follows the link, time to first byte x bandwidth, at least 64KiB)")
         ->type_name("SIZE")
         ->group(group);
+    cmd->add_option("--max-connections", f.max_connections,
+                    "Most requests in flight when -j is not given (default 64; HTTP/2 streams count)")
+        ->check(CLI::Range(1u, 1024u))
+        ->group(group);
+  }
 }
 
 HttpOptions make_http_options(const HttpFlags& f) {
@@ -96,6 +102,7 @@ HttpOptions make_http_options(const HttpFlags& f) {
 FetchCommand with_http(FetchCommand cmd, const HttpFlags& f) {
   cmd.http = make_http_options(f);
   if (!f.coalesce_gap.empty()) cmd.coalesce_gap = parse_size(f.coalesce_gap, "--coalesce-gap");
+  cmd.fetch.max_connections = f.max_connections;
   return cmd;
 }
 

@@ -21,6 +21,7 @@ struct HttpFlags {
   bool insecure = false;
   long max_redirs = 10;
   std::string coalesce_gap;
+  unsigned max_connections = 0;  // 0: the library's default
 };
 
 // Adds the HTTP options to `cmd`; `transfer` adds --coalesce-gap too.

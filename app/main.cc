@@ -112,8 +112,10 @@ void add_transfer(CLI::App* cmd, TransferFlags& f, bool dst_required = true) {
   cmd->add_option("SRC", f.src, "Source: a local path or an http:// or https:// URL")->required();
   cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")
       ->required(dst_required);
-  cmd->add_option("-j,--jobs", f.jobs, "Parallel transfers (default: number of cores; 8 for URLs)")
-      ->type_name("N")
+  cmd->add_option(
+         "-j,--jobs", f.jobs,
+         "Parallel transfers (default: number of cores; for URLs it follows the link, see --max-connections)")
+       ->type_name("N")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--chunk-size", f.chunk_size,
                   "Largest unit of work (default 4MiB for files, 8MiB for URLs)")

@@ -13,14 +13,15 @@
 
 namespace sparseio {
 
+// Opens cmd.source; for URLs, the connections are bounded by -j when given,
+// else by the scheduler's cap (--max-connections).
 std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch) {
   fetch = cmd.fetch;
   if (cmd.coalesce_gap) fetch.coalesce_gap = *cmd.coalesce_gap;
   if (!is_url(cmd.source)) return open_source(cmd.source);
-  if (!cmd.coalesce_gap) fetch.coalesce_gap = kHttpDefaultCoalesceGap;
-  if (fetch.jobs == 0) fetch.jobs = kHttpDefaultJobs;
   HttpOptions http = cmd.http;
-  http.jobs = fetch.jobs;
+  http.jobs = fetch.jobs > 0 ? fetch.jobs
+                             : (fetch.max_connections > 0 ? fetch.max_connections : kDefaultMaxConnections);
   return open_source(cmd.source, http);
 }
 

@@ -27,10 +27,10 @@ struct FetchCommand {
   std::string source;
   std::string destination;
   std::vector<RangeItem> ranges;  // empty: the whole object
-  FetchOptions fetch;             // for URLs, jobs 0 means kHttpDefaultJobs
+  FetchOptions fetch;             // defaults resolved by the coordinator and its scheduler
   // Overrides fetch.coalesce_gap; unset: the default of the source's kind
-  // (kHttpDefaultCoalesceGap for URLs, 0 for files), resolved here once so
-  // that the CLI and a library caller get the same behaviour.
+  // (for URLs it follows the link, for files 0), resolved by the coordinator
+  // once so that the CLI and a library caller get the same behaviour.
   std::optional<uint64_t> coalesce_gap;
   DestinationOptions dest;
   HttpOptions http;  // for http:// and https:// sources
@@ -49,8 +49,8 @@ Report run_stat(const std::string& destination, bool list_ranges = false);
 // filesystem) and returns the report afterwards.
 Report run_punch(const std::string& destination, const std::vector<RangeItem>& ranges, bool wait_for_lock);
 
-// Opens cmd.source for a transfer; for URLs, -j defaults to kHttpDefaultJobs
-// and also bounds the connections. `fetch` receives the options to use.
+// Opens cmd.source for a transfer; for URLs, the connections are bounded by
+// -j when given, else by the scheduler's cap (--max-connections). `fetch` receives the options to use.
 std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch);
 
 // Opens DST for `source`. A size no file can have (EFBIG) is the source's

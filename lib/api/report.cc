@@ -129,6 +129,15 @@ std::string format_report_json(const Report& r) {
       j["interrupted"] = true;
       j["missing_bytes"] = f.missing_bytes;
     }
+    // What the scheduler chose and measured (engine/scheduler.h).
+    const SchedulerSummary& s = f.schedule;
+    j["peak_connections"] = s.peak_in_flight;
+    j["concurrency"] = s.adaptive_concurrency ? "link" : "fixed";
+    j["coalesce_gap"] = s.coalesce_gap;
+    j["coalescing"] = s.adaptive_coalescing ? "link" : "fixed";
+    j["overfetched_bytes"] = s.overfetched_bytes;
+    j["ttfb_s"] = std::round(s.link.ttfb_s * 10000) / 10000;  // 0.1 ms, plain decimal form
+    j["connection_bandwidth"] = std::round(s.link.conn_bandwidth);
   }
   if (r.list_ranges) {
     nlohmann::json list = nlohmann::json::array();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -28,6 +29,7 @@ struct FetchCoordinator::Batch {
   std::exception_ptr error;
   uint64_t fetched = 0, requests = 0;
   std::atomic<uint64_t> written{0};  // bytes written so far, pieces in flight included (for progress)
+  uint64_t remaining = 0;  // wanted bytes not yet taken (sizes the last pieces)
 };
 
 namespace {
@@ -37,20 +39,70 @@ unsigned default_jobs() {
   return n == 0 ? 2 : n;
 }
 
+// Resolves the defaults that depend on the kind of source, once.
+FetchOptions resolve(FetchOptions o, const Source& source) {
+  if (o.chunk_size == 0) o.chunk_size = source.default_chunk_size();
+  if (!source.remote()) {
+    if (o.jobs == 0) o.jobs = default_jobs();
+    if (!o.coalesce_gap) o.coalesce_gap = 0;
+  }
+  if (o.max_connections == 0) o.max_connections = kDefaultMaxConnections;
+  return o;
+}
+
+SchedulerOptions scheduler_options(const FetchOptions& o, const Source& source) {
+  SchedulerOptions s;
+  s.jobs = o.jobs;
+  s.max_connections = o.max_connections;
+  s.coalesce_fixed = o.coalesce_gap.has_value();
+  s.coalesce_gap = o.coalesce_gap.value_or(0);
+  s.chunk_size = o.chunk_size;
+  s.split_tail = source.remote();
+  return s;
+}
+
+void log_schedule(const SchedulerSummary& s) {
+  const std::string line = fmt::format(
+      "scheduler: {} requests in flight at most ({}, limit {} at the end); coalescing gaps below {} bytes "
+      "({}), "
+      "{} bytes over-fetched; measured time to first byte {:.1f} ms, {:.1f} MiB/s per connection{}; {} "
+      "push-backs",
+      s.peak_in_flight, s.adaptive_concurrency ? "following the link" : "fixed by -j", s.final_limit,
+      s.coalesce_gap, s.adaptive_coalescing ? "following the link" : "fixed", s.overfetched_bytes,
+      s.link.ttfb_s * 1000,
+      (s.link.conn_bandwidth > 0 ? s.link.conn_bandwidth : kAssumedConnBandwidth) / (1 << 20),
+      s.link.conn_bandwidth > 0 ? "" : " (assumed, no transfer big enough to measure)", s.throttles);
+  // What -v shows when the scheduler chose anything; else only -vv.
+  if (s.adaptive_concurrency || s.adaptive_coalescing)
+    log::info("{}", line);
+  else
+    log::debug("{}", line);
+}
+
 }  // namespace
 
 FetchCoordinator::FetchCoordinator(Source& source, Destination& dest, FetchOptions options)
     : source_(source),
       dest_(dest),
-      options_(options),
-      pool_(options.jobs == 0 ? default_jobs() : options.jobs) {
-  if (options_.jobs == 0) options_.jobs = pool_.size();
-  if (options_.chunk_size == 0) options_.chunk_size = source_.default_chunk_size();
-}
+      options_(resolve(options, source)),
+      scheduler_(scheduler_options(options_, source)),
+      pool_(scheduler_.max_in_flight()) {}
 
 FetchCoordinator::~FetchCoordinator() = default;
 
+double FetchCoordinator::now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_).count();
+}
+
+void FetchCoordinator::throttled() {
+  std::lock_guard lock(mu_);
+  if (scheduler_.on_throttle(now()))
+    log::info("scheduler: the server pushes back: {} requests in flight at most now", scheduler_.limit());
+}
+
 ByteRange FetchCoordinator::take_piece(Batch& b) {
+  const uint64_t coalesce_gap = scheduler_.coalesce_gap();
+  const uint64_t max_piece = scheduler_.piece_size(b.remaining);
   while (!b.stopped && !stop_requested(options_.control) && b.index < b.wanted.size()) {
     ByteRange w = b.wanted[b.index];
     if (b.cursor < w.begin) b.cursor = w.begin;
@@ -66,7 +118,7 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
     }
     // Only gaps that can join this piece matter: the rest of a fragmented
     // range would make every piece cost O(gaps).
-    uint64_t reach = start + options_.chunk_size + options_.coalesce_gap;
+    uint64_t reach = start + max_piece + coalesce_gap;
     std::vector<ByteRange> gaps = dest_.missing({start, std::min(w.end, reach < start ? w.end : reach)});
     ByteRange gap = gaps.front();
     // Leave bytes another transfer is already fetching to that transfer.
@@ -75,18 +127,36 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
       b.cursor = std::prev(it)->second;
       continue;
     }
-    uint64_t end = std::min(gap.end, gap.begin + options_.chunk_size);
+    uint64_t end = std::min(gap.end, gap.begin + max_piece);
     if (it != in_flight_.end() && it->first < end) end = it->first;
+    uint64_t extra = 0;  // bytes fetched only because of coalescing
     // Coalesce: when the next gap is close, fetch the bytes between too.
-    for (size_t i = 1; i < gaps.size() && options_.coalesce_gap > 0; ++i) {
-      if (gaps[i].begin - end >= options_.coalesce_gap) break;
-      uint64_t next_end = std::min(gaps[i].end, gap.begin + options_.chunk_size);
+    for (size_t i = 1; i < gaps.size() && coalesce_gap > 0; ++i) {
+      if (gaps[i].begin - end >= coalesce_gap) break;
+      uint64_t next_end = std::min(gaps[i].end, gap.begin + max_piece);
       if (next_end <= end || (it != in_flight_.end() && it->first < next_end)) break;
+      extra += gaps[i].begin - end;
       end = next_end;
+    }
+    // And across wanted ranges: the next one, when it starts close by.
+    while (end == b.wanted[b.index].end && b.index + 1 < b.wanted.size()) {
+      const ByteRange next = b.wanted[b.index + 1];
+      if (next.begin - end >= coalesce_gap || gap.begin + max_piece <= next.begin) break;
+      std::vector<ByteRange> head = dest_.missing({next.begin, std::min(next.end, gap.begin + max_piece)});
+      if (head.empty() || head.front().begin != next.begin) break;  // it starts present: its own piece
+      uint64_t next_end = head.front().end;
+      if (it != in_flight_.end() && it->first < next_end) break;
+      extra += next.begin - end;
+      end = next_end;
+      ++b.index;
     }
     ByteRange piece{gap.begin, end};
     in_flight_.emplace(piece.begin, piece.end);
     b.cursor = piece.end;
+    b.remaining -= std::min(b.remaining, piece.size() - extra);
+    scheduler_.add_overfetch(extra);
+    if (scheduler_.on_start(now(), static_cast<unsigned>(in_flight_.size()), progress_.load()))
+      limit_changed();
     return piece;
   }
   return {0, 0};
@@ -95,6 +165,8 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
 void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   std::atomic<uint64_t> head{piece.begin};
   PieceWriter writer(dest_, piece, &b.written, &head);
+  writer.watch_link(&progress_, [this] { throttled(); });
+  const auto started = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
     heads_.emplace(piece.begin, Head{piece.end, &head});
@@ -115,6 +187,12 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   } catch (...) {
     if (!error) error = std::current_exception();
   }
+  const auto ended = std::chrono::steady_clock::now();
+  double ttfb_s = -1, body_s = 0;
+  if (auto first = writer.first_byte()) {
+    ttfb_s = std::chrono::duration<double>(*first - started).count();
+    body_s = std::chrono::duration<double>(ended - *first).count();
+  }
   std::lock_guard lock(mu_);
   in_flight_.erase(piece.begin);
   heads_.erase(piece.begin);
@@ -124,12 +202,26 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
     b.error = error;
     b.stopped = true;
   }
+  const bool grew = scheduler_.on_finish(now(), static_cast<unsigned>(in_flight_.size()), progress_.load(),
+                                         ttfb_s, written.size(), body_s);
+  if (grew || b.stopped) limit_changed();
+  slot_.notify_one();
   changed_.notify_all();
+}
+
+void FetchCoordinator::limit_changed() {
+  log::debug("scheduler: up to {} requests in flight, coalescing gaps below {} bytes", scheduler_.limit(),
+                scheduler_.coalesce_gap());
+  slot_.notify_all();
 }
 
 void FetchCoordinator::run_batch(Batch* b) {
   std::unique_lock lock(mu_);
   for (;;) {
+    // Start a piece only while the scheduler allows another in flight.
+    slot_.wait(lock, [&] {
+      return in_flight_.size() < scheduler_.limit() || b->stopped || b->index >= b->wanted.size();
+    });
     ByteRange piece = take_piece(*b);
     if (piece.empty()) break;
     lock.unlock();
@@ -137,7 +229,8 @@ void FetchCoordinator::run_batch(Batch* b) {
     transfer(*b, piece);
     lock.lock();
   }
-  --b->running;  // the last use of b: fetch() may return and destroy it now
+  --b->running;        // the last use of b: fetch() may return and destroy it now
+  slot_.notify_one();  // pass on a wake-up this loop may have taken from another batch
   changed_.notify_all();
 }
 
@@ -148,7 +241,6 @@ ProgressSnapshot FetchCoordinator::snapshot(const Batch& b, uint64_t requested, 
   s.wanted_bytes = requested;
   s.fetched_bytes = b.written.load(std::memory_order_relaxed);
   s.done_bytes = std::min(requested, reused + s.fetched_bytes);
-  s.jobs = options_.jobs;
   struct Flight {
     uint64_t begin, head, end;  // [begin, head) written, not yet recorded
   };
@@ -156,6 +248,7 @@ ProgressSnapshot FetchCoordinator::snapshot(const Batch& b, uint64_t requested, 
   {
     std::lock_guard lock(mu_);
     s.active = static_cast<unsigned>(in_flight_.size());
+    s.jobs = scheduler_.limit();  // what may run at once now (it follows the link)
     for (const auto& [begin, h] : heads_)
       flights.push_back({begin, h.written_to->load(std::memory_order_relaxed), h.end});
   }
@@ -227,25 +320,14 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   if (options_.progress != nullptr)
     options_.progress->attach([this, batch, requested = stats.requested_bytes, reused = stats.reused_bytes](
                                   size_t cells) { return snapshot(*batch, requested, reused, cells); });
-  std::vector<ByteRange> requested;  // before coalescing, to count what is missing at the end
-  if (options_.coalesce_gap > 0) {
-    requested = batch->wanted;
-    // Ranges closer than the gap become one: the bytes between are fetched
-    // too (and kept), which costs less than another request.
-    std::vector<ByteRange> merged;
-    for (const ByteRange& w : batch->wanted) {
-      if (!merged.empty() && w.begin - merged.back().end < options_.coalesce_gap)
-        merged.back().end = w.end;
-      else
-        merged.push_back(w);
-    }
-    batch->wanted = std::move(merged);
-  }
+  batch->remaining = stats.requested_bytes - stats.reused_bytes;
+  // Ranges closer than the coalescing gap are fetched as one piece by
+  // take_piece (the gap follows the link as it is measured).
 
   if (stats.reused_bytes < stats.requested_bytes && !source_.supports_ranges()) {
     fetch_in_one_stream(*batch);
   } else if (stats.reused_bytes < stats.requested_bytes) {
-    unsigned loops = options_.jobs;
+    unsigned loops = pool_.size();
     {
       std::lock_guard lock(mu_);
       batch->running = loops;
@@ -274,11 +356,16 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   stats.fetched_bytes = batch->fetched;
   stats.requests = batch->requests;
   stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  {
+    std::lock_guard lock(mu_);
+    stats.schedule = scheduler_.summary();
+  }
+  log_schedule(stats.schedule);
   if (stop_requested(options_.control)) {
     // Whatever failed after the stop failed because of it (transfers cut
     // short on purpose); what they wrote is recorded and committed above.
     stats.interrupted = true;
-    const uint64_t present = dest_.present_bytes_within(requested.empty() ? batch->wanted : requested);
+    const uint64_t present = dest_.present_bytes_within(batch->wanted);
     stats.missing_bytes = stats.requested_bytes - std::min(stats.requested_bytes, present);
     return stats;
   }

@@ -2,22 +2,29 @@
 // what DST already holds, cuts the rest into --chunk-size pieces, runs them on
 // a pool of worker threads in any order and records each finished piece.
 //
+// For a remote source the scheduler (engine/scheduler.h) decides how many
+// pieces run at once, how far apart ranges may be and still make one piece,
+// and how big the last pieces are, from what it measures of the link.
+//
 // fetch() may be called from several threads at once: a byte being
 // transferred for one call is never transferred again for another; the
 // second call waits for the first call's transfer instead.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "core/byte_range.h"
 #include "core/run_control.h"
 #include "engine/progress.h"
+#include "engine/scheduler.h"
 #include "engine/worker_pool.h"
 #include "source/source.h"
 #include "store/destination.h"
@@ -25,9 +32,14 @@
 namespace sparseio {
 
 struct FetchOptions {
-  unsigned jobs = 0;          // worker threads; 0: number of cores
-  uint64_t chunk_size = 0;    // largest piece; 0: the source's default
-  uint64_t coalesce_gap = 0;  // missing pieces closer than this are fetched as one
+  // Pieces in flight. 0: for a remote source, follow the link (from
+  // kStartConnections up to max_connections); for a local one, the cores.
+  unsigned jobs = 0;
+  unsigned max_connections = 0;  // 0: kDefaultMaxConnections
+  uint64_t chunk_size = 0;       // largest piece; 0: the source's default
+  // Missing pieces closer than this are fetched as one. Unset: follow the
+  // link for a remote source (TTFB × bandwidth), 0 for a local one.
+  std::optional<uint64_t> coalesce_gap;
   // A stop requested here starts nothing new and ends the fetch with
   // FetchStats::interrupted once running transfers kept what they wrote.
   const RunControl* control = nullptr;
@@ -42,6 +54,7 @@ struct FetchStats {
   double elapsed_s = 0;
   bool interrupted = false;    // a stop was requested: the rest is missing
   uint64_t missing_bytes = 0;  // requested bytes still not present at the end
+  SchedulerSummary schedule;  // what the scheduler chose and measured
 };
 
 class FetchCoordinator {
@@ -71,13 +84,20 @@ class FetchCoordinator {
   ProgressSnapshot snapshot(const Batch& batch, uint64_t requested, uint64_t reused, size_t cells);
   // For a source without range support: all of the batch as one piece.
   void fetch_in_one_stream(Batch& batch);
+  double now() const;    // seconds since construction
+  void throttled();      // a source's push-back, for the scheduler
+  void limit_changed();  // wakes the loops waiting for a slot; requires mu_
 
   Source& source_;
   Destination& dest_;
   FetchOptions options_;
 
   std::mutex mu_;
-  std::condition_variable changed_;         // a piece finished
+  std::condition_variable changed_;    // a piece finished
+  std::condition_variable slot_;       // a piece may start: one ended or the limit grew
+  FetchScheduler scheduler_;           // guarded by mu_
+  std::atomic<uint64_t> progress_{0};  // bytes received by all pieces so far
+  const std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
   std::map<uint64_t, uint64_t> in_flight_;  // begin -> end of pieces being transferred
   struct Head {
     uint64_t end;

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -38,6 +40,7 @@ class PieceWriter : public ExtentWriter {
     hash_->update(data);
     done_ += data.size();
     written_->fetch_add(data.size(), std::memory_order_relaxed);
+    if (all_bytes_) all_bytes_->fetch_add(data.size(), std::memory_order_relaxed);
     head_->store(done_, std::memory_order_relaxed);
   }
   void write_zeros(ByteRange r) override {
@@ -46,6 +49,7 @@ class PieceWriter : public ExtentWriter {
     for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_->update(zeros); });
     done_ = r.end;
     written_->fetch_add(r.size(), std::memory_order_relaxed);
+    if (all_bytes_) all_bytes_->fetch_add(r.size(), std::memory_order_relaxed);
     head_->store(done_, std::memory_order_relaxed);
   }
   void copy_from_fd(int fd, const std::string& path, ByteRange r) override {
@@ -55,6 +59,7 @@ class PieceWriter : public ExtentWriter {
       hashed_ = false;
       done_ = r.end;
       written_->fetch_add(r.size(), std::memory_order_relaxed);
+    if (all_bytes_) all_bytes_->fetch_add(r.size(), std::memory_order_relaxed);
       head_->store(done_, std::memory_order_relaxed);
     } else {
       ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()
@@ -85,6 +90,22 @@ class PieceWriter : public ExtentWriter {
       throw;
     }
   }
+  // Feedback about the link for the scheduler: `all_bytes` counts the bytes
+  // of every piece (its throughput), `on_throttle` passes a source's
+  // push-back on. Unset: the feedback goes nowhere.
+  void watch_link(std::atomic<uint64_t>* all_bytes, std::function<void()> on_throttle) {
+    all_bytes_ = all_bytes;
+    on_throttle_ = std::move(on_throttle);
+  }
+  void response_started() override {
+    if (!first_byte_) first_byte_ = std::chrono::steady_clock::now();
+  }
+  void throttled() override {
+    if (on_throttle_) on_throttle_();
+  }
+  // When the response's headers arrived (the time to first byte), if they did.
+  std::optional<std::chrono::steady_clock::time_point> first_byte() const { return first_byte_; }
+
   uint64_t done() const { return done_; }
   // The hash of [piece.begin, done()), when every byte went through here.
   std::optional<uint64_t> hash() const {
@@ -107,6 +128,9 @@ class PieceWriter : public ExtentWriter {
   std::atomic<uint64_t> unwatched_head_{0};
   std::atomic<uint64_t>* written_;
   std::atomic<uint64_t>* head_;
+  std::atomic<uint64_t>* all_bytes_ = nullptr;
+  std::function<void()> on_throttle_;
+  std::optional<std::chrono::steady_clock::time_point> first_byte_;
   std::optional<ContentHasher> hash_{std::in_place};
   bool hashed_ = true;
 };

@@ -30,8 +30,13 @@
 
 namespace sparseio {
 
+// Workers of a stream from a remote source when not given: the fixed URL
+// default from before the link-following scheduler, which the stream does not
+// use yet (its reorder window, 2 x 8 x 8 MiB, is sized from the workers).
+inline constexpr unsigned kRemoteStreamJobs = 8;
+
 struct StreamOptions {
-  unsigned jobs = 0;            // workers; 0: number of cores
+  unsigned jobs = 0;            // workers; 0: number of cores (kRemoteStreamJobs for a remote source)
   uint64_t chunk_size = 0;      // largest piece; 0: the source's default
   unsigned window_per_job = 2;  // pieces the window holds per worker
   bool store = true;            // write fetched bytes to the destination (when there is one)

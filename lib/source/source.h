@@ -34,6 +34,9 @@ class Source {
   // in one stream (fetch_into of a range that starts later throws, saying so),
   // so callers must not split a range that starts at 0 into pieces.
   virtual bool supports_ranges() const { return true; }
+  // Whether the source is across a network, where round trips cost more
+  // than CPU: the scheduler then adapts concurrency and coalescing to it.
+  virtual bool remote() const { return false; }
   // Suggested --chunk-size for this kind of source.
   virtual uint64_t default_chunk_size() const { return 4u << 20; }
 };

@@ -22,10 +22,9 @@ struct HttpHeader {
   friend bool operator==(const HttpHeader&, const HttpHeader&) = default;
 };
 
-// Defaults the CLI applies for http:// and https:// sources.
-inline constexpr unsigned kHttpDefaultJobs = 8;
+// The largest piece of an http:// or https:// source. (Concurrency and
+// coalescing follow the link: engine/scheduler.h.)
 inline constexpr uint64_t kHttpDefaultChunkSize = 8u << 20;
-inline constexpr uint64_t kHttpDefaultCoalesceGap = 64u << 10;
 
 struct HttpOptions {
   std::vector<HttpHeader> headers;      // sent with every request to the origin host
@@ -36,7 +35,7 @@ struct HttpOptions {
   std::string cacert;                   // --cacert FILE
   bool insecure = false;                // --insecure: no TLS verification
   long max_redirs = 10;                 // --max-redirs
-  unsigned jobs = kHttpDefaultJobs;     // connection limit (parallel transfers)
+  unsigned jobs = 8;                    // connection limit (the most transfers at once)
   double retry_base_delay_s = 0.25;     // first backoff delay (doubles, with jitter)
   double retry_max_delay_s = 30;        // cap of the backoff delay
   double retry_after_max_s = 300;       // cap of an honoured Retry-After

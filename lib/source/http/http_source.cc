@@ -75,9 +75,10 @@ struct HttpSource::Found {
 class HttpSource::RangeSink : public ResponseSink {
  public:
   RangeSink(const HttpSource& src, ByteRange want, ExtentWriter& out)
-      : src_(src), want_(want), body_(out, want.begin, want.size()) {}
+      : src_(src), want_(want), out_(out), body_(out, want.begin, want.size()) {}
 
   Action on_headers(const HttpResponse& r) override {
+    out_.response_started();  // the scheduler's time to first byte
     status_ = r.status();
     if (status_ == 412) src_.changed("the server answered 412 Precondition Failed to If-Range");
     if (is_success(status_)) check_representation(r);
@@ -161,6 +162,7 @@ class HttpSource::RangeSink : public ResponseSink {
 
   const HttpSource& src_;
   ByteRange want_;
+  ExtentWriter& out_;
   AlignedForwarder body_;
   long status_ = 0;
   uint64_t body_end_ = 0;
@@ -386,7 +388,10 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
     } else if (res.code == CURLE_OK && is_retryable_status(sink.status())) {
       a.cause = fmt::format("HTTP {}", status_text(sink.status()));
       a.retry_after = sink.retry_after();
+      // The scheduler backs off when the server pushes back.
+      if (sink.status() == 429 || sink.status() == 503) out.throttled();
     } else if (auto cause = transport_failure(res)) {
+      out.throttled();  // and when a connection fails
       a.cause = *cause;
       if (a.progressed) a.cause += fmt::format(" (after {} bytes, kept)", pos - want.begin);
       a.fresh_connection = needs_fresh_connection(res.code, res.curl_error);

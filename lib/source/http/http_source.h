@@ -43,6 +43,7 @@ class HttpSource : public Source {
   // False when the server ignores Range (found by discovery): then only
   // ranges from offset 0 can be fetched, in one streaming GET.
   bool supports_ranges() const override { return ranges_; }
+  bool remote() const override { return true; }
 
   // The URL requests go to (after the redirects discovery followed).
   const std::string& target_url() const { return target_; }

@@ -1,0 +1,154 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sparseio {
+
+void RecentMedian::add(double v) {
+  if (values_.size() < keep_) {
+    values_.push_back(v);
+  } else {
+    values_[next_] = v;
+    next_ = (next_ + 1) % keep_;
+  }
+}
+
+double RecentMedian::median() const {
+  if (values_.empty()) return 0;
+  std::vector<double> v = values_;
+  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+double RecentMedian::min() const {
+  return values_.empty() ? 0 : *std::min_element(values_.begin(), values_.end());
+}
+
+void LinkMeter::add(double ttfb_s, uint64_t bytes, double body_s) {
+  if (ttfb_s >= 0) ttfb_.add(ttfb_s);
+  if (bytes >= kBandwidthSampleBytes && body_s > 0) bandwidth_.add(static_cast<double>(bytes) / body_s);
+}
+
+LinkEstimate LinkMeter::estimate() const { return {ttfb_.min(), bandwidth_.median()}; }
+
+ConcurrencyControl::ConcurrencyControl(unsigned fixed, unsigned start, unsigned max)
+    : fixed_(fixed > 0),
+      limit_(fixed > 0 ? fixed : std::clamp(start, 1u, std::max(1u, max))),
+      max_(fixed > 0 ? fixed : std::max(1u, max)),
+      peak_(limit_) {}
+
+double ConcurrencyControl::window_length(double ttfb_s) const { return std::max(kMinWindow, 2 * ttfb_s); }
+
+void ConcurrencyControl::restart_window(double now_s, uint64_t progress) {
+  window_open_ = true;
+  window_start_ = now_s;
+  window_bytes_ = progress;
+}
+
+bool ConcurrencyControl::tick(double now_s, uint64_t progress, unsigned in_flight, double ttfb_s) {
+  if (!window_open_) {
+    restart_window(now_s, progress);
+    return false;
+  }
+  const double elapsed = now_s - window_start_;
+  if (elapsed < window_length(ttfb_s)) return false;
+  const double rate = static_cast<double>(progress - window_bytes_) / elapsed;
+  restart_window(now_s, progress);
+  peak_rate_ = std::max(peak_rate_, rate);
+  if (fixed_) return false;
+  // A window in which the limit was not in use (too little work, or the
+  // tail of a batch) says nothing about whether more would help. A tick at
+  // the end of a piece sees one request fewer than were running.
+  if (in_flight + 1 < limit_) return false;
+  const unsigned before = limit_;
+  if (rate >= kGrowth * best_rate_) {
+    limit_ = std::min(max_, slow_start_ ? 2 * limit_ : limit_ + std::max(1u, limit_ / 4));
+  } else {
+    slow_start_ = false;
+  }
+  best_rate_ = std::max(best_rate_, rate);
+  peak_ = std::max(peak_, limit_);
+  return limit_ != before;
+}
+
+bool ConcurrencyControl::throttled(double now_s, double ttfb_s) {
+  if (fixed_ || now_s - last_decrease_ < window_length(ttfb_s)) return false;
+  last_decrease_ = now_s;
+  const unsigned before = limit_;
+  limit_ = std::max(1u, limit_ / 2);
+  slow_start_ = false;
+  best_rate_ = 0;  // the next window measures the new limit afresh
+  window_open_ = false;
+  return limit_ != before;
+}
+
+uint64_t link_coalesce_gap(const LinkEstimate& link, uint64_t max_piece, double peak_rate,
+                           unsigned connections) {
+  // Before any throughput was measured, the floor: guessing high would
+  // over-fetch exactly while the link is unknown.
+  if (peak_rate <= 0) return kMinCoalesceGap;
+  double bandwidth = link.conn_bandwidth > 0 ? link.conn_bandwidth : kAssumedConnBandwidth;
+  bandwidth = std::min(bandwidth, peak_rate / std::max(1u, connections));
+  const double gap = link.ttfb_s * bandwidth;
+  const uint64_t cap = std::max(kMinCoalesceGap, max_piece / 4);
+  if (!(gap < static_cast<double>(cap))) return cap;
+  return std::max(kMinCoalesceGap, static_cast<uint64_t>(gap));
+}
+
+uint64_t split_piece_size(uint64_t chunk_size, uint64_t remaining, unsigned connections,
+                          const LinkEstimate& link) {
+  if (connections <= 1 || remaining >= chunk_size * connections) return chunk_size;
+  const double bandwidth = link.conn_bandwidth > 0 ? link.conn_bandwidth : kAssumedConnBandwidth;
+  const double one_ttfb = std::min(link.ttfb_s * bandwidth, static_cast<double>(chunk_size));
+  const uint64_t floor = std::max(kMinSplitPiece, static_cast<uint64_t>(one_ttfb));
+  const uint64_t share = (remaining + connections - 1) / connections;
+  return std::min(chunk_size, std::max(floor, share));
+}
+
+FetchScheduler::FetchScheduler(const SchedulerOptions& options)
+    : options_(options),
+      max_(options.jobs > 0
+               ? options.jobs
+               : (options.max_connections > 0 ? options.max_connections : kDefaultMaxConnections)),
+      control_(options.jobs, kStartConnections, max_) {
+  summary_.adaptive_concurrency = !control_.fixed();
+  summary_.adaptive_coalescing = !options_.coalesce_fixed;
+}
+
+uint64_t FetchScheduler::coalesce_gap() const {
+  if (options_.coalesce_fixed) return options_.coalesce_gap;
+  return link_coalesce_gap(meter_.estimate(), options_.chunk_size, control_.peak_rate(), control_.limit());
+}
+
+uint64_t FetchScheduler::piece_size(uint64_t remaining) const {
+  if (!options_.split_tail) return options_.chunk_size;
+  return split_piece_size(options_.chunk_size, remaining, control_.limit(), meter_.estimate());
+}
+
+bool FetchScheduler::on_start(double now_s, unsigned in_flight, uint64_t progress) {
+  summary_.peak_in_flight = std::max(summary_.peak_in_flight, in_flight);
+  return control_.tick(now_s, progress, in_flight, meter_.estimate().ttfb_s);
+}
+
+bool FetchScheduler::on_finish(double now_s, unsigned in_flight, uint64_t progress, double ttfb_s,
+                               uint64_t bytes, double body_s) {
+  meter_.add(ttfb_s, bytes, body_s);
+  return control_.tick(now_s, progress, in_flight, meter_.estimate().ttfb_s);
+}
+
+bool FetchScheduler::on_throttle(double now_s) {
+  ++summary_.throttles;
+  return control_.throttled(now_s, meter_.estimate().ttfb_s);
+}
+
+SchedulerSummary FetchScheduler::summary() const {
+  SchedulerSummary s = summary_;
+  s.final_limit = control_.limit();
+  s.coalesce_gap = coalesce_gap();
+  s.link = meter_.estimate();
+  return s;
+}
+
+}  // namespace sparseio

@@ -1,0 +1,197 @@
+// The scheduler's decisions on given measurements: link estimates, slow
+// start and back-off of the concurrency, the coalescing gap and the split of
+// the last pieces. Time is passed in, so every case is deterministic.
+#include "engine/scheduler.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+
+using sparseio::ConcurrencyControl;
+using sparseio::FetchScheduler;
+using sparseio::LinkEstimate;
+using sparseio::LinkMeter;
+using sparseio::RecentMedian;
+using sparseio::SchedulerOptions;
+
+namespace {
+constexpr uint64_t KiB = 1024, MiB = 1024 * KiB;
+
+// Drives `c` through windows of `window` seconds in which `rate(limit)`
+// bytes/s arrive with every slot in use; returns the limit after `n` windows.
+template <class Rate>
+unsigned run_windows(ConcurrencyControl& c, int n, double window, Rate rate, double& t, uint64_t& bytes) {
+  for (int i = 0; i < n; ++i) {
+    // TTFB window/4: the window (2 x TTFB) closes at `window` whatever the rounding.
+    c.tick(t, bytes, c.limit(), window / 4);
+    const double r = rate(c.limit());
+    t += window;
+    bytes += static_cast<uint64_t>(r * window);
+    c.tick(t, bytes, c.limit(), window / 4);
+  }
+  return c.limit();
+}
+}  // namespace
+
+TEST_CASE("RecentMedian keeps the median of the last samples") {
+  RecentMedian m(3);
+  CHECK(m.empty());
+  CHECK(m.median() == 0);
+  m.add(5);
+  m.add(1);
+  m.add(100);
+  CHECK(m.median() == 5);
+  m.add(2);  // replaces 5: {2, 1, 100}
+  m.add(3);  // replaces 1: {2, 3, 100}
+  CHECK(m.median() == 3);
+  CHECK(m.min() == 2);
+}
+
+TEST_CASE("LinkMeter: TTFB from every response, bandwidth only from big ones") {
+  LinkMeter meter;
+  CHECK(meter.estimate().ttfb_s == 0);
+  meter.add(0.022, 64 * KiB, 0.0001);  // too small to time its body
+  meter.add(0.020, 64 * KiB, 0.0001);
+  meter.add(0.300, 64 * KiB, 0.0001);  // queued behind our own load: not the link's latency
+  CHECK(meter.estimate().ttfb_s == doctest::Approx(0.020));
+  CHECK(meter.estimate().conn_bandwidth == 0);
+  meter.add(-1, 8 * MiB, 0.16);  // no first byte seen: not a TTFB sample
+  CHECK(meter.estimate().ttfb_s == doctest::Approx(0.020));
+  CHECK(meter.estimate().conn_bandwidth == doctest::Approx(8.0 * MiB / 0.16));
+}
+
+TEST_CASE("concurrency grows while throughput grows, up to the cap") {
+  ConcurrencyControl c(0, 8, 64);
+  double t = 0;
+  uint64_t bytes = 0;
+  // Latency-bound: throughput proportional to requests in flight.
+  auto linear = [](unsigned limit) { return limit * 1e6; };
+  CHECK(run_windows(c, 1, 0.04, linear, t, bytes) == 16);
+  CHECK(run_windows(c, 1, 0.04, linear, t, bytes) == 32);
+  CHECK(run_windows(c, 5, 0.04, linear, t, bytes) == 64);
+  CHECK(c.peak_limit() == 64);
+}
+
+TEST_CASE("concurrency stops growing when throughput does not") {
+  ConcurrencyControl c(0, 8, 64);
+  double t = 0;
+  uint64_t bytes = 0;
+  // A link that saturates at 16 requests in flight (loopback, CPU-bound).
+  auto saturating = [](unsigned limit) { return std::min(limit, 16u) * 1e8; };
+  CHECK(run_windows(c, 1, 0.04, saturating, t, bytes) == 16);
+  CHECK(run_windows(c, 1, 0.04, saturating, t, bytes) == 32);   // 8 -> 16 doubled throughput
+  CHECK(run_windows(c, 10, 0.04, saturating, t, bytes) == 32);  // 16 -> 32 did not: it stays
+}
+
+TEST_CASE("a window in which the limit was not in use is not judged") {
+  ConcurrencyControl c(0, 8, 64);
+  c.tick(0, 0, 2, 0.01);
+  CHECK_FALSE(c.tick(1, 1000000, 2, 0.01));  // only 2 of 8 in flight
+  CHECK(c.limit() == 8);
+  CHECK(c.tick(2, 2000000, 8, 0.01));
+  CHECK(c.limit() == 16);
+}
+
+TEST_CASE("windows last at least twice the TTFB") {
+  ConcurrencyControl c(0, 8, 64);
+  c.tick(0, 0, 8, 0.1);
+  CHECK_FALSE(c.tick(0.15, 1000000, 8, 0.1));  // < 2 x 100 ms
+  CHECK(c.limit() == 8);
+  CHECK(c.tick(0.21, 2000000, 8, 0.1));
+  CHECK(c.limit() == 16);
+}
+
+TEST_CASE("push-back halves the limit once per window, then growth is additive") {
+  ConcurrencyControl c(0, 8, 64);
+  double t = 0;
+  uint64_t bytes = 0;
+  auto linear = [](unsigned limit) { return limit * 1e6; };
+  REQUIRE(run_windows(c, 3, 0.04, linear, t, bytes) == 64);
+  CHECK(c.throttled(t, 0.02));
+  CHECK(c.limit() == 32);
+  CHECK_FALSE(c.throttled(t + 0.01, 0.02));  // the same overload, reported by another request
+  CHECK(c.limit() == 32);
+  CHECK(c.throttled(t + 0.05, 0.02));
+  CHECK(c.limit() == 16);
+  t += 0.05;
+  CHECK(run_windows(c, 2, 0.04, linear, t, bytes) == 25);  // +1/4, not x2: 16 -> 20 -> 25
+  ConcurrencyControl low(0, 1, 64);
+  CHECK_FALSE(low.throttled(0, 0.02));  // never below 1
+  CHECK(low.limit() == 1);
+}
+
+TEST_CASE("-j fixes the concurrency: no growth, no back-off") {
+  ConcurrencyControl c(4, 8, 64);
+  double t = 0;
+  uint64_t bytes = 0;
+  CHECK(run_windows(
+            c, 5, 0.04, [](unsigned l) { return l * 1e6; }, t, bytes) == 4);
+  CHECK_FALSE(c.throttled(10, 0.02));
+  CHECK(c.limit() == 4);
+  FetchScheduler s({.jobs = 3, .max_connections = 64, .chunk_size = 8 * MiB});
+  CHECK(s.max_in_flight() == 3);
+  CHECK(s.limit() == 3);
+}
+
+TEST_CASE("the coalescing gap is TTFB x per-connection bandwidth, within bounds") {
+  using sparseio::link_coalesce_gap;
+  // 62.5 ms at 16 MiB/s: 1 MiB (numbers exact in binary).
+  CHECK(link_coalesce_gap({0.0625, 16.0 * MiB}, 8 * MiB, 1e12, 1) == MiB);
+  // Unknown link: the floor.
+  CHECK(link_coalesce_gap({0, 0}, 8 * MiB, 1e12, 1) == sparseio::kMinCoalesceGap);
+  // Loopback (50 us at 1000 MiB/s: 51 KiB): the floor.
+  CHECK(link_coalesce_gap({0.00005, 1000.0 * MiB}, 8 * MiB, 1e12, 1) == sparseio::kMinCoalesceGap);
+  // 100 ms: capped at a quarter of the largest piece.
+  CHECK(link_coalesce_gap({0.100, 50.0 * MiB}, 8 * MiB, 1e12, 1) == 2 * MiB);
+  // 64 connections that together received 640 MiB/s at best: 10 MiB/s each.
+  CHECK(link_coalesce_gap({0.0625, 50.0 * MiB}, 8 * MiB, 640.0 * MiB, 64) == 640 * KiB);
+  // ... but never more than one connection measured alone.
+  CHECK(link_coalesce_gap({0.0625, 16.0 * MiB}, 8 * MiB, 6400.0 * MiB, 64) == MiB);
+  // No throughput measured yet: the floor, whatever the TTFB.
+  CHECK(link_coalesce_gap({0.100, 50.0 * MiB}, 8 * MiB, 0, 1) == sparseio::kMinCoalesceGap);
+  // No big transfer timed yet: the assumed per-connection bandwidth.
+  CHECK(link_coalesce_gap({0.010, 0}, 8 * MiB, 1e12, 1) ==
+        static_cast<uint64_t>(0.010 * sparseio::kAssumedConnBandwidth));
+}
+
+TEST_CASE("the last pieces are split over the connections") {
+  using sparseio::split_piece_size;
+  const LinkEstimate link{0.0625, 16.0 * MiB};                        // one TTFB's worth: 1 MiB
+  CHECK(split_piece_size(8 * MiB, 1024 * MiB, 64, link) == 8 * MiB);  // plenty left
+  CHECK(split_piece_size(8 * MiB, 128 * MiB, 64, link) == 2 * MiB);   // the tail: 128 MiB / 64
+  CHECK(split_piece_size(8 * MiB, 16 * MiB, 64, link) == MiB);        // not below a TTFB's worth
+  CHECK(split_piece_size(8 * MiB, 4 * MiB, 64, {0, 0}) == sparseio::kMinSplitPiece);
+  CHECK(split_piece_size(8 * MiB, 4 * MiB, 1, link) == 8 * MiB);  // one connection: no split
+  FetchScheduler local({.jobs = 4, .chunk_size = 4 * MiB, .split_tail = false});
+  CHECK(local.piece_size(MiB) == 4 * MiB);
+}
+
+TEST_CASE("FetchScheduler follows the link it measures and reports it") {
+  FetchScheduler s({.max_connections = 64, .chunk_size = 8 * MiB, .split_tail = true});
+  CHECK(s.max_in_flight() == 64);
+  CHECK(s.limit() == sparseio::kStartConnections);
+  CHECK(s.coalesce_gap() == sparseio::kMinCoalesceGap);
+  double t = 0;
+  uint64_t bytes = 0;
+  for (int i = 0; i < 40; ++i) {
+    s.on_start(t, s.limit(), bytes);
+    t += 0.021;
+    bytes += 2 * MiB;
+    s.on_finish(t, s.limit() - 1, bytes, 0.020, 2 * MiB, 0.04);  // 50 MiB/s
+  }
+  CHECK(s.limit() > sparseio::kStartConnections);
+  // 2 MiB every 21 ms is 95 MiB/s in all; its share over 16 connections
+  // (6 MiB/s) is less than one connection's 50 MiB/s: 20 ms x 6 MiB/s.
+  CHECK(s.limit() == 16);
+  CHECK(s.coalesce_gap() == doctest::Approx(0.020 * (2.0 * MiB / 0.021) / 16).epsilon(0.02));
+  s.add_overfetch(123);
+  sparseio::SchedulerSummary sum = s.summary();
+  CHECK(sum.adaptive_concurrency);
+  CHECK(sum.adaptive_coalescing);
+  CHECK(sum.overfetched_bytes == 123);
+  CHECK(sum.peak_in_flight == s.limit());
+  CHECK(sum.link.ttfb_s == doctest::Approx(0.020));
+  FetchScheduler fixed({.coalesce_fixed = true, .coalesce_gap = 0, .chunk_size = 8 * MiB});
+  CHECK(fixed.coalesce_gap() == 0);
+  CHECK_FALSE(fixed.summary().adaptive_coalescing);
+}

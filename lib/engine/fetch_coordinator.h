@@ -39,7 +39,7 @@ struct FetchOptions {
   uint64_t chunk_size = 0;       // largest piece; 0: the source's default
   // Missing pieces closer than this are fetched as one. Unset: follow the
   // link for a remote source (TTFB × bandwidth), 0 for a local one.
-  std::optional<uint64_t> coalesce_gap;
+  std::optional<uint64_t> coalesce_gap = std::nullopt;
   // A stop requested here starts nothing new and ends the fetch with
   // FetchStats::interrupted once running transfers kept what they wrote.
   const RunControl* control = nullptr;

@@ -124,7 +124,11 @@ uint64_t FetchScheduler::coalesce_gap() const {
 
 uint64_t FetchScheduler::piece_size(uint64_t remaining) const {
   if (!options_.split_tail) return options_.chunk_size;
-  return split_piece_size(options_.chunk_size, remaining, control_.limit(), meter_.estimate());
+  // Split for the connections there may be, not only those there are: the
+  // limit grows while the last pieces are cut (a Parquet-like read of 60 MB
+  // was cut for 8 connections, then ran on 16).
+  return split_piece_size(options_.chunk_size, remaining, control_.fixed() ? control_.limit() : max_,
+                          meter_.estimate());
 }
 
 bool FetchScheduler::on_start(double now_s, unsigned in_flight, uint64_t progress) {

@@ -39,7 +39,8 @@ class MatrixMixin:
 
     def test_ranges_are_byte_exact_with_holes_and_rerun_transfers_nothing(self):
         ranges = "0-99,5M+1M,-64KiB,9M-9M,2M+512K"
-        rep = run_json("fetch", self.url("obj.bin"), self.dst, "-r", ranges, *self.tls())
+        # -j 1: one request per range (with more, the scheduler splits the last pieces).
+        rep = run_json("fetch", self.url("obj.bin"), self.dst, "-r", ranges, "-j", "1", *self.tls())
         want = [(0, 100), (5 * MiB, 6 * MiB), (SIZE - 65536, SIZE), (9 * MiB, 9 * MiB + 1),
                 (2 * MiB, 2 * MiB + 512 * 1024)]
         union = sum(e - b for b, e in merge(want))
@@ -52,7 +53,7 @@ class MatrixMixin:
         self.assertEqual((again["fetched_bytes"], again["requests"], again["reused_bytes"]), (0, 0, union))
 
     def test_whole_object_in_8mib_chunks_and_verify_and_cat(self):
-        rep = run_json("fetch", self.url("obj.bin"), self.dst, *self.tls())
+        rep = run_json("fetch", self.url("obj.bin"), self.dst, "-j", "1", *self.tls())
         self.assertEqual(rep["requests"], -(-SIZE // (8 * MiB)))
         self.assert_same_file("obj.bin")
         self.assertGreaterEqual(rep["zero_hole_bytes"], MiB)  # the zero run stays a hole
@@ -136,8 +137,25 @@ class TransferTest(HttpCase):
         self.assertEqual((rep["requests"], rep["present_bytes"]), (2, 2000))
 
     def test_big_ranges_split_at_chunk_size(self):
-        rep = run_json("fetch", H.NGINX.http_url + "obj.bin", self.dst, "-r", "0-10M", "--chunk-size", "1M")
+        rep = run_json("fetch", H.NGINX.http_url + "obj.bin", self.dst, "-r", "0-10M", "--chunk-size", "1M", "-j", "1")
         self.assertEqual(rep["requests"], 11)
+
+    def test_last_pieces_split_over_the_connections_and_report_says_so(self):
+        # Without -j, the 10 MiB left are less than 1 MiB for each of the 64
+        # connections there may be: they go in pieces of at least 256 KiB.
+        rep = run_json("fetch", H.NGINX.http_url + "obj.bin", self.dst, "-r", "0-10M", "--chunk-size", "1M")
+        self.assertGreater(rep["requests"], 11)
+        self.assertLessEqual(rep["requests"], -(-(10 * MiB + 1) // (256 * 1024)))
+        self.assertEqual(rep["present_bytes"], 10 * MiB + 1)
+        self.assertEqual(rep["concurrency"], "link")
+        self.assertEqual(rep["coalescing"], "link")
+        self.assertGreaterEqual(rep["peak_connections"], 1)
+        self.assertLessEqual(rep["peak_connections"], 64)
+        self.assertGreater(rep["ttfb_s"], 0)
+        fixed = run_json("fetch", H.NGINX.http_url + "obj.bin", self.path("b.bin"), "-r", "0-1M", "-j", "3",
+                         "--coalesce-gap", "0")
+        self.assertEqual((fixed["concurrency"], fixed["coalescing"], fixed["coalesce_gap"]), ("fixed", "fixed", 0))
+        self.assertLessEqual(fixed["peak_connections"], 3)
 
     def test_tls_is_verified_unless_insecure(self):
         proc = run("fetch", H.NGINX.https_url + "obj.bin", self.dst, "-r", "0-9")

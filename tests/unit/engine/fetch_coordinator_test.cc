@@ -359,6 +359,8 @@ TEST_CASE("coalesce_gap fetches nearby ranges as one request, gap included") {
     CHECK(dst->contains({1000, 1500}) == first_merged);
     CHECK(dst->contains({2500, 5500}) == second_merged);
     CHECK(s.fetched_bytes == 2000 + (first_merged ? 500 : 0) + (second_merged ? 3000 : 0) + 500);
+    CHECK(s.schedule.overfetched_bytes == (first_merged ? 500 : 0) + (second_merged ? 3000 : 0));
+    CHECK_FALSE(s.schedule.adaptive_coalescing);
     CHECK(dst->coverage() == src.delivered());
     check_dst(d2.file("dst"), f.src, dst->coverage());
   }
@@ -382,4 +384,75 @@ TEST_CASE("bytes a source discards are not recorded; the prefix before them is, 
   CHECK(dst->coverage().ranges() == Ranges{{0, lie_at}});
   Bytes got = read_file(f.dst_path);
   CHECK(std::equal(got.begin(), got.begin() + lie_at, f.src.begin()));
+}
+
+// A remote source with latency: each transfer waits `ttfb` before its first
+// byte and counts how many run at once; `push_back_below` makes transfers
+// that start below that offset report a 503 first.
+class LatencySource : public CountingSource {
+ public:
+  using CountingSource::CountingSource;
+  bool remote() const override { return true; }
+  void fetch_into(ByteRange r, sparseio::ExtentWriter& out) override {
+    {
+      std::lock_guard lock(m_);
+      most_ = std::max(most_, ++now_);
+    }
+    std::this_thread::sleep_for(ttfb);
+    if (r.begin < push_back_below) out.throttled();
+    out.response_started();
+    CountingSource::fetch_into(r, out);
+    std::lock_guard lock(m_);
+    --now_;
+  }
+  unsigned most() const {
+    std::lock_guard lock(m_);
+    return most_;
+  }
+  std::chrono::milliseconds ttfb{5};
+  uint64_t push_back_below = 0;
+
+ private:
+  mutable std::mutex m_;
+  unsigned now_ = 0, most_ = 0;
+};
+
+TEST_CASE("a remote source: requests in flight follow the link, within the cap") {
+  Fixture f(16 << 20, 21);
+  Ranges want;  // 200 requests: 76 KB apart, more than the least coalescing gap
+  for (uint64_t i = 0; i < 200; ++i) want.push_back({i * 80000, i * 80000 + 4096});
+  SUBCASE("latency-bound: grows from the start value to the cap") {
+    LatencySource src(f.src_path);
+    auto dst = Destination::open_for_source(f.dir.file("dst"), src.identity());
+    FetchCoordinator fc(src, *dst, {.max_connections = 32, .chunk_size = 1 << 20});
+    FetchStats s = fc.fetch(want);
+    CHECK(s.schedule.adaptive_concurrency);
+    CHECK(src.most() <= 32);
+    CHECK(src.most() > sparseio::kStartConnections);
+    CHECK(s.schedule.peak_in_flight == src.most());
+    CHECK(s.schedule.link.ttfb_s >= 0.005);
+    CHECK(s.schedule.coalesce_gap >= sparseio::kMinCoalesceGap);
+    CHECK(dst->coverage() == src.delivered());
+  }
+  SUBCASE("-j fixes it") {
+    LatencySource src(f.src_path);
+    auto dst = Destination::open_for_source(f.dir.file("dst"), src.identity());
+    FetchCoordinator fc(src, *dst, {.jobs = 3, .chunk_size = 1 << 20, .coalesce_gap = 0});
+    FetchStats s = fc.fetch(want);
+    CHECK(src.most() <= 3);
+    CHECK(s.requests == 200);
+    CHECK_FALSE(s.schedule.adaptive_concurrency);
+  }
+  SUBCASE("push-back halves the limit") {
+    LatencySource src(f.src_path);
+    src.push_back_below = 16 << 20;  // every request
+    want.resize(60);
+    auto dst = Destination::open_for_source(f.dir.file("dst"), src.identity());
+    FetchCoordinator fc(src, *dst, {.max_connections = 32, .chunk_size = 1 << 20});
+    FetchStats s = fc.fetch(want);
+    CHECK(s.schedule.throttles > 0);
+    CHECK(s.schedule.final_limit < sparseio::kStartConnections);
+    CHECK(src.most() <= sparseio::kStartConnections);
+    CHECK(dst->coverage() == src.delivered());
+  }
 }

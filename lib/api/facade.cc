@@ -83,6 +83,7 @@ FetchCommand to_command(const std::string& source, const std::string& destinatio
   cmd.fetch.jobs = o.jobs;
   cmd.fetch.chunk_size = o.chunk_size;
   cmd.coalesce_gap = o.coalesce_gap;
+  cmd.fetch.max_connections = o.max_connections;
   cmd.dest.sync = to_sync(o.durability);
   cmd.dest.overwrite = o.overwrite;
   cmd.dest.restart = o.restart;
@@ -92,7 +93,15 @@ FetchCommand to_command(const std::string& source, const std::string& destinatio
 }
 
 TransferStats to_stats(const FetchStats& f) {
-  return {f.requested_bytes, f.fetched_bytes, f.requests, f.reused_bytes, f.elapsed_s};
+  return {f.requested_bytes,
+          f.fetched_bytes,
+          f.requests,
+          f.reused_bytes,
+          f.elapsed_s,
+          f.schedule.peak_in_flight,
+          f.schedule.overfetched_bytes,
+          f.schedule.link.ttfb_s,
+          f.schedule.link.conn_bandwidth};
 }
 
 AllocationReport to_public(const Report& r) {

@@ -31,21 +31,24 @@ struct Options {
   unsigned jobs = 0;                     // parallel transfers; 0: the library's default
   uint64_t chunk_size = 0;               // largest unit of work; 0: the source's default
   std::optional<uint64_t> coalesce_gap;  // fetch ranges closer than this as one; unset: default
+  // Remote sources without `jobs`: the most requests in flight while the
+  // library follows the link; 0: the library's default (64).
+  unsigned max_connections = 0;
 
   // --- the destination ---
   Durability durability = Durability::kHash;
-  bool overwrite = false;      // replace a destination sparseio did not make
-  bool restart = false;        // discard the destination's contents and start over
-  bool wait_for_lock = true;   // false: fail at once when another process uses it
+  bool overwrite = false;     // replace a destination sparseio did not make
+  bool restart = false;       // discard the destination's contents and start over
+  bool wait_for_lock = true;  // false: fail at once when another process uses it
 
   // --- HTTP(S) sources ---
   std::vector<Header> headers;
   std::optional<uint64_t> size;  // the object's size, when the server does not tell it
   unsigned retries = 5;
   double connect_timeout_s = 30;
-  double stall_timeout_s = 30;   // below 1 KiB/s for this long: retried; 0: never
-  std::string cacert;            // trust the CA certificates in this file
-  bool insecure = false;         // do not verify TLS certificates
+  double stall_timeout_s = 30;  // below 1 KiB/s for this long: retried; 0: never
+  std::string cacert;           // trust the CA certificates in this file
+  bool insecure = false;        // do not verify TLS certificates
   long max_redirects = 10;
 };
 

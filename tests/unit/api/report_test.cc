@@ -35,7 +35,10 @@ const std::set<std::string> kFetchFields{"fetched_bytes", "requests", "reused_by
                                          "throughput"};
 // Extra fields the implementation adds beyond SPEC (kept deliberately small).
 const std::set<std::string> kExtraStat{"version", "path", "source_identity"};
-const std::set<std::string> kExtraFetch{"zero_hole_bytes"};
+// The scheduler's choices and measurements (engine/scheduler.h): JSON only.
+const std::set<std::string> kExtraFetch{"zero_hole_bytes", "peak_connections",    "concurrency",
+                                        "coalesce_gap",    "coalescing",          "overfetched_bytes",
+                                        "ttfb_s",          "connection_bandwidth"};
 
 std::set<std::string> keys_of(const nlohmann::json& j) {
   std::set<std::string> k;

@@ -115,7 +115,7 @@ void add_transfer(CLI::App* cmd, TransferFlags& f, bool dst_required = true) {
   cmd->add_option(
          "-j,--jobs", f.jobs,
          "Parallel transfers (default: number of cores; for URLs it follows the link, see --max-connections)")
-       ->type_name("N")
+      ->type_name("N")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--chunk-size", f.chunk_size,
                   "Largest unit of work (default 4MiB for files, 8MiB for URLs)")

@@ -29,7 +29,7 @@ struct FetchCoordinator::Batch {
   std::exception_ptr error;
   uint64_t fetched = 0, requests = 0;
   std::atomic<uint64_t> written{0};  // bytes written so far, pieces in flight included (for progress)
-  uint64_t remaining = 0;  // wanted bytes not yet taken (sizes the last pieces)
+  uint64_t remaining = 0;            // wanted bytes not yet taken (sizes the last pieces)
 };
 
 namespace {
@@ -211,7 +211,7 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
 
 void FetchCoordinator::limit_changed() {
   log::debug("scheduler: up to {} requests in flight, coalescing gaps below {} bytes", scheduler_.limit(),
-                scheduler_.coalesce_gap());
+             scheduler_.coalesce_gap());
   slot_.notify_all();
 }
 

@@ -54,7 +54,7 @@ struct FetchStats {
   double elapsed_s = 0;
   bool interrupted = false;    // a stop was requested: the rest is missing
   uint64_t missing_bytes = 0;  // requested bytes still not present at the end
-  SchedulerSummary schedule;  // what the scheduler chose and measured
+  SchedulerSummary schedule;   // what the scheduler chose and measured
 };
 
 class FetchCoordinator {

@@ -59,7 +59,7 @@ class PieceWriter : public ExtentWriter {
       hashed_ = false;
       done_ = r.end;
       written_->fetch_add(r.size(), std::memory_order_relaxed);
-    if (all_bytes_) all_bytes_->fetch_add(r.size(), std::memory_order_relaxed);
+      if (all_bytes_) all_bytes_->fetch_add(r.size(), std::memory_order_relaxed);
       head_->store(done_, std::memory_order_relaxed);
     } else {
       ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()

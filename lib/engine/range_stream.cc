@@ -20,7 +20,8 @@ constexpr uint64_t kReadStep = 1u << 20;
 StreamOptions resolve(const Source& source, StreamOptions o) {
   // The stream's workers are fixed (its window is sized from them): for a
   // remote source, kRemoteStreamJobs connections; else the cores.
-  if (o.jobs == 0) o.jobs = source.remote() ? kRemoteStreamJobs : std::max(1u, std::thread::hardware_concurrency());
+  if (o.jobs == 0)
+    o.jobs = source.remote() ? kRemoteStreamJobs : std::max(1u, std::thread::hardware_concurrency());
   if (o.chunk_size == 0) o.chunk_size = source.default_chunk_size();
   if (o.window_per_job == 0) o.window_per_job = 1;
   return o;

@@ -92,8 +92,8 @@ class Progress(HttpCase):
 
 
 class Interrupts(HttpCase):
-    def start_slow(self, name="big.bin", *extra):
-        return subprocess.Popen([SPARSEIO, "fetch", "-j", "2", *extra, nginx().http_url + "slow/" + name, self.dst],
+    def start_slow(self, name="big.bin", *extra, jobs="2"):
+        return subprocess.Popen([SPARSEIO, "fetch", "-j", jobs, *extra, nginx().http_url + "slow/" + name, self.dst],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
 
     def test_sigint_keeps_the_prefix_of_pieces_in_flight(self):
@@ -123,7 +123,8 @@ class Interrupts(HttpCase):
 
     def test_sigterm_and_sighup_codes_and_a_second_sigint_exits_at_once(self):
         for sig, code in ((signal.SIGTERM, 143), (signal.SIGHUP, 129)):
-            proc = self.start_slow("small.bin")
+            # One piece (-j 1): two would split the object and finish before the signal.
+            proc = self.start_slow("small.bin", jobs="1")
             time.sleep(1.2)
             proc.send_signal(sig)
             _, err = proc.communicate(timeout=30)

@@ -37,9 +37,9 @@ struct AllocationReport {
 
 struct VerifySummary {
   uint64_t compared_bytes = 0;
-  uint64_t missing_bytes = 0;    // asked for but not present: not compared
-  uint64_t differing_bytes = 0;     // includes source_lacks_bytes
-  uint64_t source_lacks_bytes = 0;  // present past the source's end (it shrank): differing
+  uint64_t missing_bytes = 0;                // asked for but not present: not compared
+  uint64_t differing_bytes = 0;              // includes source_lacks_bytes
+  uint64_t source_lacks_bytes = 0;           // present past the source's end (it shrank): differing
   std::vector<ByteRange> first_differences;  // the first few differing runs, in order
   bool source_changed = false;               // the source's identity differs from the recorded one
   bool identical() const { return differing_bytes == 0; }

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/fetch_coordinator.h"
+#include "engine/fetch_stats.h"
 #include "store/destination.h"
 
 namespace sparseio {
@@ -26,8 +26,11 @@ struct Report {
   uint64_t data_segments = 0;
   std::optional<FetchStats> fetch;  // only for `fetch`
   uint64_t zero_hole_bytes = 0;     // fetched zero blocks kept as holes (fetch only)
-  std::vector<ByteRange> ranges;    // the present ranges
-  bool list_ranges = false;         // print `ranges` too
+  // fetch --select: the reads the planning made (round trips) and their bytes.
+  std::optional<uint64_t> plan_round_trips;
+  uint64_t plan_read_bytes = 0;
+  std::vector<ByteRange> ranges;  // the present ranges
+  bool list_ranges = false;       // print `ranges` too
 };
 
 // Reads what DST holds and what the filesystem says about it.

@@ -23,6 +23,7 @@
 
 #include "core/byte_range.h"
 #include "core/run_control.h"
+#include "engine/fetch_stats.h"
 #include "engine/progress.h"
 #include "engine/scheduler.h"
 #include "engine/worker_pool.h"
@@ -44,17 +45,6 @@ struct FetchOptions {
   // FetchStats::interrupted once running transfers kept what they wrote.
   const RunControl* control = nullptr;
   ProgressMonitor* progress = nullptr;  // attached while fetch() runs
-};
-
-struct FetchStats {
-  uint64_t requested_bytes = 0;  // distinct bytes asked for
-  uint64_t fetched_bytes = 0;    // transferred by this call
-  uint64_t requests = 0;         // transfers this call made
-  uint64_t reused_bytes = 0;     // requested bytes already present before the call
-  double elapsed_s = 0;
-  bool interrupted = false;    // a stop was requested: the rest is missing
-  uint64_t missing_bytes = 0;  // requested bytes still not present at the end
-  SchedulerSummary schedule;   // what the scheduler chose and measured
 };
 
 class FetchCoordinator {

@@ -41,7 +41,8 @@ std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Sou
 Report run_fetch(FetchCommand cmd) {
   FetchOptions fetch;
   std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
-  std::vector<ByteRange> ranges = resolve_command_ranges(cmd.ranges, cmd.plan, *source).fetch;
+  CommandRanges planned = resolve_command_ranges(cmd.ranges, cmd.plan, *source);
+  std::vector<ByteRange> ranges = std::move(planned.fetch);
   std::vector<RangeItem>().swap(cmd.ranges);
   std::unique_ptr<Destination> dest = open_destination(cmd, *source);
   FetchCoordinator coordinator(*source, *dest, fetch);
@@ -49,6 +50,10 @@ Report run_fetch(FetchCommand cmd) {
   dest->sync();
   Report report = make_report(*dest, stats);
   report.source = source->name();
+  if (!cmd.plan.select.empty()) {
+    report.plan_round_trips = planned.round_trips;
+    report.plan_read_bytes = planned.read_bytes;
+  }
   return report;
 }
 

@@ -121,6 +121,10 @@ std::string format_report_json(const Report& r) {
     j["requests"] = f.requests;
     j["reused_bytes"] = f.reused_bytes;
     j["zero_hole_bytes"] = r.zero_hole_bytes;
+    if (r.plan_round_trips) {
+      j["plan_round_trips"] = *r.plan_round_trips;
+      j["plan_read_bytes"] = r.plan_read_bytes;
+    }
     // Milliseconds are the precision that matters; rounding also keeps the
     // number in plain decimal form (0.004, never 4.123e-03).
     j["elapsed_s"] = std::round(f.elapsed_s * 1000) / 1000;

@@ -78,11 +78,16 @@ class PlanTest(TempDirTest):
         return sparseio_json(*args, *extra)
 
     def fetch_plan(self, src, dst, *select):
-        args = ["fetch", src, dst, "-q"]
+        args = ["fetch", src, dst, "--json"]
         for s in select:
             args += ["--select", s]
         proc = sparseio(*args)
         self.assertEqual(proc.returncode, 0, proc.stderr)
+        # The report counts the planning's reads, as `plan --json` does.
+        report = json.loads(proc.stdout)
+        planned = self.plan(src, *select)
+        self.assertEqual(report["plan_round_trips"], planned["round_trips"])
+        self.assertEqual(report["plan_read_bytes"], planned["read_bytes"])
 
     # zip -------------------------------------------------------------------
     def make_zip(self, path, force_zip64=False):

@@ -8,6 +8,7 @@
 
 #include "api/cat.h"
 #include "api/commands.h"
+#include "api/progress_watch.h"
 #include "api/verify_command.h"
 #include "core/range_list.h"
 #include "sparseio/sparseio.h"
@@ -98,6 +99,8 @@ TransferStats to_stats(const FetchStats& f) {
           f.requests,
           f.reused_bytes,
           f.elapsed_s,
+          f.interrupted,
+          f.missing_bytes,
           f.schedule.peak_in_flight,
           f.schedule.overfetched_bytes,
           f.schedule.link.ttfb_s,
@@ -144,7 +147,11 @@ std::vector<RangeSpec> parse_ranges(std::string_view text) {
 
 AllocationReport fetch(const std::string& source, const std::string& destination,
                        const std::vector<RangeSpec>& ranges, const Options& options) {
-  return to_public(run_fetch(to_command(source, destination, ranges, options)));
+  FetchCommand cmd = to_command(source, destination, ranges, options);
+  ProgressWatch watch(options);  // its last call (the final state) comes before the return
+  watch.attach(cmd);
+  watch.start();
+  return to_public(run_fetch(std::move(cmd)));
 }
 
 AllocationReport stat(const std::string& destination, bool list_ranges) {
@@ -179,10 +186,21 @@ VerifySummary verify(const std::string& source, const std::string& destination,
 TransferStats read(const std::string& source, const std::string& destination,
                    const std::vector<RangeSpec>& ranges, const ByteSink& sink, const Options& options) {
   // A streaming read: the sink gets each piece's bytes as they arrive.
-  std::unique_ptr<CatStream> cat = CatStream::open(to_command(source, destination, ranges, options));
-  for (std::span<const std::byte> s = cat->next(); !s.empty(); s = cat->next()) sink(s);
+  FetchCommand cmd = to_command(source, destination, ranges, options);
+  ProgressWatch watch(options);
+  watch.attach(cmd);
+  watch.start();
+  std::unique_ptr<CatStream> cat = CatStream::open(std::move(cmd));
+  bool stopped = false;
+  try {
+    for (std::span<const std::byte> s = cat->next(); !s.empty(); s = cat->next()) sink(s);
+  } catch (const InterruptedError&) {
+    stopped = true;  // a transfer saw the stop on_progress asked for
+  }
   cat->close();
-  return to_stats(cat->stats());
+  TransferStats stats = to_stats(cat->stats());
+  stats.interrupted = stats.interrupted || stopped;
+  return stats;
 }
 
 }  // namespace sparseio

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,21 @@ struct Header {
   std::string value;
   bool secret = false;
 };
+
+// Where a running fetch or read stands, handed to Options::on_progress.
+struct Progress {
+  uint64_t object_size = 0;
+  uint64_t wanted_bytes = 0;   // distinct bytes the call asked for
+  uint64_t done_bytes = 0;     // of those, present now (before the call, or written since)
+  uint64_t fetched_bytes = 0;  // written by this call so far, pieces in flight included
+  unsigned active = 0;         // transfers running now
+};
+
+// Called from a thread of the library's about every progress_interval_s
+// while a fetch or read runs, and once at its end. Return false to stop the
+// call: nothing new starts, running transfers keep what they wrote, and the
+// call returns with TransferStats::interrupted.
+using ProgressHandler = std::function<bool(const Progress& progress)>;
 
 struct Options {
   // --- transfers ---
@@ -50,6 +66,10 @@ struct Options {
   std::string cacert;           // trust the CA certificates in this file
   bool insecure = false;        // do not verify TLS certificates
   long max_redirects = 10;
+
+  // --- watching a fetch or read ---
+  ProgressHandler on_progress;  // unset: no progress calls (and no extra thread)
+  double progress_interval_s = 0.25;
 };
 
 }  // namespace sparseio

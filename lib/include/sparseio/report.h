@@ -17,6 +17,8 @@ struct TransferStats {
   uint64_t requests = 0;         // transfers this call made
   uint64_t reused_bytes = 0;     // requested bytes already present before the call
   double elapsed_s = 0;
+  bool interrupted = false;    // Options::on_progress asked to stop: the rest is missing
+  uint64_t missing_bytes = 0;  // requested bytes still not present at the end (fetch)
   // What the scheduler chose and measured (remote sources).
   unsigned peak_connections = 0;    // most requests in flight at once
   uint64_t overfetched_bytes = 0;   // fetched only because nearby ranges were merged

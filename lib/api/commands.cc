@@ -38,6 +38,31 @@ std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Sou
   }
 }
 
+namespace {
+
+// The bytes planning read (a Parquet footer, a zip directory) are bytes the
+// fetch wants too: stored and claimed here, they are not asked for again
+// (one round trip less behind a slow link). Only the parts the fetch wants,
+// and only where DST does not hold them yet. Returns the bytes stored.
+uint64_t keep_planning_reads(Destination& dest, const std::vector<plan::RoundReader::Read>& reads,
+                             const std::vector<ByteRange>& wanted) {
+  uint64_t kept = 0;
+  for (const plan::RoundReader::Read& read : reads) {
+    for (const ByteRange& w : wanted) {
+      const ByteRange both = w.intersect(read.range);
+      if (both.empty()) continue;
+      for (const ByteRange& gap : dest.missing(both)) {
+        const auto from = read.bytes.begin() + static_cast<ptrdiff_t>(gap.begin - read.range.begin);
+        dest.write_extent(gap.begin, std::span<const std::byte>(&*from, static_cast<size_t>(gap.size())));
+        kept += gap.size();
+      }
+    }
+  }
+  return kept;
+}
+
+}  // namespace
+
 Report run_fetch(FetchCommand cmd) {
   FetchOptions fetch;
   std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
@@ -45,8 +70,13 @@ Report run_fetch(FetchCommand cmd) {
   std::vector<ByteRange> ranges = std::move(planned.fetch);
   std::vector<RangeItem>().swap(cmd.ranges);
   std::unique_ptr<Destination> dest = open_destination(cmd, *source);
+  const uint64_t kept = keep_planning_reads(*dest, planned.planning_reads, ranges);
+  planned.planning_reads.clear();
   FetchCoordinator coordinator(*source, *dest, fetch);
   FetchStats stats = coordinator.fetch(ranges);
+  // Transferred by this run (to plan), not present before it.
+  stats.fetched_bytes += kept;
+  stats.reused_bytes -= std::min(stats.reused_bytes, kept);
   dest->sync();
   Report report = make_report(*dest, stats);
   report.source = source->name();

@@ -61,6 +61,7 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
   if (!req.select.empty()) {
     std::vector<plan::Selector> sel = plan::parse_selectors(req.select);
     plan::RoundReader reader(source);
+    reader.keep_reads();
     plan::Plan p = plan::plan_source(reader, sel);
     bool any = false;
     for (const plan::PlanItem& it : p.items) any = any || !it.payload.empty();
@@ -70,6 +71,7 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
     if (for_cat) plan::resolve_zip_payloads(reader, p.items);
     out.round_trips = reader.rounds();
     out.read_bytes = reader.bytes();
+    out.planning_reads = reader.take_reads();
     for (plan::PlanItem& it : p.items) out.items.push_back(std::move(it));
   }
   if (items.empty() && req.manifest.empty() && req.select.empty())

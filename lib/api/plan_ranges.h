@@ -30,6 +30,7 @@ struct CommandRanges {
   std::vector<plan::PlanItem> items;  // labelled, before sharding (for `plan`)
   uint64_t round_trips = 0;           // reads made to plan
   uint64_t read_bytes = 0;
+  std::vector<plan::RoundReader::Read> planning_reads;  // what those reads returned
 };
 
 // -r items (none: the whole object, unless a selection or plan is given),

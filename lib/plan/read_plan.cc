@@ -123,6 +123,9 @@ std::vector<std::vector<std::byte>> RoundReader::read(const std::vector<ByteRang
     }
   }
   for (const auto& b : out) bytes_ += b.size();
+  if (keep_)
+    for (size_t i = 0; i < ranges.size(); ++i)
+      if (!out[i].empty()) kept_.push_back({{ranges[i].begin, ranges[i].begin + out[i].size()}, out[i]});
   return out;
 }
 

@@ -25,9 +25,20 @@ class RoundReader {
   uint64_t rounds() const { return rounds_; }
   uint64_t bytes() const { return bytes_; }
 
+  // Keeps a copy of every range read from now on (a few MiB at most: the
+  // metadata of a format), so that a fetch need not ask for it again.
+  void keep_reads() { keep_ = true; }
+  struct Read {
+    ByteRange range;
+    std::vector<std::byte> bytes;
+  };
+  std::vector<Read> take_reads() { return std::move(kept_); }
+
  private:
   Source& source_;
   uint64_t rounds_ = 0, bytes_ = 0;
+  bool keep_ = false;
+  std::vector<Read> kept_;
 };
 
 // Reads the metadata the selectors' format needs and returns the plan (the

@@ -219,6 +219,21 @@ class PlanTest(TempDirTest):
                 else:
                     self.assertEqual(got, bytes(e - b), f"{name} should be a hole")
 
+    def test_fetch_does_not_ask_again_for_what_planning_read(self):
+        src, dst = self.path("k.zip"), self.path("dk.zip")
+        members = self.make_zip(src)
+        # The first member is far from the tail that planning read (end
+        # records and directory): only it is left to transfer, in one request.
+        proc = sparseio("fetch", src, dst, "--select", "zip:val/img000.jpg", "--json", "-j", "1",
+                        "--coalesce-gap", "0")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        report = json.loads(proc.stdout)
+        self.assertEqual(report["requests"], 1, report)
+        self.assertEqual(report["reused_bytes"], 0, report)
+        got = subprocess.run(["unzip", "-p", dst, "val/img000.jpg"], capture_output=True)
+        self.assertEqual(got.stdout, members["val/img000.jpg"])
+        self.assertEqual(subprocess.run(["unzip", "-tq", dst, "val/img000.jpg"], capture_output=True).returncode, 0)
+
     # parquet ---------------------------------------------------------------
     @unittest.skipUnless(HAVE_HYPARQUET, "hyparquet not installed (scripts/install-deps test)")
     def test_parquet_selected_columns_read_equal(self):

@@ -273,10 +273,49 @@ def sweep_settings(sc, quick):
     return [["-j", str(j), "--coalesce-gap", g] for j in jobs for g in gaps]
 
 
+def make_bench_zip(path, members=2000):
+    """A zip of `members` stored members of 16-64 KiB (half of them train/),
+    made once: the planning scenario's object."""
+    if os.path.exists(path):
+        return
+    import zipfile
+    rng = random.Random(15)
+    with zipfile.ZipFile(path + ".tmp", "w") as z:
+        for i in range(members):
+            z.writestr(f"{'train' if i % 2 else 'val'}/img{i:05}.jpg", rng.randbytes(rng.randrange(16, 64) * KiB))
+    os.replace(path + ".tmp", path)
+
+
+def planning_scenario(cfg, res, nginx, ms):
+    """fetch --select zip:'train/*' of a 2,000-member zip: the round trips
+    planning takes (target: at most 3 before member data, issue 15) and the
+    wall time against (planning round trips + 1) x latency + bytes at the
+    cap over the connections used."""
+    sp, d, reps = cfg.sparseio, cfg.dir, cfg.reps
+    zpath = os.path.join(os.path.dirname(cfg.obj_for_latency), "bench.zip")
+    make_bench_zip(zpath)
+    url = nginx.url("bench.zip", ms)
+    out = os.path.join(d, "out.zip")
+    v = Variant("sparseio fetch --select zip:train/*", [sp, "fetch", url, out, "--json", "--select", "zip:train/*"],
+                lambda: rm(out))
+    alternate([v], reps)
+    rep = json.loads(v.runs[-1].out)
+    trips = rep.get("plan_round_trips", 0)
+    conns = max(1, rep.get("peak_connections") or 1)
+    bound = (trips + 1) * ms / 1000 + rep["fetched_bytes"] / (conns * CAP)
+    title = f"{ms} ms: zip plan + fetch of 1,000 of 2,000 members"
+    res.add(title, v, rep["fetched_bytes"] / GiB,
+            note=f"{trips} planning round trips, {rep['requests']} requests, bound {bound:.3f} s"
+                 f" ({v.med('wall') / bound:.2f}x)" + spread(v))
+    res.notes.append(f"{title}: {trips} round trips to plan (target ≤ 3: {'met' if trips <= 3 else 'NOT met'})")
+    rm(out)
+
+
 def latency_scenarios(cfg, res, obj):
     """Runs every scenario at every latency; adds rows and notes to res."""
     name = os.path.basename(obj)
     size = os.path.getsize(obj)
+    cfg.obj_for_latency = obj
     nginx = LatencyNginx(os.path.dirname(obj), [0] + cfg.latencies)
     sp, d, reps = cfg.sparseio, cfg.dir, cfg.reps
     out = os.path.join(d, "out.bin")
@@ -357,6 +396,8 @@ def latency_scenarios(cfg, res, obj):
                                      f" {best.med('wall'):.3f} s (defaults / best = {base / best.med('wall'):.2f},"
                                      f" target ≤ 1.2: {'met' if good else 'NOT met'})")
                 rm(out, parts, aria)
+            if not cfg.latency_only or "plan" in cfg.latency_only:
+                planning_scenario(cfg, res, nginx, ms)
     finally:
         nginx.cleanup()
         rm(out, parts, aria)

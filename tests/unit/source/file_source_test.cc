@@ -185,6 +185,25 @@ TEST_CASE("errors name the path") {
   CHECK(msg.find("directory") != std::string::npos);
 }
 
+TEST_CASE("a source that is not there is kind source_missing; a directory is a failure") {
+  TempDir dir;
+  auto kind_of = [](const std::string& path) {
+    try {
+      FileSource s(path);
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    FAIL("no error for " << path);
+    return sparseio::ErrorKind::kFailure;
+  };
+  CHECK(kind_of(dir.file("no-such-file")) == sparseio::ErrorKind::kSourceMissing);  // ENOENT
+  sparseio::test::write_file(dir.file("plain"), pattern_bytes(0, 10));
+  CHECK(kind_of(dir.file("plain") + "/below") == sparseio::ErrorKind::kSourceMissing);  // ENOTDIR
+  REQUIRE(::symlink("loop", dir.file("loop").c_str()) == 0);
+  CHECK(kind_of(dir.file("loop")) == sparseio::ErrorKind::kSourceMissing);  // ELOOP
+  CHECK(kind_of(dir.path()) == sparseio::ErrorKind::kFailure);
+}
+
 TEST_CASE("a FIFO is refused at once, without waiting for a writer") {
   TempDir dir;
   const std::string fifo = dir.file("fifo");

@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
+#include "core/errors.h"
 #include "core/file_io.h"
 #include "core/unique_fd.h"
 
@@ -48,6 +50,12 @@ std::vector<std::byte> pattern_bytes(uint64_t offset, size_t n, uint64_t seed) {
     out[i] = static_cast<std::byte>(z >> (8 * ((offset + i) % 8)));
   }
   return out;
+}
+
+UniqueFd open_rw(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd.valid()) throw std::runtime_error(errno_message("cannot open " + path, errno));
+  return fd;
 }
 
 void write_file(const std::string& path, const std::vector<std::byte>& data) {

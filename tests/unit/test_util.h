@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/byte_range.h"
+#include "core/unique_fd.h"
 
 namespace sparseio::test {
 
@@ -30,6 +31,11 @@ class TempDir {
 // Deterministic pseudo-random bytes (splitmix64 of the offset and seed), so
 // that any slice can be recomputed without keeping the whole buffer.
 std::vector<std::byte> pattern_bytes(uint64_t offset, size_t n, uint64_t seed = 1);
+
+// Opens `path` for reading and writing, creating it (0644) when missing; a
+// new open file description each call, so two calls conflict under flock as
+// two processes would. Throws naming the path and errno's reason.
+UniqueFd open_rw(const std::string& path);
 
 // Writes `data` to `path` (replacing it).
 void write_file(const std::string& path, const std::vector<std::byte>& data);

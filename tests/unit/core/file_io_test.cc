@@ -4,7 +4,6 @@
 #include "core/file_io.h"
 
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <string>
@@ -16,17 +15,10 @@
 
 using sparseio::ByteRange;
 using sparseio::UniqueFd;
+using sparseio::test::open_rw;
 using sparseio::test::pattern_bytes;
 using sparseio::test::TempDir;
 using Bytes = std::vector<std::byte>;
-
-namespace {
-UniqueFd open_rw(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  REQUIRE(fd.valid());
-  return fd;
-}
-}  // namespace
 
 TEST_CASE("pwrite_full then pread_full round-trip; a read past the end is short") {
   TempDir dir;

@@ -4,7 +4,6 @@
 #include "store/dst_lock.h"
 
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,15 +18,8 @@
 using sparseio::DestinationConflictError;
 using sparseio::lock_file;
 using sparseio::UniqueFd;
+using sparseio::test::open_rw;
 using sparseio::test::TempDir;
-
-namespace {
-UniqueFd open_rw(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  REQUIRE(fd.valid());
-  return fd;
-}
-}  // namespace
 
 TEST_CASE("a second holder without waiting is refused with the path and the holder's pid") {
   TempDir dir;

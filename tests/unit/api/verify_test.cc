@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/unique_fd.h"
 #include "source/file_source.h"
 #include "store/destination.h"
 #include "test_util.h"
@@ -44,13 +45,12 @@ struct Fixture {
   void hold(ByteRange r) { dest->write_extent(r.begin, std::span(data).subspan(r.begin, r.size())); }
   // Overwrites DST's bytes at `at` behind the library's back.
   void corrupt(uint64_t at, size_t n) {
-    int fd = ::open(dst.c_str(), O_WRONLY | O_CLOEXEC);
-    REQUIRE(fd >= 0);
+    sparseio::UniqueFd fd(::open(dst.c_str(), O_WRONLY | O_CLOEXEC));
+    REQUIRE(fd.valid());
     for (size_t i = 0; i < n; ++i) {
       const std::byte bad = ~data[at + i];
-      REQUIRE(::pwrite(fd, &bad, 1, static_cast<off_t>(at + i)) == 1);
+      REQUIRE(::pwrite(fd.get(), &bad, 1, static_cast<off_t>(at + i)) == 1);
     }
-    ::close(fd);
   }
 };
 
@@ -130,22 +130,20 @@ TEST_CASE("a hole of a sparse source compares as zeros") {
   std::vector<std::byte> data = pattern_bytes(0, 64 * 1024, 9);
   data.resize(512 * 1024);  // [64 KiB, 512 KiB) is zeros: written as a hole below
   {
-    int fd = ::open(src.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    REQUIRE(fd >= 0);
-    REQUIRE(::pwrite(fd, data.data(), 64 * 1024, 0) == 64 * 1024);
-    REQUIRE(::ftruncate(fd, static_cast<off_t>(data.size())) == 0);
-    ::close(fd);
+    sparseio::UniqueFd fd(::open(src.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    REQUIRE(fd.valid());
+    REQUIRE(::pwrite(fd.get(), data.data(), 64 * 1024, 0) == 64 * 1024);
+    REQUIRE(::ftruncate(fd.get(), static_cast<off_t>(data.size())) == 0);
   }
   FileSource source(src);
   auto dest = Destination::open_for_source(dir.file("dst"), source.identity());
   dest->write_extent(0, data);
   CHECK(verify_ranges(source, *dest, {{0, data.size()}}).identical());
   // A non-zero byte in DST where the source has a hole is a difference.
-  int fd = ::open(dir.file("dst").c_str(), O_WRONLY | O_CLOEXEC);
-  REQUIRE(fd >= 0);
+  sparseio::UniqueFd fd(::open(dir.file("dst").c_str(), O_WRONLY | O_CLOEXEC));
+  REQUIRE(fd.valid());
   const std::byte one{1};
-  REQUIRE(::pwrite(fd, &one, 1, 300000) == 1);
-  ::close(fd);
+  REQUIRE(::pwrite(fd.get(), &one, 1, 300000) == 1);
   VerifyResult r = verify_ranges(source, *dest, {{0, data.size()}});
   CHECK(r.differing_bytes == 1);
   CHECK(r.first_differences == Ranges{{300000, 300001}});

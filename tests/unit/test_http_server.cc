@@ -145,7 +145,9 @@ std::string TestHttpServer::url(std::string_view path) const {
   return fmt::format("http://127.0.0.1:{}{}", port_, path);
 }
 
-RefusingPort::RefusingPort() : fd_(bind_loopback(port_)) {}
+// In the body, not the initializer list: port_'s default initializer would
+// run after fd_'s and reset the port to 0.
+RefusingPort::RefusingPort() { fd_ = bind_loopback(port_); }
 
 std::string RefusingPort::url(std::string_view path) const {
   return fmt::format("http://127.0.0.1:{}{}", port_, path);

@@ -91,6 +91,7 @@ TEST_CASE("several concurrent performs on one engine all complete with their own
 
 TEST_CASE("a failed transfer reports its libcurl code") {
   sparseio::test::RefusingPort refusing;
+  REQUIRE(refusing.port() != 0);
   CurlEngine engine(1);
   std::string body;
   CurlEasy e = get_into(refusing.url("/x"), body);

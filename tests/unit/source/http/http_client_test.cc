@@ -192,6 +192,7 @@ TEST_CASE("more redirects than max_redirs is an error naming the URL") {
 
 TEST_CASE("a refused connection is a transport error in the result") {
   sparseio::test::RefusingPort refusing;
+  REQUIRE(refusing.port() != 0);
   HttpClient client(options_with_header());
   StringSink sink;
   HttpRequest req;

@@ -23,6 +23,7 @@
 #include "help_text.h"
 #include "http_flags.h"
 #include "plan_command.h"
+#include "s3_flags.h"
 #include "sparseio/log.h"
 #include "standard_fds.h"
 #include "transfer.h"
@@ -109,7 +110,8 @@ void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {
 }
 
 void add_transfer(CLI::App* cmd, TransferFlags& f, bool dst_required = true) {
-  cmd->add_option("SRC", f.src, "Source: a local path or an http:// or https:// URL")->required();
+  cmd->add_option("SRC", f.src, "Source: a local path, an http:// or https:// URL, or s3://BUCKET/KEY")
+      ->required();
   cmd->add_option("DST", f.dst, "Destination sparse file (its record is DST.sparseio)")
       ->required(dst_required);
   cmd->add_option(
@@ -179,6 +181,7 @@ struct Cli {
   CommonFlags common;
   TransferFlags tf;
   HttpFlags hf;
+  cli::S3Flags s3f;
   StatFlags sf;
   SelectFlags sel;  // --select, --plan, --shard (fetch, cat)
   PlanFlags pf;
@@ -196,6 +199,7 @@ void add_fetch_command(Cli& c) {
   add_ranges(c.fetch, c.tf, "Ranges to fetch (repeatable; none: the whole object)");
   add_http_options(c.fetch, c.hf);
   add_select_options(c.fetch, c.sel, true);
+  cli::add_s3_options(c.fetch, c.s3f);
   add_logging(c.fetch, c.common);
   add_json(c.fetch, c.common);
   add_progress(c.fetch, c.common);
@@ -209,6 +213,7 @@ void add_cat_command(Cli& c) {
   add_ranges(c.cat, c.tf, "Ranges to write, in this order (repeatable; required)");
   add_http_options(c.cat, c.hf);
   add_select_options(c.cat, c.sel, false);
+  cli::add_s3_options(c.cat, c.s3f);
   add_logging(c.cat, c.common);
   add_progress(c.cat, c.common);
 }
@@ -235,7 +240,9 @@ void add_punch_command(Cli& c) {
 
 void add_verify_command(Cli& c) {
   c.verify = c.app.add_subcommand("verify", "Compare the present bytes of DST with SRC");
-  c.verify->add_option("SRC", c.tf.src, "Source: a local path or an http:// or https:// URL")->required();
+  c.verify
+      ->add_option("SRC", c.tf.src, "Source: a local path, an http:// or https:// URL, or s3://BUCKET/KEY")
+      ->required();
   c.verify->add_option("DST", c.tf.dst, "Destination sparse file")->required();
   add_ranges(c.verify, c.tf, "Only these ranges (default: all present bytes)");
   c.verify->add_flag("--repair", c.repair, "Fetch again the blocks that differ; exit 0 when then identical");
@@ -247,18 +254,19 @@ void add_verify_command(Cli& c) {
       ->add_option("--chunk-size", c.tf.chunk_size, "Largest unit of work (default 4MiB files, 8MiB URLs)")
       ->type_name("SIZE");
   add_http_options(c.verify, c.hf, false);
+  cli::add_s3_options(c.verify, c.s3f);
   add_logging(c.verify, c.common);
 }
 
 int run_command(Cli& c) {
   if (*c.fetch) {
     resolve_plan_positionals(c.tf.src, c.tf.dst, c.sel);
-    FetchCommand cmd = with_http(make_fetch_command(c.tf), c.hf);
+    FetchCommand cmd = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
     cmd.plan = make_plan_request(c.sel);
     return run_fetch_command(std::move(cmd), c.common.out);
   }
   if (*c.cat) {
-    FetchCommand cmd = with_http(make_fetch_command(c.tf), c.hf);
+    FetchCommand cmd = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
     cmd.plan = make_plan_request(c.sel);
     if (cmd.ranges.empty() && cmd.plan.select.empty())
       throw UsageError("cat needs -r RANGES, --ranges-from FILE or --select FORMAT:WHAT");
@@ -284,7 +292,8 @@ int run_command(Cli& c) {
                       .ranges = std::move(f.ranges),
                       .repair = c.repair,
                       .fetch = f.fetch,
-                      .http = make_http_options(c.hf)};
+                      .http = make_http_options(c.hf),
+                      .s3 = cli::make_s3_options(c.s3f)};
     return run_verify_command(cmd, c.common.out.json, c.common.out.quiet);
   }
   return kExitOk;

@@ -10,19 +10,35 @@
 #include "api/open_source.h"
 #include "core/errors.h"
 #include "core/unique_fd.h"
+#include "store/sidecar.h"
 
 namespace sparseio {
 
-// Opens cmd.source; for URLs, the connections are bounded by -j when given,
-// else by the scheduler's cap (--max-connections).
+namespace {
+
+// The S3 options with the version DST was started from (a versioned
+// object stays pinned to it across runs), unless DST starts over or there
+// is no DST (cat to a pipe).
+S3Options pinned(S3Options s3, const std::string& destination, bool restart) {
+  if (!restart && s3.pinned_version.empty() && !destination.empty())
+    if (auto id = Sidecar::recorded_identity(Sidecar::path_for(destination)))
+      s3.pinned_version = id->version_id;
+  return s3;
+}
+
+}  // namespace
+
+// Opens cmd.source; for URLs and S3, the connections are bounded by -j when given,
+// else by the scheduler's cap (--max-connections). An S3 object is pinned to
+// the version DST's sidecar recorded (unless --restart).
 std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch) {
   fetch = cmd.fetch;
   if (cmd.coalesce_gap) fetch.coalesce_gap = *cmd.coalesce_gap;
-  if (!is_url(cmd.source)) return open_source(cmd.source);
+  if (!is_remote(cmd.source)) return open_source(cmd.source);
   HttpOptions http = cmd.http;
   http.jobs = fetch.jobs > 0 ? fetch.jobs
                              : (fetch.max_connections > 0 ? fetch.max_connections : kDefaultMaxConnections);
-  return open_source(cmd.source, http);
+  return open_source(cmd.source, http, pinned(cmd.s3, cmd.destination, cmd.dest.restart));
 }
 
 // Opens DST for `source`. A size no file can have (EFBIG) is the source's

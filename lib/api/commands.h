@@ -17,6 +17,7 @@
 #include "core/range_list.h"
 #include "engine/fetch_coordinator.h"
 #include "source/http/http_options.h"
+#include "source/s3/s3_options.h"
 #include "store/destination.h"
 
 namespace sparseio {
@@ -33,7 +34,8 @@ struct FetchCommand {
   // once so that the CLI and a library caller get the same behaviour.
   std::optional<uint64_t> coalesce_gap;
   DestinationOptions dest;
-  HttpOptions http;  // for http:// and https:// sources
+  HttpOptions http;  // for http://, https:// and s3:// sources
+  S3Options s3;      // for s3:// sources
   PlanRequest plan;  // --select, --plan, --shard
 };
 
@@ -49,8 +51,10 @@ Report run_stat(const std::string& destination, bool list_ranges = false);
 // filesystem) and returns the report afterwards.
 Report run_punch(const std::string& destination, const std::vector<RangeItem>& ranges, bool wait_for_lock);
 
-// Opens cmd.source for a transfer; for URLs, the connections are bounded by
-// -j when given, else by the scheduler's cap (--max-connections). `fetch` receives the options to use.
+// Opens cmd.source for a transfer; for URLs and S3, the connections are
+// bounded by -j when given, else by the scheduler's cap (--max-connections).
+// An S3 object is pinned to the version cmd.destination's sidecar recorded
+// (unless cmd.dest.restart). `fetch` receives the options to use.
 std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptions& fetch);
 
 // Opens DST for `source`. A size no file can have (EFBIG) is the source's

@@ -5,6 +5,8 @@
 #include "core/errors.h"
 #include "source/file_source.h"
 #include "source/http/http_source.h"
+#include "source/s3/s3_settings.h"
+#include "source/s3/s3_source.h"
 
 namespace sparseio {
 
@@ -26,11 +28,15 @@ bool is_url(const std::string& spec) {
   return s.starts_with("http://") || s.starts_with("https://");
 }
 
-std::unique_ptr<Source> open_source(const std::string& spec, const HttpOptions& http) {
+bool is_remote(const std::string& spec) { return is_url(spec) || s3::is_s3_uri(spec); }
+
+std::unique_ptr<Source> open_source(const std::string& spec, const HttpOptions& http, const S3Options& s3) {
   if (is_url(spec)) return std::make_unique<HttpSource>(lower_scheme(spec), http);
+  if (s3::is_s3_uri(spec)) return std::make_unique<S3Source>(spec, s3, http);
   if (size_t colon = spec.find("://"); colon != std::string::npos)
-    throw UsageError(fmt::format("source {}: unsupported scheme \"{}\" (use a path, http:// or https://)",
-                                 spec, spec.substr(0, colon)));
+    throw UsageError(
+        fmt::format("source {}: unsupported scheme \"{}\" (use a path, http://, https:// or s3://)", spec,
+                    spec.substr(0, colon)));
   return std::make_unique<FileSource>(spec);
 }
 

@@ -14,7 +14,9 @@ VerifyOutcome run_verify(const VerifyCommand& cmd) {
   FetchCommand transfer;
   transfer.source = cmd.source;
   transfer.fetch = cmd.fetch;
+  transfer.destination = cmd.destination;  // an S3 object: the version DST was started from
   transfer.http = cmd.http;
+  transfer.s3 = cmd.s3;
   FetchOptions fetch;
   std::unique_ptr<Source> source = open_transfer_source(transfer, fetch);
   std::vector<ByteRange> wanted =

@@ -17,6 +17,7 @@ struct VerifyCommand {
   bool repair = false;
   FetchOptions fetch;  // jobs and chunk size of the reads (and of the repair)
   HttpOptions http;
+  S3Options s3;
 };
 
 struct VerifyOutcome {

@@ -24,6 +24,9 @@ std::string describe_identity_change(const SourceIdentity& was, const SourceIden
   if (was.last_modified != now.last_modified)
     parts.push_back(fmt::format("Last-Modified {} -> {}", was.last_modified, now.last_modified));
   if (!was.url.empty() && was.url != now.url) parts.push_back(fmt::format("URL {} -> {}", was.url, now.url));
+  if (was.version_id != now.version_id)
+    parts.push_back(fmt::format("version {} -> {}", was.version_id.empty() ? "-" : was.version_id,
+                                now.version_id.empty() ? "-" : now.version_id));
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 

@@ -95,6 +95,27 @@ Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header, co
   return Sidecar(path, std::move(fd), header, checksum, buf.size(), records);
 }
 
+std::optional<SourceIdentity> Sidecar::recorded_identity(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;
+  try {  // anything wrong: nullopt, and the real open says what
+    const uint64_t size = file_size(fd.get(), path);
+    if (size < kFixedHeader + 8) return std::nullopt;
+    std::vector<std::byte> fixed(kFixedHeader);
+    pread_full(fd.get(), fixed, 0, path);
+    HeaderLength hl = header_length(fixed);
+    if (!hl.error.empty() || hl.length > size) return std::nullopt;
+    std::vector<std::byte> hbuf(hl.length);
+    pread_full(fd.get(), hbuf, 0, path);
+    uint64_t checksum = 0;
+    std::optional<SidecarHeader> h = decode_header(hbuf, checksum);
+    if (!h) return std::nullopt;
+    return h->identity;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 Sidecar Sidecar::open(const std::string& path, CoverageMap& coverage, bool writable,
                       const ReplayPolicy& policy) {
   UniqueFd fd(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC));

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/byte_range.h"
@@ -69,6 +70,10 @@ class Sidecar {
   // file, a symlink or a garbled header throws Error naming the file.
   static Sidecar open(const std::string& path, CoverageMap& coverage, bool writable,
                       const ReplayPolicy& policy = {});
+
+  // The source identity recorded in the sidecar at `path`, read without
+  // replaying or locking; nullopt when there is none or it is unreadable.
+  static std::optional<SourceIdentity> recorded_identity(const std::string& path);
 
   // True when replay met records of an earlier boot that were not synced
   // (checked or dropped): compact, so that the next open need not check again.

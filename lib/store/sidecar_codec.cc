@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <cstring>
+#include <string_view>
 
 namespace sparseio::sidecar_codec {
 
@@ -27,9 +28,28 @@ namespace {
 void put_le(std::byte* p, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) p[i] = static_cast<std::byte>(v >> (8 * i));
 }
+
+// An S3 version id rides in the Last-Modified slot after a newline (no HTTP
+// date holds one), so that sidecars of format 1 stay readable both ways.
+constexpr std::string_view kVersionMark = "\nx-amz-version-id: ";
+
+SidecarHeader version_in_slot(SidecarHeader h) {
+  if (!h.identity.version_id.empty())
+    h.identity.last_modified += std::string(kVersionMark) + h.identity.version_id;
+  h.identity.version_id.clear();
+  return h;
+}
+
+void version_out_of_slot(SourceIdentity& id) {
+  if (size_t mark = id.last_modified.find(kVersionMark); mark != std::string::npos) {
+    id.version_id = id.last_modified.substr(mark + kVersionMark.size());
+    id.last_modified.resize(mark);
+  }
+}
 }  // namespace
 
-std::vector<std::byte> encode_header(const SidecarHeader& h) {
+std::vector<std::byte> encode_header(const SidecarHeader& with_version) {
+  const SidecarHeader h = version_in_slot(with_version);
   size_t strings = 0;
   for (auto field : kIdentityStrings) strings += (h.identity.*field).size();
   std::vector<std::byte> b;
@@ -106,6 +126,7 @@ std::optional<SidecarHeader> decode_header(std::span<const std::byte> hb, uint64
     if (n > kMaxStringLen || text + 4 + n != end) return std::nullopt;
     h.identity.url.assign(reinterpret_cast<const char*>(&hb[text + 4]), n);
   }
+  version_out_of_slot(h.identity);
   return h;
 }
 

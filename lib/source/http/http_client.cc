@@ -14,7 +14,13 @@
 namespace sparseio {
 namespace {
 
-constexpr long kBufferSize = 512 * 1024;  // libcurl 7.88's largest
+constexpr long kBufferSize = 512 * 1024;     // libcurl 7.88's largest
+constexpr size_t kErrorBodyMax = 64 * 1024;  // S3's XML errors are < 1 KiB
+
+// Error answers whose body an on_response hook gets to read.
+bool explainable_error(long status) {
+  return status >= 400 && status < 500 && status != 408 && status != 412 && status != 416 && status != 429;
+}
 
 bool is_redirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -48,6 +54,10 @@ struct HttpClient::Exchange {
   ResponseSink::Action action = ResponseSink::Action::kDiscard;
   bool redirect = false;
   bool sink_stopped = false;
+  bool head = false;
+  bool hooked = false;         // an on_response hook reads error bodies
+  bool capture_error = false;  // this answer's body goes to error_body, not the sink
+  std::string error_body;
   std::exception_ptr error;
 };
 
@@ -105,6 +115,11 @@ size_t HttpClient::on_header(char* data, size_t size, size_t n, void* self) {
     ex.action = ResponseSink::Action::kDiscard;
     return len;
   }
+  if (ex.hooked && !ex.head && explainable_error(status)) {
+    ex.capture_error = true;  // the sink sees the headers after the hook (perform_once)
+    ex.action = ResponseSink::Action::kBody;
+    return len;
+  }
   try {
     ex.action = ex.sink->on_headers(ex.response);
   } catch (...) {
@@ -122,6 +137,10 @@ size_t HttpClient::on_write(char* data, size_t size, size_t n, void* self) {
   auto& ex = *static_cast<Exchange*>(self);
   const size_t len = size * n;
   if (ex.action != ResponseSink::Action::kBody) return len;
+  if (ex.capture_error) {
+    ex.error_body.append(data, std::min(len, kErrorBodyMax - std::min(kErrorBodyMax, ex.error_body.size())));
+    return len;
+  }
   try {
     if (ex.sink->on_body(std::span(reinterpret_cast<const std::byte*>(data), len))) return len;
   } catch (...) {
@@ -150,6 +169,7 @@ CurlEasy HttpClient::make_handle() {
     e.set(CURLOPT_LOW_SPEED_TIME, std::max(1L, std::lround(options_.stall_timeout_s)), "LOW_SPEED_TIME");
   }
   if (!options_.cacert.empty()) e.set(CURLOPT_CAINFO, options_.cacert.c_str(), "CAINFO");
+  if (options_.path_as_is) e.set(CURLOPT_PATH_AS_IS, 1L, "PATH_AS_IS");
   if (options_.insecure) {
     e.set(CURLOPT_SSL_VERIFYPEER, 0L, "SSL_VERIFYPEER");
     e.set(CURLOPT_SSL_VERIFYHOST, 0L, "SSL_VERIFYHOST");
@@ -185,14 +205,21 @@ HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) 
     for (const HttpHeader& h : options_.headers)
       headers.append(h.value.empty() ? h.name + ":" : h.name + ": " + h.value);
   if (req.range) headers.append(fmt::format("Range: bytes={}-{}", req.range->begin, req.range->end - 1));
-  if (!req.if_range.empty()) headers.append("If-Range: " + req.if_range);
+  if (!req.if_range.empty()) headers.append((options_.if_match ? "If-Match: " : "If-Range: ") + req.if_range);
+  std::vector<HttpHeader> decorated;
+  if (req.custom_headers && options_.decorate)
+    decorated = options_.decorate(req.head ? "HEAD" : "GET", req.url);
+  for (const HttpHeader& h : decorated) headers.append(h.name + ": " + h.value);
   if (log::enabled(LogLevel::kTrace)) {
     for (const HttpHeader& h : options_.headers)
       if (req.custom_headers) log::trace("  {}", header_for_log(h));
+    for (const HttpHeader& h : decorated) log::trace("  {}", header_for_log(h));
   }
 
   Exchange ex;
   ex.sink = &sink;
+  ex.head = req.head;
+  ex.hooked = static_cast<bool>(options_.on_response);
   char error_buffer[CURL_ERROR_SIZE] = {};
   CurlEasy easy = acquire();
   HttpResult result;
@@ -214,10 +241,21 @@ HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) 
   result.error = ex.error;
   if (ex.redirect) result.sink_stopped = false;
   log::debug("{} -> {}", describe(req),
-             result.code == CURLE_OK || result.sink_stopped
-                 ? fmt::format("HTTP/{} {}", version == CURL_HTTP_VERSION_2_0 ? "2" : "1.1",
-                               status_text(result.response.status()))
-                 : result.cause());
+                result.code == CURLE_OK || result.sink_stopped
+                    ? fmt::format("HTTP/{} {}", version == CURL_HTTP_VERSION_2_0 ? "2" : "1.1",
+                                  status_text(result.response.status()))
+                    : result.cause());
+  if (ex.hooked && !ex.redirect && result.response.status() != 0 && !ex.error) {
+    options_.on_response(req.head, result.response, ex.error_body);  // may throw the explanation
+    if (ex.capture_error) {
+      try {
+        if (sink.on_headers(result.response) == ResponseSink::Action::kAbort) result.sink_stopped = true;
+      } catch (...) {
+        result.error = std::current_exception();
+        result.sink_stopped = true;
+      }
+    }
+  }
   return result;
 }
 

@@ -99,6 +99,46 @@ std::string header_for_log(const HttpHeader& h) {
   return h.name + ": " + h.value;
 }
 
+namespace {
+
+// Query parameters of presigned URLs whose values are credentials: SigV4's
+// X-Amz-Signature, X-Amz-Credential (names the access key) and
+// X-Amz-Security-Token, and SigV2's Signature (any case).
+bool secret_query_param(std::string_view name) {
+  for (std::string_view s : {"x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature"})
+    if (header_name_equals(name, s)) return true;
+  return false;
+}
+
+std::string redact_query(std::string_view url) {
+  size_t q = url.find('?');
+  if (q == std::string_view::npos) return std::string(url);
+  size_t frag = url.find('#', q);
+  std::string_view query =
+      url.substr(q + 1, frag == std::string_view::npos ? std::string_view::npos : frag - q - 1);
+  std::string out(url.substr(0, q + 1));
+  bool first = true;
+  while (true) {
+    size_t amp = query.find('&');
+    std::string_view item = query.substr(0, amp);
+    size_t eq = item.find('=');
+    if (!first) out += '&';
+    first = false;
+    if (eq != std::string_view::npos && secret_query_param(item.substr(0, eq))) {
+      out += item.substr(0, eq + 1);
+      out += "***";
+    } else {
+      out += item;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  if (frag != std::string_view::npos) out += url.substr(frag);
+  return out;
+}
+
+}  // namespace
+
 std::string redact_url(std::string_view url) {
   size_t scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
@@ -107,13 +147,12 @@ std::string redact_url(std::string_view url) {
   std::string_view authority = url.substr(
       auth_begin, auth_end == std::string_view::npos ? std::string_view::npos : auth_end - auth_begin);
   size_t at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
   size_t colon = authority.find(':');
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  if (at == std::string_view::npos || colon == std::string_view::npos || colon > at) return redact_query(url);
   std::string out(url.substr(0, auth_begin + colon + 1));
   out += "***";
   out += url.substr(auth_begin + at);
-  return out;
+  return redact_query(out);
 }
 
 }  // namespace sparseio

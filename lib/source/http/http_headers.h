@@ -28,8 +28,10 @@ bool is_sensitive_header(std::string_view name);
 // "Name: value", or "Name: <redacted>" for secret and sensitive headers.
 std::string header_for_log(const HttpHeader& h);
 
-// The URL with the password of its user-info replaced by "***", for
-// messages and logs ("https://u:***@host/p"). Other URLs come back as is.
+// The URL with the password of its user-info and the values of presigned
+// URLs' X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token and
+// Signature parameters replaced by "***", for messages and logs
+// ("https://u:***@host/p?X-Amz-Signature=***"). Other URLs come back as is.
 std::string redact_url(std::string_view url);
 
 // Case-insensitive ASCII comparison of header names.

@@ -3,13 +3,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/run_control.h"
 
 namespace sparseio {
+
+class HttpResponse;
 
 // One request header given with -H. `secret` headers (read from a file with
 // -H @FILE, or named Authorization, Cookie, Proxy-Authorization) never have
@@ -40,6 +44,17 @@ struct HttpOptions {
   double retry_max_delay_s = 30;        // cap of the backoff delay
   double retry_after_max_s = 300;       // cap of an honoured Retry-After
   const RunControl* control = nullptr;  // retries are reported here; a stop ends transfers at once
+
+  // Hooks for a protocol on top of HTTP (the S3 source); unset for plain URLs.
+  // Headers added to each request to the origin host, computed per attempt
+  // (a signature covers the clock of the moment): method "GET"/"HEAD", URL.
+  std::function<std::vector<HttpHeader>(std::string_view method, const std::string& url)> decorate;
+  // Sees each final answer on the requesting thread; for an error answer to
+  // a GET (4xx but 408, 412, 416 and 429) `error_body` holds its first
+  // 64 KiB. May throw what explains the answer better than its status.
+  std::function<void(bool head, const HttpResponse& response, std::string_view error_body)> on_response;
+  bool if_match = false;    // send the validator as If-Match, not If-Range
+  bool path_as_is = false;  // send the path as given ("/../" in S3 keys is not squashed)
 };
 
 }  // namespace sparseio

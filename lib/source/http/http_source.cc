@@ -80,7 +80,9 @@ class HttpSource::RangeSink : public ResponseSink {
   Action on_headers(const HttpResponse& r) override {
     out_.response_started();  // the scheduler's time to first byte
     status_ = r.status();
-    if (status_ == 412) src_.changed("the server answered 412 Precondition Failed to If-Range");
+    if (status_ == 412)
+      src_.changed(fmt::format("the server answered 412 Precondition Failed to {}",
+                               src_.client_->options().if_match ? "If-Match" : "If-Range"));
     if (is_success(status_)) check_representation(r);
     if (status_ == 206) return accept_partial(r);
     if (status_ == 200) return accept_whole(r);
@@ -178,6 +180,15 @@ HttpSource::HttpSource(const std::string& url, HttpOptions options)
   identity_.url = url_identity(url);
   discover();
 }
+
+HttpSource::HttpSource(std::string name, std::unique_ptr<HttpClient> client, Discovered found)
+    : name_(std::move(name)),
+      client_(std::move(client)),
+      policy_(RetryPolicy::from(client_->options())),
+      target_(std::move(found.target)),
+      size_(found.size),
+      identity_(std::move(found.identity)),
+      if_range_(std::move(found.validator)) {}
 
 HttpSource::~HttpSource() = default;
 

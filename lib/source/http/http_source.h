@@ -28,6 +28,16 @@ class HttpSource : public Source {
   // Discovers size and identity; throws Error naming the URL when the
   // server cannot be reached or gives no usable size (suggesting --size).
   HttpSource(const std::string& url, HttpOptions options);
+
+  // What another protocol's discovery (S3) found: no request is made here.
+  struct Discovered {
+    std::string target;  // the URL of the ranged GETs
+    uint64_t size = 0;
+    SourceIdentity identity;  // its ETag is checked on every answer
+    std::string validator;    // sent as If-Range (If-Match with HttpOptions::if_match); "" for none
+  };
+  // A source named `name` (messages) whose ranged GETs go through `client`.
+  HttpSource(std::string name, std::unique_ptr<HttpClient> client, Discovered found);
   ~HttpSource() override;
 
   // The URL with any password hidden.

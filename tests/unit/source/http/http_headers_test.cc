@@ -86,3 +86,17 @@ TEST_CASE("redact_url hides the password only") {
   CHECK(redact_url("http://h") == "http://h");
   CHECK(redact_url("not a url") == "not a url");
 }
+
+TEST_CASE("redact_url hides the credentials of presigned URLs") {
+  using sparseio::redact_url;
+  CHECK(
+      redact_url("https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F2025"
+                 "&X-Amz-Date=20250101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host"
+                 "&X-Amz-Signature=abc123") ==
+      "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=***"
+      "&X-Amz-Date=20250101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=***");
+  CHECK(redact_url("http://h/k?x-amz-security-token=T&a=1#f") == "http://h/k?x-amz-security-token=***&a=1#f");
+  CHECK(redact_url("http://u:p@h/k?Signature=s&AWSAccessKeyId=A") ==
+        "http://u:***@h/k?Signature=***&AWSAccessKeyId=A");
+  CHECK(redact_url("http://h/k?versionId=v&signatures=1") == "http://h/k?versionId=v&signatures=1");
+}

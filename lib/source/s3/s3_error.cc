@@ -79,10 +79,8 @@ std::exception_ptr s3_error(const std::string& name, const std::string& what, lo
       (code.empty() && (status == 401 || status == 403)))
     return access(fmt::format("access denied to the credentials from {}", credentials));
   if (code == "SignatureDoesNotMatch")
-    return access(fmt::format(
-        "the request signature does not match{}: check the secret access key from {} (and that nothing "
-        "between us and the server rewrites requests)",
-        said, credentials));
+    return access(fmt::format("the server refused the request signature: check the secret access key from {}",
+                              credentials));
   if (code == "InvalidAccessKeyId")
     return access(fmt::format("the server does not know the access key id from {}", credentials));
   if (code == "ExpiredToken" || code == "TokenRefreshRequired" || code == "InvalidToken")

@@ -21,8 +21,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import botocore.config
@@ -427,6 +429,115 @@ class S3Test(unittest.TestCase):
                               timeout=300)
         self.assertEqual(proc.returncode, 0, proc.stdout[-4000:] + proc.stderr[-2000:])
         self.assertIn("Status: SUCCESS", proc.stdout)
+
+
+class FakeS3(BaseHTTPRequestHandler):
+    """What moto cannot do: a bucket in another region (301 with
+    x-amz-bucket-region to requests signed for any other), and 503 SlowDown
+    to the first GETs. Records the signing region of each request."""
+    body = pattern(0, 100000, seed=13)
+    region = "eu-west-3"
+    slowdowns = 0
+    log = []
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, head):
+        auth = self.headers.get("Authorization", "")
+        scope = auth.split("Credential=")[1].split("/")[2] if "Credential=" in auth else ""
+        FakeS3.log.append((self.command, scope, self.headers.get("Range")))
+        if scope != self.region:
+            xml = (b"<?xml version=\"1.0\"?><Error><Code>PermanentRedirect</Code><Message>elsewhere</Message>"
+                   b"<Region>" + self.region.encode() + b"</Region></Error>")
+            self.send_response(301)
+            self.send_header("x-amz-bucket-region", self.region)
+            self.send_header("Content-Length", "0" if head else str(len(xml)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(xml)
+            return
+        if not head and FakeS3.slowdowns > 0:
+            FakeS3.slowdowns -= 1
+            xml = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            self.send_response(503)
+            self.send_header("Content-Length", str(len(xml)))
+            self.end_headers()
+            self.wfile.write(xml)
+            return
+        rng = self.headers.get("Range")
+        b, e = 0, len(self.body) - 1
+        if rng:
+            first, last = rng.split("=")[1].split("-")
+            b, e = int(first), min(int(last), len(self.body) - 1)
+        self.send_response(206 if rng else 200)
+        self.send_header("ETag", '"fake-etag"')
+        self.send_header("Content-Length", str(e - b + 1) if not head else str(len(self.body)))
+        if rng:
+            self.send_header("Content-Range", f"bytes {b}-{e}/{len(self.body)}")
+        self.end_headers()
+        if not head:
+            self.wfile.write(self.body[b:e + 1])
+
+    def do_HEAD(self):
+        self.answer(True)
+
+    def do_GET(self):
+        self.answer(False)
+
+
+class FakeS3Test(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ThreadingHTTPServer(("127.0.0.1", 0), FakeS3)
+        cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
+        cls.thread.start()
+        cls.endpoint = f"http://127.0.0.1:{cls.server.server_address[1]}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="sparseio-fake-s3-")
+        FakeS3.log = []
+        FakeS3.slowdowns = 0
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def run_fake(self, *args):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and "proxy" not in k.lower()}
+        env.update(HOME=self.dir, AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="secret")
+        return sparseio(*args, "--endpoint-url", self.endpoint, env=env)
+
+    def test_the_bucket_region_of_a_301_is_followed_once(self):
+        dst = os.path.join(self.dir, "r.bin")
+        proc = self.run_fake("fetch", "s3://b/k", dst, "-r", "0-999", "-v")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("the bucket is in region eu-west-3, not us-east-1", proc.stderr)
+        self.assertEqual(FakeS3.log[0][:2], ("HEAD", "us-east-1"))
+        self.assertTrue(all(scope == "eu-west-3" for _, scope, _ in FakeS3.log[1:]), FakeS3.log)
+        with open(dst, "rb") as f:
+            self.assertEqual(f.read(1000), FakeS3.body[:1000])
+        # A region given explicitly is used from the first request.
+        FakeS3.log = []
+        proc = self.run_fake("fetch", "s3://b/k", os.path.join(self.dir, "r2.bin"), "-r", "0-9", "--region",
+                             "eu-west-3")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(FakeS3.log[0][:2], ("HEAD", "eu-west-3"))
+
+    def test_slowdown_is_retried_with_fewer_parallel_requests(self):
+        FakeS3.slowdowns = 3
+        dst = os.path.join(self.dir, "s.bin")
+        proc = self.run_fake("fetch", "s3://b/k", dst, "--region", "eu-west-3", "--chunk-size", "8K", "-j", "4",
+                             "-v")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("503 Service Unavailable", proc.stderr)
+        self.assertIn("the server asks to slow down: at most 2 parallel requests now", proc.stderr)
+        with open(dst, "rb") as f:
+            self.assertEqual(f.read(), FakeS3.body)
 
 
 if __name__ == "__main__":

@@ -355,3 +355,34 @@ TEST_CASE("the source URL is recorded after the other strings; sidecars without 
   write_file(p, b);
   CHECK(error_of([&] { replay(p, false); }).find("is not a valid sparseio sidecar") != std::string::npos);
 }
+
+TEST_CASE("an S3 version id is recorded with the identity, and read back without replay") {
+  TempDir d;
+  const std::string p = d.file("v.sparseio");
+  CHECK_FALSE(Sidecar::recorded_identity(p));
+  SidecarHeader h;
+  h.logical_size = 100;
+  h.identity.size = 100;
+  h.identity.etag = "\"e\"";
+  h.identity.version_id = "3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY";
+  Sidecar::create(p, h);
+  CoverageMap c;
+  CHECK(Sidecar::open(p, c, false).header().identity == h.identity);
+  auto recorded = Sidecar::recorded_identity(p);
+  REQUIRE(recorded);
+  CHECK(recorded->version_id == h.identity.version_id);
+  CHECK(recorded->last_modified.empty());
+  // With a Last-Modified too, and without a version: both round-trip.
+  h.identity.last_modified = "Wed, 25 Nov 2026 02:18:39 GMT";
+  Sidecar::create(p, h);
+  CHECK(Sidecar::recorded_identity(p) == h.identity);
+  // With the URL tail too (an S3 source records its s3:// URI).
+  h.identity.url = "s3://bucket/a key";
+  Sidecar::create(p, h);
+  CHECK(Sidecar::recorded_identity(p) == h.identity);
+  h.identity.version_id.clear();
+  Sidecar::create(p, h);
+  CHECK(Sidecar::recorded_identity(p) == h.identity);
+  write_file(p, Bytes(10));  // garbled: no identity
+  CHECK_FALSE(Sidecar::recorded_identity(p));
+}

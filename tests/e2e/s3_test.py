@@ -527,6 +527,11 @@ class FakeS3Test(unittest.TestCase):
                              "eu-west-3")
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(FakeS3.log[0][:2], ("HEAD", "eu-west-3"))
+        # A region configured wrongly is an error that names the right one.
+        proc = self.run_fake("fetch", "s3://b/k", os.path.join(self.dir, "r3.bin"), "--region", "us-west-1")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("the bucket is in region eu-west-3, not us-west-1 (from --region): use --region eu-west-3",
+                      proc.stderr)
 
     def test_slowdown_is_retried_with_fewer_parallel_requests(self):
         FakeS3.slowdowns = 3

@@ -154,8 +154,13 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
     const long status = head.response.status();
     if (status >= 200 && status < 300) break;
     auto bucket_region = head.response.header("x-amz-bucket-region");
-    if (bucket_region && !bucket_region->empty() && *bucket_region != st.region && !region_followed &&
+    if (bucket_region && !bucket_region->empty() && *bucket_region != st.region &&
         (status == 301 || status == 307 || status == 400 || status == 403)) {
+      // A region the user configured is not overridden behind their back.
+      if (!endpoint.region_source.empty() || region_followed)
+        throw Error(fmt::format(
+            "{}: the bucket is in region {}, not {} (from {}): use --region {}", name_, *bucket_region,
+            st.region, region_followed ? "the previous answer" : endpoint.region_source, *bucket_region));
       log::info("{}: the bucket is in region {}, not {}: asking there", name_, *bucket_region, st.region);
       st.region = *bucket_region;
       if (!endpoint.custom) endpoint.url = s3::aws_endpoint(st.region);

@@ -63,6 +63,16 @@ HttpOptions to_http(const Options& o) {
   return h;
 }
 
+S3Options to_s3(const Options& o) {
+  S3Options s;
+  s.profile = o.aws_profile;
+  s.region = o.aws_region;
+  s.endpoint_url = o.s3_endpoint_url;
+  s.no_sign_request = o.s3_no_sign_request;
+  s.path_style = o.s3_path_style;
+  return s;
+}
+
 SyncMode to_sync(Durability d) {
   switch (d) {
     case Durability::kBatch:
@@ -90,6 +100,7 @@ FetchCommand to_command(const std::string& source, const std::string& destinatio
   cmd.dest.restart = o.restart;
   cmd.dest.wait_for_lock = o.wait_for_lock;
   cmd.http = to_http(o);
+  cmd.s3 = to_s3(o);
   return cmd;
 }
 
@@ -172,6 +183,7 @@ VerifySummary verify(const std::string& source, const std::string& destination,
   cmd.ranges = std::move(transfer.ranges);
   cmd.fetch = transfer.fetch;
   cmd.http = transfer.http;
+  cmd.s3 = transfer.s3;
   VerifyOutcome v = run_verify(cmd);
   VerifySummary out;
   out.compared_bytes = v.result.compared_bytes;

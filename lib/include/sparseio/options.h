@@ -67,6 +67,14 @@ struct Options {
   bool insecure = false;        // do not verify TLS certificates
   long max_redirects = 10;
 
+  // --- s3://BUCKET/KEY sources (no secret here: keys come from the
+  // environment, ~/.aws or a credential_process) ---
+  std::string aws_profile;          // else AWS_PROFILE, else "default"
+  std::string aws_region;           // else AWS_REGION, AWS_DEFAULT_REGION, the profile's
+  std::string s3_endpoint_url;      // else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's, AWS
+  bool s3_no_sign_request = false;  // anonymous requests (public buckets)
+  bool s3_path_style = false;       // ENDPOINT/BUCKET/KEY URLs even on AWS
+
   // --- watching a fetch or read ---
   ProgressHandler on_progress;  // unset: no progress calls (and no extra thread)
   double progress_interval_s = 0.25;

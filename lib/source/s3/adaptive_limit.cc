@@ -1,9 +1,9 @@
 // AIMD limit on parallel S3 requests.
 #include "source/s3/adaptive_limit.h"
 
-#include "core/log.h"
-
 #include <algorithm>
+
+#include "core/log.h"
 
 namespace sparseio::s3 {
 

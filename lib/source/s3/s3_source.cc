@@ -2,13 +2,13 @@
 #include "source/s3/s3_source.h"
 
 #include <fmt/format.h>
-#include "core/log.h"
 
 #include <chrono>
 #include <ctime>
 #include <thread>
 
 #include "core/errors.h"
+#include "core/log.h"
 #include "source/http/http_client.h"
 #include "source/http/http_headers.h"
 #include "source/http/http_response.h"
@@ -124,8 +124,8 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
   for (const HttpHeader& h : http.headers)
     if (h.name.size() > 6 && header_name_equals(h.name.substr(0, 6), "x-amz-")) st.amz_headers.push_back(h);
   log::info("{}: credentials from {}; region {} ({}); endpoint {} ({}, {}-style)", name_, rc.source,
-               endpoint.region, endpoint.region_source.empty() ? "default" : endpoint.region_source,
-               endpoint.url, endpoint.source, endpoint.path_style ? "path" : "virtual-hosted");
+            endpoint.region, endpoint.region_source.empty() ? "default" : endpoint.region_source,
+            endpoint.url, endpoint.source, endpoint.path_style ? "path" : "virtual-hosted");
 
   std::weak_ptr<State> weak = state_;  // the client lives inside this source: no cycle
   if (!st.creds.anonymous())
@@ -168,8 +168,8 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
       continue;
     }
     if (!version.empty() && (status == 404 || status == 400)) {
-      log::warn("{}: version {} recorded for the destination is gone; looking at the current version",
-                   name_, version);
+      log::warn("{}: version {} recorded for the destination is gone; looking at the current version", name_,
+                version);
       version.clear();
       continue;
     }
@@ -202,9 +202,9 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
   }
   target_ = found.target;
   log::info("{}: {} bytes, ETag {}, version {}{}", name_, found.size,
-               found.identity.etag.empty() ? "-" : found.identity.etag,
-               found.identity.version_id.empty() ? "- (If-Match on every GET)" : found.identity.version_id,
-               !version.empty() ? " (the version the destination was started from)" : "");
+            found.identity.etag.empty() ? "-" : found.identity.etag,
+            found.identity.version_id.empty() ? "- (If-Match on every GET)" : found.identity.version_id,
+            !version.empty() ? " (the version the destination was started from)" : "");
   http_ = std::make_unique<HttpSource>(name_, std::move(client), std::move(found));
 }
 

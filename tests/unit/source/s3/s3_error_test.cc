@@ -28,14 +28,18 @@ std::string message_of(std::exception_ptr e) {
   return {};
 }
 
-bool is_access(std::exception_ptr e) {
+ErrorKind kind_of(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
-  } catch (const SourceAccessError&) {
-    return true;
-  } catch (...) {
-    return false;
+  } catch (const Error& err) {
+    return err.kind();
   }
+}
+
+// Missing or denied: the CLI's exit 6.
+bool is_access(std::exception_ptr e) {
+  ErrorKind k = kind_of(e);
+  return k == ErrorKind::kSourceMissing || k == ErrorKind::kAccessDenied;
 }
 
 }  // namespace
@@ -66,9 +70,11 @@ TEST_CASE("s3_error: classes and messages") {
     CAPTURE(code);
     CHECK(is_access(s3_error("s3://b/k", "GET", 403, body(code), creds)));
   }
-  CHECK(message_of<SourceAccessError>(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds)) ==
+  CHECK(kind_of(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds)) == ErrorKind::kSourceMissing);
+  CHECK(kind_of(s3_error("s3://b/k", "GET", 403, body("AccessDenied"), creds)) == ErrorKind::kAccessDenied);
+  CHECK(message_of<Error>(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds)) ==
         "s3://b/k: no such object (S3 NoSuchKey, HTTP 404; GET)");
-  std::string sig = message_of<SourceAccessError>(s3_error(
+  std::string sig = message_of<Error>(s3_error(
       "s3://b/k", "GET", 403, body("SignatureDoesNotMatch", "The request signature we calculated"), creds));
   CHECK(sig.find("refused the request signature") != std::string::npos);
   CHECK(sig.find("S3 SignatureDoesNotMatch, HTTP 403") != std::string::npos);

@@ -1,6 +1,6 @@
 // S3's XML error bodies (<Error><Code>NoSuchKey</Code><Message>...) turned
-// into one-line messages with the right error kind: kSourceMissing
-// (NoSuchKey, NoSuchBucket), kAccessDenied (AccessDenied, bad signature or
+// into one-line messages with the right error kind: kNotFound
+// (NoSuchKey, NoSuchBucket, AccessDenied, a bad signature or
 // keys), or a plain failure (a clock to fix, the rest).
 #pragma once
 

@@ -33,8 +33,8 @@ import requests
 from e2e_util import pattern, sparseio
 
 EXIT_ACCESS = 6  # the source is missing or access is denied
-# A changed source: 1 until the exit codes of the CLI issue land, then 4.
-EXIT_CHANGED = (1, 4)
+# The source changed since DST was started.
+EXIT_CHANGED = (4,)
 SIZE = (3 << 20) + 12345
 MOTO = {}
 

@@ -67,14 +67,14 @@ std::exception_ptr s3_error(const std::string& name, const std::string& what, lo
   const std::string said = body && !body->message.empty() ? fmt::format(": \"{}\"", body->message) : "";
   const std::string tag = code.empty() ? fmt::format("HTTP {}", status_text(status))
                                        : fmt::format("S3 {}, HTTP {}", code, status);
-  auto access = [&](const std::string& why, ErrorKind kind = ErrorKind::kNotFound) {
+  auto access = [&](const std::string& why, ErrorKind kind = ErrorKind::kAccessDenied) {
     return std::make_exception_ptr(Error(fmt::format("{}: {} ({}; {})", name, why, tag, what), kind));
   };
   if (code == "NoSuchKey" || (code.empty() && status == 404))
-    return access("no such object", ErrorKind::kNotFound);
-  if (code == "NoSuchBucket") return access("no such bucket", ErrorKind::kNotFound);
+    return access("no such object", ErrorKind::kSourceMissing);
+  if (code == "NoSuchBucket") return access("no such bucket", ErrorKind::kSourceMissing);
   if (code == "NoSuchVersion")
-    return access("that version of the object no longer exists", ErrorKind::kNotFound);
+    return access("that version of the object no longer exists", ErrorKind::kSourceMissing);
   if (code == "AccessDenied" || code == "AllAccessDisabled" ||
       (code.empty() && (status == 401 || status == 403)))
     return access(fmt::format("access denied to the credentials from {}", credentials));

@@ -1,5 +1,5 @@
 // S3's XML error bodies (<Error><Code>NoSuchKey</Code><Message>...) turned
-// into one-line messages with the right error kind: kNotFound
+// into one-line messages with the right error kind: kSourceMissing or kAccessDenied
 // (NoSuchKey, NoSuchBucket, AccessDenied, a bad signature or
 // keys), or a plain failure (a clock to fix, the rest).
 #pragma once

@@ -23,7 +23,7 @@ class HttpSource;
 class S3Source : public Source {
  public:
   // Resolves credentials, region and endpoint (from `env` and the AWS
-  // files) and discovers the object; throws Error (of kind kNotFound
+  // files) and discovers the object; throws Error (of kind kSourceMissing or kAccessDenied
   // when it does not exist or access is denied).
   S3Source(const std::string& uri, const S3Options& s3, HttpOptions http,
            const s3::AwsEnvironment& env = s3::AwsEnvironment::process());

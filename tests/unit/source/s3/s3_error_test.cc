@@ -39,7 +39,7 @@ ErrorKind kind_of(std::exception_ptr e) {
 // Missing or denied: the CLI's exit 6.
 bool is_access(std::exception_ptr e) {
   ErrorKind k = kind_of(e);
-  return k == ErrorKind::kNotFound;
+  return k == ErrorKind::kSourceMissing || k == ErrorKind::kAccessDenied;
 }
 
 }  // namespace
@@ -70,8 +70,8 @@ TEST_CASE("s3_error: classes and messages") {
     CAPTURE(code);
     CHECK(is_access(s3_error("s3://b/k", "GET", 403, body(code), creds)));
   }
-  CHECK(kind_of(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds)) == ErrorKind::kNotFound);
-  CHECK(kind_of(s3_error("s3://b/k", "GET", 403, body("AccessDenied"), creds)) == ErrorKind::kNotFound);
+  CHECK(kind_of(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds)) == ErrorKind::kSourceMissing);
+  CHECK(kind_of(s3_error("s3://b/k", "GET", 403, body("AccessDenied"), creds)) == ErrorKind::kAccessDenied);
   CHECK(message_of<Error>(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds)) ==
         "s3://b/k: no such object (S3 NoSuchKey, HTTP 404; GET)");
   std::string sig = message_of<Error>(s3_error(

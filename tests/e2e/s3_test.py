@@ -433,11 +433,13 @@ class S3Test(unittest.TestCase):
 
 class FakeS3(BaseHTTPRequestHandler):
     """What moto cannot do: a bucket in another region (301 with
-    x-amz-bucket-region to requests signed for any other), and 503 SlowDown
-    to the first GETs. Records the signing region of each request."""
+    x-amz-bucket-region to requests signed for any other), 503 SlowDown
+    to the first GETs, and 503 to the first HEADs. Records the signing region
+    of each request."""
     body = pattern(0, 100000, seed=13)
     region = "eu-west-3"
     slowdowns = 0
+    head_failures = 0
     log = []
 
     def log_message(self, *args):
@@ -456,6 +458,12 @@ class FakeS3(BaseHTTPRequestHandler):
             self.end_headers()
             if not head:
                 self.wfile.write(xml)
+            return
+        if head and FakeS3.head_failures > 0:
+            FakeS3.head_failures -= 1
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         if not head and FakeS3.slowdowns > 0:
             FakeS3.slowdowns -= 1
@@ -503,6 +511,7 @@ class FakeS3Test(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix="sparseio-fake-s3-")
         FakeS3.log = []
         FakeS3.slowdowns = 0
+        FakeS3.head_failures = 0
 
     def tearDown(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -543,6 +552,22 @@ class FakeS3Test(unittest.TestCase):
         self.assertIn("the server asks to slow down: at most 2 parallel requests now", proc.stderr)
         with open(dst, "rb") as f:
             self.assertEqual(f.read(), FakeS3.body)
+
+    def test_discovery_retries_like_the_http_source_and_gives_up_as_a_network_failure(self):
+        # The HEAD runs the HTTP wing's retry loop: retried, and said so.
+        FakeS3.head_failures = 2
+        dst = os.path.join(self.dir, "h.bin")
+        proc = self.run_fake("fetch", "s3://b/k", dst, "--region", "eu-west-3", "-r", "0-99", "--no-progress")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("s3://b/k: HEAD: HTTP 503 Service Unavailable; retry 1 of 5", proc.stderr)
+        self.assertIn("retry 2 of 5", proc.stderr)
+        # Past --retries: exit 7 (worth retrying later), the last cause named.
+        FakeS3.head_failures = 100
+        proc = self.run_fake("fetch", "s3://b/k", os.path.join(self.dir, "h2.bin"), "--region", "eu-west-3",
+                             "--retries", "1", "--no-progress")
+        self.assertEqual(proc.returncode, 7, proc.stderr)
+        self.assertIn("s3://b/k: HEAD: giving up after 1 retry: HTTP 503 Service Unavailable", proc.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "h2.bin")))
 
 
 if __name__ == "__main__":

@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-#include <thread>
-
 #include "core/errors.h"
 #include "core/log.h"
 #include "source/http/http_attempt.h"
@@ -35,30 +32,6 @@ class HeadersOnly : public ResponseSink {
  private:
   bool head_;
 };
-
-// Waits before a retry; a stop requested meanwhile ends the wait and the run.
-void sleep_s(double s, const RunControl* control, const std::string& what) {
-  if (control == nullptr) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(s));
-  } else if (!control->sleep_for(s)) {
-    throw InterruptedError(fmt::format("interrupted while waiting to retry {}", what));
-  }
-}
-
-void report_retry(const RunControl* control, const std::string& message, unsigned attempt, unsigned of,
-                  double delay) {
-  // Shown once: as an event when someone listens, else in the log.
-  if (control == nullptr) log::info("{}", message);
-  RunEvent e;
-  e.kind = RunEvent::Kind::kRetry;
-  e.message = message;
-  e.attempt = attempt;
-  e.of = of;
-  e.delay_s = delay;
-  emit_event(control, e);
-}
-
-std::string retries_text(unsigned n) { return fmt::format("{} {}", n, n == 1 ? "retry" : "retries"); }
 
 }  // namespace
 
@@ -217,56 +190,12 @@ void HttpSource::check_validators(const HttpResponse& r) const {
 }
 
 void HttpSource::retry_loop(const std::function<Attempt(bool fresh_connection)>& attempt) {
-  const RunControl* control = client_->options().control;
-  RetryBudget budget(policy_.retries);
-  bool fresh = false;
-  for (;;) {
-    Attempt a = attempt(fresh);
-    if (a.done) return;
-    if (stop_requested(control)) throw InterruptedError(fmt::format("{}: {}: interrupted", name_, a.what));
-    if (!budget.allow_retry(a.progressed)) {
-      const std::string limit = budget.total_spent() ? " (the limit for retries that made progress)" : "";
-      throw Error(fmt::format("{}: {}: giving up{}{}: {}", name_, a.what,
-                              budget.made() ? " after " + retries_text(budget.made()) : std::string(), limit,
-                              a.cause),
-                  ErrorKind::kNetwork);
-    }
-    fresh = a.fresh_connection;
-    const double d = policy_.delay(budget.backoff_step(), jitter_draw(), a.retry_after);
-    // "retry K of N": K counts the retries in a row without progress, so it
-    // starts over at 1 after an attempt that delivered bytes.
-    report_retry(control,
-                 fmt::format("{}: {}: {}; retry {} of {} in {:.1f} s{}", name_, a.what, a.cause,
-                             budget.backoff_step(), policy_.retries, d, fresh ? " on a new connection" : ""),
-                 budget.backoff_step(), policy_.retries, d);
-    sleep_s(d, control, a.what);
-  }
+  run_retry_loop(name_, policy_, client_->options().control, attempt);
 }
 
 HttpResult HttpSource::request_with_retries(const HttpRequest& req, ResponseSink& sink,
                                             const std::string& what) {
-  HttpResult result;
-  retry_loop([&](bool fresh) {
-    HttpRequest r = req;
-    r.fresh_connection = fresh;
-    result = client_->perform(r, sink);
-    if (result.error) std::rethrow_exception(result.error);
-    if (stop_requested(client_->options().control))
-      throw InterruptedError(fmt::format("{}: {}: interrupted", name_, what));
-    Attempt a;
-    a.what = what;
-    if (auto cause = transport_failure(result)) {
-      a.cause = *cause;
-      a.fresh_connection = needs_fresh_connection(result.code, result.curl_error);
-    } else if (result.code == CURLE_OK && is_retryable_status(result.response.status())) {
-      a.cause = result.cause();
-      a.retry_after = retry_after_of(result.response);
-    } else {
-      a.done = true;
-    }
-    return a;
-  });
-  return result;
+  return perform_with_retries(*client_, req, sink, name_, what);
 }
 
 void HttpSource::discover() {

@@ -19,6 +19,7 @@ namespace sparseio {
 
 class HttpClient;
 class HttpResponse;
+struct HttpAttempt;
 class ResponseSink;
 struct HttpRequest;
 struct HttpResult;
@@ -62,8 +63,8 @@ class HttpSource : public Source {
   class RangeSink;
   friend class RangeSink;
 
-  struct Found;    // what discovery learned
-  struct Attempt;  // the outcome of one try of a request
+  struct Found;                 // what discovery learned
+  using Attempt = HttpAttempt;  // the outcome of one try of a request (http_attempt.h)
 
   void discover();
   Found ask_head();
@@ -71,10 +72,10 @@ class HttpSource : public Source {
   void settle_size(std::optional<uint64_t> length);
   void settle_identity(const HttpResponse& validators);
 
-  // Runs `attempt` until it succeeds (or throws), waiting between failed
-  // attempts by the policy; throws Error when the RetryBudget is spent.
+  // run_retry_loop (http_attempt.h) with this source's name, policy and
+  // RunControl: throws Error when the RetryBudget is spent.
   void retry_loop(const std::function<Attempt(bool fresh_connection)>& attempt);
-  // `req` until a non-transient answer, which is returned.
+  // `req` until a non-transient answer, which is returned (perform_with_retries).
   HttpResult request_with_retries(const HttpRequest& req, ResponseSink& sink, const std::string& what);
   // Throws SourceChangedError when `r` carries validators unlike ours.
   void check_validators(const HttpResponse& r) const;

@@ -3,16 +3,14 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <ctime>
-#include <thread>
 
 #include "core/errors.h"
 #include "core/log.h"
+#include "source/http/http_attempt.h"
 #include "source/http/http_client.h"
 #include "source/http/http_headers.h"
 #include "source/http/http_response.h"
-#include "source/http/http_retry.h"
 #include "source/http/http_source.h"
 #include "source/s3/adaptive_limit.h"
 #include "source/s3/s3_error.h"
@@ -86,27 +84,6 @@ class Discard : public ResponseSink {
   bool on_body(std::span<const std::byte>) override { return true; }
 };
 
-// HEAD or GET bytes=0-0 with retries of transient failures.
-HttpResult request(HttpClient& client, const HttpRequest& req, const std::string& name) {
-  const RetryPolicy policy = RetryPolicy::from(client.options());
-  const char* what = req.head ? "HEAD" : "GET bytes=0-0";
-  for (unsigned retry = 1;; ++retry) {
-    Discard sink;
-    HttpResult r = client.perform(req, sink);
-    if (r.error) std::rethrow_exception(r.error);
-    bool transient =
-        r.code != CURLE_OK ? is_retryable_curl(r.code) : is_retryable_status(r.response.status());
-    if (!transient) return r;
-    if (retry > policy.retries)
-      throw Error(fmt::format("{}: {} failed after {} retries: {}", name, what, policy.retries, r.cause()));
-    std::optional<double> after;
-    if (auto v = r.response.header("retry-after")) after = parse_retry_after(*v, std::time(nullptr));
-    double d = policy.delay(retry, jitter_draw(), after);
-    log::info("{}: {}: {}; retry {} of {} in {:.2f}s", name, what, r.cause(), retry, policy.retries, d);
-    std::this_thread::sleep_for(std::chrono::duration<double>(d));
-  }
-}
-
 }  // namespace
 
 S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
@@ -149,8 +126,10 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
     HttpRequest req;
     req.url = url;
     req.head = true;
-    head = request(*client, req, name_);
-    if (head.code != CURLE_OK) throw Error(fmt::format("{}: {}: {}", name_, redact_url(url), head.cause()));
+    Discard sink;
+    head = perform_with_retries(*client, req, sink, name_, "HEAD");
+    if (head.code != CURLE_OK)
+      throw Error(fmt::format("{}: {}: {}", name_, redact_url(url), head.cause()), curl_kind(head.code));
     const long status = head.response.status();
     if (status >= 200 && status < 300) break;
     auto bucket_region = head.response.header("x-amz-bucket-region");
@@ -178,7 +157,7 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
     HttpRequest probe;
     probe.url = url;
     probe.range = ByteRange{0, 1};
-    request(*client, probe, name_);
+    perform_with_retries(*client, probe, sink, name_, "GET bytes=0-0");
     std::rethrow_exception(s3::s3_error(name_, "HEAD", status, std::nullopt, rc.source));
   }
 

@@ -171,6 +171,36 @@ class S3Test(unittest.TestCase):
         expected = pattern(0, SIZE, seed=3)
         self.assertEqual(proc.stdout, expected[10:20] + expected[-5:])
 
+    def test_cat_without_a_destination_streams_and_stores_nothing(self):
+        proc = self.run_s3("cat", "s3://plain/obj.bin", "-r", "-5,10-19")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        expected = pattern(0, SIZE, seed=3)
+        self.assertEqual(proc.stdout, expected[-5:] + expected[10:20])
+        self.assertEqual(os.listdir(self.dir), ["home"])
+
+    def test_verify_repair_fetches_the_corrupted_block_again(self):
+        dst = self.path("rep.bin")
+        self.fetch_json("s3://plain/obj.bin", dst, "-r", "0-199999")
+        with open(dst, "r+b") as f:
+            f.seek(123456)
+            f.write(b"\xff\x00\xff")
+        proc = self.run_s3("verify", "s3://plain/obj.bin", dst)
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        proc = self.run_s3("verify", "--repair", "--json", "s3://plain/obj.bin", dst)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertTrue(json.loads(proc.stdout)["identical"], proc.stdout)
+        self.assert_ranges(dst, pattern(0, SIZE, seed=3), [(0, 200000)])
+
+    def test_another_key_with_the_same_bytes_does_not_continue_a_destination(self):
+        # Same bytes, so the same size and ETag: only the name tells them apart.
+        self.s3.put_object(Bucket="plain", Key="twin.bin", Body=pattern(0, SIZE, seed=3))
+        dst = self.path("twin.bin")
+        self.fetch_json("s3://plain/obj.bin", dst, "-r", "0-99")
+        proc = self.run_s3("fetch", "s3://plain/twin.bin", dst, "-r", "100-199")
+        self.assertIn(proc.returncode, EXIT_CHANGED, proc.stderr)
+        self.assertIn("URL s3://plain/obj.bin -> s3://plain/twin.bin", proc.stderr)
+        self.assertEqual(self.fetch_json("s3://plain/obj.bin", dst, "-r", "100-199")["fetched_bytes"], 100)
+
     def test_wrong_secret_is_refused_with_the_signature_message(self):
         proc = self.run_s3("fetch", "s3://plain/obj.bin", self.path("w.bin"), "-r", "0-9",
                            env=self.env(AWS_SECRET_ACCESS_KEY="not-the-secret"))

@@ -168,6 +168,11 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
   found.size = *size;
   found.identity.size = *size;
   found.identity.etag = head.response.header("etag").value_or("");
+  // The object's name is part of its identity, as a URL is for HTTP: a DST
+  // is never completed from another key (or bucket) whose bytes happen to
+  // have the same size and ETag. Not the endpoint: it may be spelled several
+  // ways (and the region followed changes it), the object stays the same.
+  found.identity.url = fmt::format("s3://{}/{}", loc.bucket, loc.key);
   std::string answered_version = head.response.header("x-amz-version-id").value_or("");
   if (answered_version == "null") answered_version.clear();  // unversioned object in a suspended bucket
   if (!answered_version.empty()) {

@@ -272,7 +272,7 @@ int run_command(Cli& c) {
       throw UsageError("cat needs -r RANGES, --ranges-from FILE or --select FORMAT:WHAT");
     return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
   }
-  if (*c.plan) run_plan_command(c.pf, c.hf);
+  if (*c.plan) run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));
   if (*c.stat) {
     Report r = run_stat(c.dst_only, c.sf.list_ranges || c.sf.ranges_only);
     if (c.sf.ranges_only && !c.common.out.json)
@@ -323,6 +323,7 @@ int run(int argc, char** argv) {
   add_punch_command(c);
   add_verify_command(c);
   c.plan = add_plan_command(c.app, c.pf, c.hf);
+  cli::add_s3_options(c.plan, c.s3f);
   add_logging(c.plan, c.common);
 
   std::vector<std::string> args;

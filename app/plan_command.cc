@@ -46,7 +46,8 @@ CLI::App* add_plan_command(CLI::App& app, PlanFlags& f, HttpFlags& http) {
   CLI::App* cmd = app.add_subcommand(
       "plan",
       "Print the ranges that --select needs (a --ranges-from list; --json: a manifest for fetch --plan)");
-  cmd->add_option("SRC", f.src, "Source: a local path or an http:// or https:// URL")->required();
+  cmd->add_option("SRC", f.src, "Source: a local path, an http:// or https:// URL, or s3://BUCKET/KEY")
+      ->required();
   cmd->add_option("-r,--ranges", f.ranges, "Also these ranges (repeatable)");
   add_select_options(cmd, f.select, false);
   cmd->add_flag("--json", f.json, "Print a versioned manifest (JSON) for `fetch --plan`");
@@ -54,7 +55,7 @@ CLI::App* add_plan_command(CLI::App& app, PlanFlags& f, HttpFlags& http) {
   return cmd;
 }
 
-void run_plan_command(const PlanFlags& f, const HttpFlags& http) {
+void run_plan_command(const PlanFlags& f, const HttpFlags& http, const S3Options& s3) {
   PlanCommand cmd;
   cmd.source = f.src;
   for (const std::string& r : f.ranges) {
@@ -63,6 +64,7 @@ void run_plan_command(const PlanFlags& f, const HttpFlags& http) {
   }
   cmd.request = make_plan_request(f.select);
   cmd.http = make_http_options(http);
+  cmd.s3 = s3;
   plan::Manifest m = run_plan(cmd);
   std::string out = f.json ? plan::manifest_to_json(m) : format_plan_text(m);
   std::fwrite(out.data(), 1, out.size(), stdout);

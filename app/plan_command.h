@@ -37,7 +37,8 @@ struct PlanFlags {
 // `sparseio plan SRC --select ... [--json] [--shard I/N]`.
 CLI::App* add_plan_command(CLI::App& app, PlanFlags& f, HttpFlags& http);
 
-// Prints the range list (or, with --json, the manifest) on stdout.
-void run_plan_command(const PlanFlags& f, const HttpFlags& http);
+// Prints the range list (or, with --json, the manifest) on stdout. `s3`:
+// the S3 options (s3_flags.h) for an s3:// SRC.
+void run_plan_command(const PlanFlags& f, const HttpFlags& http, const S3Options& s3);
 
 }  // namespace sparseio::cli

@@ -1,6 +1,6 @@
 // The S3 options of the CLI (--profile, --region, --endpoint-url,
 // --no-sign-request, --s3-path-style), shared by the subcommands that read a
-// source (fetch, cat, verify). No option takes a secret: keys come from the
+// source (fetch, cat, verify, plan). No option takes a secret: keys come from the
 // environment, the AWS files or a credential_process, never from argv.
 #pragma once
 

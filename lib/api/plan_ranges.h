@@ -12,6 +12,7 @@
 #include "plan/read_plan.h"
 #include "plan/shard.h"
 #include "source/http/http_options.h"
+#include "source/s3/s3_options.h"
 #include "source/source.h"
 
 namespace sparseio {
@@ -46,6 +47,7 @@ struct PlanCommand {
   std::vector<RangeItem> ranges;
   PlanRequest request;
   HttpOptions http;
+  S3Options s3;
 };
 
 // sparseio plan: the labelled items (clipped to the shard, if any) and the

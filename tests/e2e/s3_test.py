@@ -13,6 +13,7 @@ on them by the botocore table of tests/unit/source/s3/sigv4_test.cc):
    presigned) gets a 500: those are tested with checking switched off too.
 """
 
+import io
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 import unittest
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
@@ -200,6 +202,30 @@ class S3Test(unittest.TestCase):
         self.assertIn(proc.returncode, EXIT_CHANGED, proc.stderr)
         self.assertIn("URL s3://plain/obj.bin -> s3://plain/twin.bin", proc.stderr)
         self.assertEqual(self.fetch_json("s3://plain/obj.bin", dst, "-r", "100-199")["fetched_bytes"], 100)
+
+    def test_plan_of_a_zip_member_then_fetch_plan(self):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("a.txt", pattern(0, 50000, seed=21))
+            z.writestr("b.txt", pattern(0, 70000, seed=22))
+        self.s3.put_object(Bucket="plain", Key="m.zip", Body=buf.getvalue())
+        proc = self.run_s3("plan", "s3://plain/m.zip", "--select", "zip:b.txt", "--json")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        manifest = json.loads(proc.stdout)
+        self.assertEqual(manifest["source"], "s3://plain/m.zip")
+        self.assertEqual(manifest["identity"]["etag"],
+                         self.s3.head_object(Bucket="plain", Key="m.zip")["ETag"])
+        plan = self.path("plan.json")
+        with open(plan, "wb") as f:
+            f.write(proc.stdout)
+        dst = self.path("m.zip")
+        r = self.fetch_json("--plan", plan, dst)
+        self.assertLess(r["present_bytes"], len(buf.getvalue()))
+        with zipfile.ZipFile(buf) as z:
+            info = z.getinfo("b.txt")
+        # The member's data follows its local header (30 bytes, name, extra).
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        self.assert_ranges(dst, buf.getvalue(), [(start, start + info.compress_size)])
 
     def test_wrong_secret_is_refused_with_the_signature_message(self):
         proc = self.run_s3("fetch", "s3://plain/obj.bin", self.path("w.bin"), "-r", "0-9",

@@ -18,19 +18,20 @@ _sparseio() {
   local common="-h --help -v --verbose -q --quiet"
   local ranges="-r --ranges --ranges-from"
   local http="-H --header --size --retries --connect-timeout --timeout --cacert --insecure --max-redirs"
+  local s3="--profile --region --endpoint-url --no-sign-request --s3-path-style"
   local transfer="-j --jobs --chunk-size --sync --overwrite --restart --no-wait --coalesce-gap --progress --no-progress"
   local opts
   case $cmd in
-    fetch) opts="$common $ranges $http $transfer --json" ;;
-    cat) opts="$common $ranges $http $transfer" ;;
+    fetch) opts="$common $ranges $http $s3 $transfer --json" ;;
+    cat) opts="$common $ranges $http $s3 $transfer" ;;
     stat) opts="$common --ranges --ranges-only --json" ;;
     punch) opts="$common $ranges --no-wait --json" ;;
-    verify) opts="$common $ranges $http" ;;
+    verify) opts="$common $ranges $http $s3" ;;
   esac
   case $prev in
     --sync) COMPREPLY=($(compgen -W "hash batch none" -- "$cur")); return 0 ;;
     --ranges-from|--cacert) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header)
+    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url)
       return 0 ;;
   esac
   if [[ $cur == -* ]]; then

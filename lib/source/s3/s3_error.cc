@@ -56,7 +56,10 @@ std::string one_line(std::string s) {
 
 std::optional<S3ErrorBody> parse_s3_error(std::string_view xml) {
   if (xml.find("<Error>") == std::string_view::npos) return std::nullopt;
-  S3ErrorBody b{element(xml, "Code"), one_line(element(xml, "Message")), element(xml, "Region")};
+  // Every field goes into a one-line message: a server's newline must not
+  // break it (tests/fuzz/s3_fuzzer.cc found a Code with a newline).
+  S3ErrorBody b{one_line(element(xml, "Code")), one_line(element(xml, "Message")),
+                one_line(element(xml, "Region"))};
   if (b.code.empty()) return std::nullopt;
   return b;
 }

@@ -58,6 +58,11 @@ TEST_CASE("parse_s3_error") {
   REQUIRE(r);
   CHECK(r->region == "eu-west-3");
   CHECK(r->message == "m x");
+  // Every field ends up in a one-line message: a newline in any is a blank.
+  auto n = parse_s3_error("<Error><Code>No\nSuchKey\n</Code><Region>eu\r\n</Region></Error>");
+  REQUIRE(n);
+  CHECK(n->code == "No SuchKey");
+  CHECK(n->region == "eu");
 }
 
 TEST_CASE("s3_error: classes and messages") {

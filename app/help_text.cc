@@ -16,6 +16,9 @@ std::string examples_help(const std::string& command) {
            "  The footer of a Parquet file (its last 64 KiB), then the column chunks it names:\n"
            "    sparseio fetch -r -64K https://host/data.parquet data.parquet\n"
            "    sparseio fetch --ranges-from chunks.txt https://host/data.parquet data.parquet\n"
+           "  The same from S3 or an S3-compatible store (keys as the aws CLI finds them):\n"
+           "    sparseio fetch -r -64K s3://my-bucket/data.parquet data.parquet\n"
+           "    sparseio fetch -r -64K --endpoint-url http://127.0.0.1:9000 s3://b/data.parquet d.parquet\n"
            "  A CI step that resumes a cached download and tells failures apart by exit code:\n"
            "    sparseio fetch --json -q https://host/disk.img cache/disk.img || case $? in\n"
            "      7) echo 'network trouble: retry later' ;; *) exit 1 ;; esac\n";

@@ -468,6 +468,13 @@ class S3Test(unittest.TestCase):
         finally:
             set_auth(True)
 
+    def test_help_names_the_s3_options_and_an_example(self):
+        for command in ("fetch", "cat", "verify", "plan"):
+            out = sparseio(command, "--help").stdout.decode()
+            for option in ("--profile", "--region", "--endpoint-url", "--no-sign-request", "--s3-path-style"):
+                self.assertIn(option, out, command)
+        self.assertIn("s3://my-bucket/data.parquet", sparseio("fetch", "--help").stdout.decode())
+
     def test_no_secret_is_accepted_on_the_command_line(self):
         for flag in ("--aws-secret-access-key", "--secret-access-key", "--access-key"):
             proc = self.run_s3("fetch", "s3://plain/obj.bin", self.path("x.bin"), flag, "s")

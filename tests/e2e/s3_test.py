@@ -156,6 +156,8 @@ class S3Test(unittest.TestCase):
         expected = pattern(0, SIZE, seed=3)
         r = self.fetch_json("s3://plain/obj.bin", dst, "-r", "0-99,1048576+5000", "-r", "-64K")
         self.assertEqual(r["fetched_bytes"], 100 + 5000 + 65536)
+        # A remote source: the scheduler follows the link, as for URLs.
+        self.assertEqual((r["concurrency"], r["coalescing"]), ("link", "link"), r)
         self.assertEqual(os.path.getsize(dst), SIZE)
         self.assert_ranges(dst, expected, [(0, 100), (1048576, 1053576), (SIZE - 65536, SIZE)])
         r = self.fetch_json("s3://plain/obj.bin", dst, "--chunk-size", "1M")

@@ -20,7 +20,7 @@ struct SourceIdentity {
   // and expiry parameters (source/http/url_identity.h). Empty in sidecars
   // written before it was recorded: unknown, and then any URL matches.
   std::string url;
-  std::string version_id;     // S3 x-amz-version-id of a versioned bucket
+  std::string version_id;  // S3 x-amz-version-id of a versioned bucket
 
   friend bool operator==(const SourceIdentity&, const SourceIdentity&) = default;
 };

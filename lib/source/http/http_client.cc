@@ -241,10 +241,10 @@ HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) 
   result.error = ex.error;
   if (ex.redirect) result.sink_stopped = false;
   log::debug("{} -> {}", describe(req),
-                result.code == CURLE_OK || result.sink_stopped
-                    ? fmt::format("HTTP/{} {}", version == CURL_HTTP_VERSION_2_0 ? "2" : "1.1",
-                                  status_text(result.response.status()))
-                    : result.cause());
+             result.code == CURLE_OK || result.sink_stopped
+                 ? fmt::format("HTTP/{} {}", version == CURL_HTTP_VERSION_2_0 ? "2" : "1.1",
+                               status_text(result.response.status()))
+                 : result.cause());
   if (ex.hooked && !ex.redirect && result.response.status() != 0 && !ex.error) {
     options_.on_response(req.head, result.response, ex.error_body);  // may throw the explanation
     if (ex.capture_error) {

@@ -1,6 +1,6 @@
 // open_source: picks the Source implementation for what the user wrote as
-// SRC; a path is a FileSource, an http(s) URL an HttpSource, and any other
-// scheme is a UsageError naming it.
+// SRC; a path is a FileSource, an http(s) URL an HttpSource, s3://BUCKET/KEY
+// an S3Source, and any other scheme is a UsageError naming it.
 #include "api/open_source.h"
 
 #include <doctest/doctest.h>
@@ -13,6 +13,7 @@
 #include "test_http_server.h"
 #include "test_util.h"
 
+using sparseio::is_remote;
 using sparseio::is_url;
 using sparseio::open_source;
 using sparseio::test::TestHttpRequest;
@@ -27,6 +28,21 @@ TEST_CASE("is_url is true for http:// and https:// only, the scheme in any case"
   CHECK_FALSE(is_url("/tmp/http://x"));
   CHECK_FALSE(is_url("s3://bucket/key"));
   CHECK_FALSE(is_url("data.bin"));
+}
+
+TEST_CASE("is_remote is true for URLs and s3:// URIs, the scheme in any case") {
+  CHECK(is_remote("https://example.com/a"));
+  CHECK(is_remote("s3://bucket/key"));
+  CHECK(is_remote("S3://bucket/key"));
+  CHECK_FALSE(is_remote("s3:/bucket/key"));
+  CHECK_FALSE(is_remote("data.bin"));
+}
+
+TEST_CASE("s3:// goes to the S3 source: its own checks of the URI come first, before any request") {
+  // A URI without a key is refused by the S3 source's parser (not as an
+  // unknown scheme), so nothing needs a server or credentials.
+  CHECK_THROWS_WITH_AS(open_source("s3://bucket"), doctest::Contains("no object key"), sparseio::UsageError);
+  CHECK_THROWS_WITH_AS(open_source("s3:///key"), doctest::Contains("no bucket name"), sparseio::UsageError);
 }
 
 TEST_CASE("a path opens a FileSource of that file") {
@@ -51,7 +67,7 @@ TEST_CASE("a missing path is an error of kind source_missing naming it") {
 }
 
 TEST_CASE("an unknown scheme is a UsageError naming the scheme and the spec") {
-  for (const std::string spec : {"s3://bucket/key", "ftp://host/file", "file:///etc/passwd"}) {
+  for (const std::string spec : {"gs://bucket/key", "ftp://host/file", "file:///etc/passwd"}) {
     CAPTURE(spec);
     const std::string scheme = spec.substr(0, spec.find("://"));
     try {

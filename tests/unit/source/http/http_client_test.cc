@@ -1,7 +1,8 @@
 // HttpClient against the in-process test server: bodies reach the sink,
 // HEAD has none, an error status is a result (not an exception), redirects
 // are followed by hand, only to http(s), and -H headers never follow a
-// redirect to another host:port.
+// redirect to another host:port; and the hooks of HttpOptions that the S3
+// source builds on.
 #include "source/http/http_client.h"
 
 #include <doctest/doctest.h>
@@ -202,4 +203,81 @@ TEST_CASE("a refused connection is a transport error in the result") {
   CHECK(r.response.status() == 0);
   CHECK_FALSE(r.cause().empty());
   CHECK(sink.statuses.empty());
+}
+
+// The hooks a protocol on top of HTTP uses (the S3 source): decorate,
+// on_response, if_match, path_as_is.
+
+TEST_CASE("decorate adds its headers to every request, computed for its method and URL") {
+  TestHttpServer server([](const TestHttpRequest&) { return ok("x"); });
+  HttpOptions o = options_with_header();
+  std::vector<std::string> calls;
+  o.decorate = [&](std::string_view method, const std::string& url) {
+    calls.push_back(std::string(method) + " " + url);
+    return std::vector<sparseio::HttpHeader>{
+        {"X-Signed", std::string(method) + std::to_string(calls.size()), true}};
+  };
+  HttpClient client(o);
+  StringSink sink;
+  HttpRequest req;
+  req.url = server.url("/k");
+  req.head = true;
+  client.perform(req, sink);
+  req.head = false;
+  client.perform(req, sink);
+  CHECK(calls == std::vector<std::string>{"HEAD " + server.url("/k"), "GET " + server.url("/k")});
+  std::vector<TestHttpRequest> seen = server.requests();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].header("x-signed") == "HEAD1");
+  CHECK(seen[1].header("x-signed") == "GET2");
+}
+
+TEST_CASE("if_match sends the validator as If-Match instead of If-Range; path_as_is keeps /../") {
+  TestHttpServer server([](const TestHttpRequest&) { return ok("x"); });
+  HttpOptions o = options_with_header();
+  o.if_match = true;
+  o.path_as_is = true;
+  HttpClient client(o);
+  StringSink sink;
+  HttpRequest req;
+  req.url = server.url("/a/../b");
+  req.range = sparseio::ByteRange{0, 1};
+  req.if_range = "\"etag\"";
+  client.perform(req, sink);
+  std::vector<TestHttpRequest> seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].target == "/a/../b");
+  CHECK(seen[0].header("if-match") == "\"etag\"");
+  CHECK_FALSE(seen[0].header("if-range"));
+}
+
+TEST_CASE("on_response reads the body of a 4xx to a GET, may throw, and the sink still sees the status") {
+  TestHttpServer server([](const TestHttpRequest& r) {
+    TestHttpResponse resp;
+    resp.status = r.target == "/gone" ? 404 : 403;
+    resp.body = "<Error><Code>AccessDenied</Code></Error>";
+    return resp;
+  });
+  HttpOptions o = options_with_header();
+  std::vector<std::string> bodies;
+  o.on_response = [&](bool head, const HttpResponse& r, std::string_view body) {
+    bodies.push_back(std::string(head ? "HEAD " : "GET ") + std::to_string(r.status()) + " " +
+                     std::string(body));
+    if (r.status() == 404) throw sparseio::Error("explained", sparseio::ErrorKind::kSourceMissing);
+  };
+  HttpClient client(o);
+  StringSink sink;
+  HttpRequest req;
+  req.url = server.url("/denied");
+  HttpResult r = client.perform(req, sink);
+  CHECK(r.response.status() == 403);
+  CHECK(sink.statuses == std::vector<long>{403});
+  CHECK(sink.body.empty());  // the error body went to the hook, not the sink
+  req.head = true;
+  client.perform(req, sink);  // HEAD answers carry no body
+  req.head = false;
+  req.url = server.url("/gone");
+  CHECK_THROWS_WITH_AS(client.perform(req, sink), "explained", sparseio::Error);
+  CHECK(bodies == std::vector<std::string>{"GET 403 <Error><Code>AccessDenied</Code></Error>", "HEAD 403 ",
+                                           "GET 404 <Error><Code>AccessDenied</Code></Error>"});
 }

@@ -27,7 +27,9 @@ std::string examples_help(const std::string& command) {
            "  The first file of a tar archive on a server (keeping what was fetched in t.tar):\n"
            "    sparseio cat -r 0-1M https://host/big.tar t.tar | tar -tvf - 2>/dev/null | head -1\n"
            "  Checksum one region:\n"
-           "    sparseio cat -r 0x1000+4K disk.img part.img | sha256sum\n";
+           "    sparseio cat -r 0x1000+4K disk.img part.img | sha256sum\n"
+           "  Stream a footer and a column chunk to a reader, storing nothing:\n"
+           "    sparseio cat https://host/data.parquet -r -64K,4M+2M | my-reader\n";
   if (command == "stat")
     return "EXAMPLES:\n"
            "  sparseio stat data.parquet\n"
@@ -40,7 +42,16 @@ std::string examples_help(const std::string& command) {
   if (command == "verify")
     return "EXAMPLES:\n"
            "  sparseio verify https://host/data.parquet data.parquet && echo identical\n"
-           "  sparseio verify -r -64K disk.img copy.img\n";
+           "  sparseio verify -r -64K disk.img copy.img\n"
+           "  Fetch again the blocks that differ, and say what was repaired:\n"
+           "    sparseio verify --repair --json disk.img copy.img\n";
+  if (command == "plan")
+    return "EXAMPLES:\n"
+           "  The byte ranges of two Parquet columns in row groups 0-3, as a list to edit:\n"
+           "    sparseio plan https://host/t.parquet --select 'parquet:columns=price,qty;row_groups=0-3'\n"
+           "  Plan once, then fetch one shard on each of 8 machines:\n"
+           "    sparseio plan https://host/train.zip --select 'zip:train/*.jpg' --json > plan.json\n"
+           "    sparseio fetch --plan plan.json --shard \"$I/8\" train.zip\n";
   return "EXAMPLES:\n"
          "  sparseio fetch -r -64K https://host/data.parquet data.parquet   # Parquet footer\n"
          "  sparseio fetch --ranges-from ranges.txt https://host/disk.img disk.img\n"

@@ -4,11 +4,11 @@ _sparseio() {
   local cur prev cmd i
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_CWORD:+${COMP_WORDS[COMP_CWORD-1]}}
-  local commands="fetch cat stat punch verify"
+  local commands="fetch cat stat punch verify plan"
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      fetch|cat|stat|punch|verify) cmd=${COMP_WORDS[i]}; break ;;
+      fetch|cat|stat|punch|verify|plan) cmd=${COMP_WORDS[i]}; break ;;
     esac
   done
   if [[ -z $cmd ]]; then
@@ -19,19 +19,21 @@ _sparseio() {
   local ranges="-r --ranges --ranges-from"
   local http="-H --header --size --retries --connect-timeout --timeout --cacert --insecure --max-redirs"
   local s3="--profile --region --endpoint-url --no-sign-request --s3-path-style"
-  local transfer="-j --jobs --chunk-size --sync --overwrite --restart --no-wait --coalesce-gap --progress --no-progress"
+  local transfer="-j --jobs --chunk-size --sync --overwrite --restart --no-wait --coalesce-gap --max-connections --progress --no-progress"
+  local select="--select --shard"
   local opts
   case $cmd in
-    fetch) opts="$common $ranges $http $s3 $transfer --json" ;;
-    cat) opts="$common $ranges $http $s3 $transfer" ;;
+    fetch) opts="$common $ranges $http $s3 $transfer $select --plan --json" ;;
+    cat) opts="$common $ranges $http $s3 $transfer $select --no-store" ;;
     stat) opts="$common --ranges --ranges-only --json" ;;
     punch) opts="$common $ranges --no-wait --json" ;;
-    verify) opts="$common $ranges $http $s3" ;;
+    verify) opts="$common $ranges $http $s3 -j --jobs --chunk-size --repair --json" ;;
+    plan) opts="$common -r --ranges $http $s3 $select --json" ;;
   esac
   case $prev in
     --sync) COMPREPLY=($(compgen -W "hash batch none" -- "$cur")); return 0 ;;
-    --ranges-from|--cacert) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url)
+    --ranges-from|--cacert|--plan) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url|--max-connections|--select|--shard)
       return 0 ;;
   esac
   if [[ $cur == -* ]]; then

@@ -201,6 +201,45 @@ class JsonReport(CliCase):
         self.assertEqual(s["source_identity"]["size"], st.st_size)
 
 
+class Completion(unittest.TestCase):
+    """The bash completion offers every option each command's --help lists
+    (so a new option cannot be forgotten there), and zsh accepts its file."""
+
+    ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+    def help_options(self, cmd):
+        text = sparseio(cmd, "--help").stdout
+        opts = set()
+        for line in text.splitlines():
+            m = re.match(r"^  (?:-\w,)?(--[a-z0-9][a-z0-9-]*)", line)
+            if m:
+                opts.add(m[1])
+        return opts
+
+    def completed(self, cmd):
+        script = os.path.join(self.ROOT, "completions", "sparseio.bash")
+        out = subprocess.run(["bash", "-c", f'source "{script}"; COMP_WORDS=(sparseio {cmd} --); COMP_CWORD=2; '
+                              '_sparseio; printf "%s\\n" "${COMPREPLY[@]}"'],
+                             capture_output=True, text=True, check=True).stdout
+        return set(out.split())
+
+    def test_bash_offers_every_option_of_every_command(self):
+        commands = subprocess.run(["bash", "-c", f'source "{self.ROOT}/completions/sparseio.bash"; '
+                                   'COMP_WORDS=(sparseio ""); COMP_CWORD=1; _sparseio; echo "${COMPREPLY[@]}"'],
+                                  capture_output=True, text=True, check=True).stdout.split()
+        for cmd in ("fetch", "cat", "stat", "punch", "verify", "plan"):
+            self.assertIn(cmd, commands)
+            wanted = self.help_options(cmd)
+            self.assertGreater(len(wanted), 3, cmd)
+            self.assertEqual(wanted - self.completed(cmd), set(), f"{cmd}: options --help lists but bash does not offer")
+
+    @unittest.skipUnless(shutil.which("zsh"), "zsh not installed")
+    def test_zsh_file_parses(self):
+        p = subprocess.run(["zsh", "-n", os.path.join(self.ROOT, "completions", "_sparseio")], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+
 class Install(unittest.TestCase):
     """meson install to a fresh prefix: the binary starts with no
     LD_LIBRARY_PATH, and the man page and completions come along."""

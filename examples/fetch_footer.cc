@@ -19,9 +19,10 @@ int main(int argc, char** argv) {
                                                sparseio::RangeSpec::span(0, 4096)};
     for (const sparseio::RangeSpec& r : sparseio::parse_ranges("1M+100K")) ranges.push_back(r);
     sparseio::AllocationReport rep = sparseio::fetch(argv[1], argv[2], ranges);
-    std::printf("sparseio %s: %s: %llu of %llu bytes present in %llu ranges, %llu fetched\n", sparseio::version(),
-                rep.path.c_str(), (unsigned long long)rep.present_bytes, (unsigned long long)rep.logical_size,
-                (unsigned long long)rep.present_ranges, (unsigned long long)rep.transfer->fetched_bytes);
+    std::printf("sparseio %s: %s: %llu of %llu bytes present in %llu ranges, %llu fetched\n",
+                sparseio::version(), rep.path.c_str(), (unsigned long long)rep.present_bytes,
+                (unsigned long long)rep.logical_size, (unsigned long long)rep.present_ranges,
+                (unsigned long long)rep.transfer->fetched_bytes);
     return 0;
   } catch (const sparseio::Error& e) {
     std::cerr << "fetch_footer: " << e.what() << " [" << sparseio::error_kind_name(e.kind()) << "]\n";

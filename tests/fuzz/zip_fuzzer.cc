@@ -25,13 +25,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     const ZipDirectory& d = *t.dir;
     if (d.cd_offset + d.cd_size > size) abort();
-    std::vector<ZipEntry> entries = parse_zip_central_directory(file.subspan(d.cd_offset, d.cd_size), d, size);
+    std::vector<ZipEntry> entries =
+        parse_zip_central_directory(file.subspan(d.cd_offset, d.cd_size), d, size);
     for (const PlanItem& it : plan_zip(entries, d, size, all)) {
       if (it.range.begin > it.range.end || it.range.end > size) abort();
       if (!it.payload_after_local_header) continue;
       if (it.range.end - it.range.begin < 30 + it.payload.size()) abort();
       try {
-        sparseio::ByteRange r = zip_member_data(file.subspan(it.payload.begin, 30), it.payload.begin, it.payload.size(), size);
+        sparseio::ByteRange r =
+            zip_member_data(file.subspan(it.payload.begin, 30), it.payload.begin, it.payload.size(), size);
         if (r.end > size) abort();
       } catch (const FormatError&) {
       }

@@ -21,8 +21,8 @@ namespace {
 // "rgROW.COLUMN START SIZE" from hyparquet's parquetMetadata.
 bool write_parquet(const TempDir& dir, int rows, int per_group) {
   const std::string tool = std::string(SPARSEIO_SOURCE_DIR) + "/tests/e2e/parquet_tool.mjs";
-  std::string cmd = "node '" + tool + "' write '" + dir.file("t.parquet") + "' " + std::to_string(rows) + " " +
-                    std::to_string(per_group);
+  std::string cmd = "node '" + tool + "' write '" + dir.file("t.parquet") + "' " + std::to_string(rows) +
+                    " " + std::to_string(per_group);
   if (std::system(cmd.c_str()) != 0) return false;
   std::ofstream(dir.file("meta.mjs")) << R"(
 import { createRequire } from 'node:module'
@@ -94,11 +94,13 @@ TEST_CASE("parquet: a footer larger than the first read takes exactly two round 
 TEST_CASE("parquet: malformed footers and metadata name the offset") {
   std::string tail = "xxxxxxxxPAR2";
   std::span<const std::byte> t(reinterpret_cast<const std::byte*>(tail.data()), tail.size());
-  CHECK_THROWS_WITH_AS(parquet_footer_length(t, 1000), doctest::Contains("offset 996: the magic"), FormatError);
+  CHECK_THROWS_WITH_AS(parquet_footer_length(t, 1000), doctest::Contains("offset 996: the magic"),
+                       FormatError);
   // A struct field header that promises a string longer than the footer.
   const unsigned char meta[] = {0x48, 0x7f};  // field 4, type binary... then length 127
   CHECK_THROWS_WITH_AS(parse_parquet_metadata(std::as_bytes(std::span(meta)), 500, 1000),
-                       doctest::Contains("parquet: at offset 502: expected a string of 127 bytes"), FormatError);
+                       doctest::Contains("parquet: at offset 502: expected a string of 127 bytes"),
+                       FormatError);
   // Deep nesting is bounded.
   std::vector<unsigned char> deep(200, 0x1c);  // field +1, type struct, nested 200 deep
   CHECK_THROWS_WITH_AS(parse_parquet_metadata(std::as_bytes(std::span(deep)), 0, 1000),

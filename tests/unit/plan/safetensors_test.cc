@@ -59,14 +59,14 @@ TEST_CASE("safetensors: a header larger than the first read takes a second") { c
 
 TEST_CASE("safetensors: malformed headers name the offset") {
   std::vector<std::byte> b(8, std::byte{0xff});
-  CHECK_THROWS_WITH_AS(safetensors_header_length(b, 100), doctest::Contains("at offset 0: expected a header length"),
-                       FormatError);
+  CHECK_THROWS_WITH_AS(safetensors_header_length(b, 100),
+                       doctest::Contains("at offset 0: expected a header length"), FormatError);
   std::string json = R"({"t": {"dtype": "F32", "data_offsets": [0, 400]}})";
   std::span<const std::byte> j(reinterpret_cast<const std::byte*>(json.data()), json.size());
   CHECK_THROWS_WITH_AS(parse_safetensors_header(j, 8 + json.size() + 100), doctest::Contains("do not fit"),
                        FormatError);
   std::string notjson = "{\"t\": ";
   std::span<const std::byte> nj(reinterpret_cast<const std::byte*>(notjson.data()), notjson.size());
-  CHECK_THROWS_WITH_AS(parse_safetensors_header(nj, 1000), doctest::Contains("at offset 8: expected a JSON object"),
-                       FormatError);
+  CHECK_THROWS_WITH_AS(parse_safetensors_header(nj, 1000),
+                       doctest::Contains("at offset 8: expected a JSON object"), FormatError);
 }

@@ -51,7 +51,9 @@ TEST_CASE("selector: formats, parquet keys, errors") {
   CHECK(parse_selector("parquet:").matches_column("x"));
   CHECK_THROWS_WITH_AS(parse_selector("rar:x"), doctest::Contains("unknown format 'rar'"), UsageError);
   CHECK_THROWS_WITH_AS(parse_selector("zip"), doctest::Contains("expected FORMAT:WHAT"), UsageError);
-  CHECK_THROWS_WITH_AS(parse_selector("parquet:row_groups=3-1"), doctest::Contains("before the start"), UsageError);
+  CHECK_THROWS_WITH_AS(parse_selector("parquet:row_groups=3-1"), doctest::Contains("before the start"),
+                       UsageError);
   CHECK_THROWS_WITH_AS(parse_selector("parquet:rows=1"), doctest::Contains("unknown key 'rows'"), UsageError);
-  CHECK_THROWS_WITH_AS(parse_selectors({"zip:a", "tar:b"}), doctest::Contains("different formats"), UsageError);
+  CHECK_THROWS_WITH_AS(parse_selectors({"zip:a", "tar:b"}), doctest::Contains("different formats"),
+                       UsageError);
 }

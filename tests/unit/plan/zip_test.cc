@@ -84,16 +84,17 @@ TEST_CASE("zip: a directory larger than the tail read takes a second round trip,
 TEST_CASE("zip: not a zip, truncated directory, bad local header: errors name the offset") {
   std::vector<std::byte> junk(1000, std::byte{'x'});
   CHECK_THROWS_WITH_AS(parse_zip_tail(junk, 0, junk.size()),
-                       doctest::Contains("at offset 0: expected an end-of-central-directory record"), FormatError);
+                       doctest::Contains("at offset 0: expected an end-of-central-directory record"),
+                       FormatError);
   // An EOCD claiming a directory that does not fit before it.
   std::vector<std::byte> eocd(22, std::byte{0});
   const uint8_t sig[] = {0x50, 0x4b, 0x05, 0x06};
   for (int i = 0; i < 4; ++i) eocd[i] = std::byte{sig[i]};
-  eocd[10] = std::byte{1};  // 1 entry
+  eocd[10] = std::byte{1};   // 1 entry
   eocd[12] = std::byte{46};  // 46-byte directory at 0: ends past the EOCD at 0
   CHECK_THROWS_WITH_AS(parse_zip_tail(eocd, 0, eocd.size()), doctest::Contains("does not end before"),
                        FormatError);
   std::vector<std::byte> local(30, std::byte{0});
-  CHECK_THROWS_WITH_AS(zip_member_data(local, 1234, 10, 5000), doctest::Contains("offset 1234: expected a local"),
-                       FormatError);
+  CHECK_THROWS_WITH_AS(zip_member_data(local, 1234, 10, 5000),
+                       doctest::Contains("offset 1234: expected a local"), FormatError);
 }

@@ -209,6 +209,7 @@ class Completion(unittest.TestCase):
 
     def help_options(self, cmd):
         text = sparseio(cmd, "--help").stdout
+        text = text.decode() if isinstance(text, bytes) else text
         opts = set()
         for line in text.splitlines():
             m = re.match(r"^  (?:-\w,)?(--[a-z0-9][a-z0-9-]*)", line)

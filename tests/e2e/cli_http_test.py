@@ -91,6 +91,22 @@ class Progress(HttpCase):
         self.assertNotIn("\x1b", out)
 
 
+class PlainLog(HttpCase):
+    def test_a_log_gets_one_plain_line_each_10_s_and_no_escape_codes(self):
+        # One transfer at 512 KiB/s: 24 MiB would take ~48 s; stopped after 11.5 s.
+        proc = subprocess.Popen([SPARSEIO, "fetch", "-j", "1", nginx().http_url + "slow/big.bin", self.dst],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(ENV, CI="true"))
+        time.sleep(11.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        err = err.decode()
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertNotIn("\x1b", err)
+        lines = [l for l in err.splitlines() if re.search(r" of .* \(\d+%\), .*/s, ETA .*connections busy", l)]
+        self.assertEqual(len(lines), 1, err)  # at 10 s, not before, and not again before 20 s
+        self.assertTrue(lines[0].startswith("sparseio: "), lines[0])
+
+
 class Interrupts(HttpCase):
     def start_slow(self, name="big.bin", *extra, jobs="2"):
         return subprocess.Popen([SPARSEIO, "fetch", "-j", jobs, *extra, nginx().http_url + "slow/" + name, self.dst],

@@ -25,15 +25,13 @@ void sleep_s(double s, const RunControl* control, const std::string& what) {
 
 void report_retry(const RunControl* control, const std::string& message, unsigned attempt, unsigned of,
                   double delay) {
-  // Shown once: as an event when someone listens, else in the log.
-  if (control == nullptr) log::info("{}", message);
   RunEvent e;
   e.kind = RunEvent::Kind::kRetry;
   e.message = message;
   e.attempt = attempt;
   e.of = of;
   e.delay_s = delay;
-  emit_event(control, e);
+  report_event(control, e);
 }
 
 std::string retries_text(unsigned n) { return fmt::format("{} {}", n, n == 1 ? "retry" : "retries"); }
@@ -69,6 +67,16 @@ void check_identity_encoding(const std::string& name, const HttpResponse& r) {
   if (auto enc = r.header("content-encoding"); enc && !enc->empty() && *enc != "identity")
     throw Error(fmt::format("{}: the server sent Content-Encoding: {}, so its bytes are not the object's",
                             name, *enc));
+}
+
+void report_event(const RunControl* control, const RunEvent& event) {
+  if (control == nullptr) {
+    if (event.kind == RunEvent::Kind::kWarning)
+      log::warn("{}", event.message);
+    else
+      log::info("{}", event.message);
+  }
+  emit_event(control, event);
 }
 
 void run_retry_loop(const std::string& name, const RetryPolicy& policy, const RunControl* control,

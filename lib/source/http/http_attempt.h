@@ -44,6 +44,11 @@ std::optional<std::string> transport_failure(const HttpResult& r);
 // Content-Encoding), for messages about `name`.
 void check_identity_encoding(const std::string& name, const HttpResponse& r);
 
+// Tells `event` once: to `control`'s listener (the CLI shows it above the
+// progress display), or, without a control, in the log (warnings as
+// warnings, retries as info).
+void report_event(const RunControl* control, const RunEvent& event);
+
 // Runs `attempt` until it succeeds (or throws), waiting between failed
 // attempts by `policy`: each retry is reported to `control` ("retry K of
 // N"), a stop it requests ends the wait; throws Error of kind kNetwork,

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
-#include "core/log.h"
 #include "core/run_control.h"
 #include "source/http/http_attempt.h"
 #include "source/http/http_body.h"
@@ -114,16 +113,10 @@ void HttpSource::fetch_in_one_stream(ByteRange r, ExtentWriter& out) {
         "offset 0 (-r 0-{}), which reads the object in one stream",
         name_, r.begin, r.end - 1, r.end - 1));
   if (!said_one_stream_.exchange(true)) {
-    // Said once: as an event above the progress display when someone
-    // listens, else as a warning in the log.
-    const std::string message =
-        fmt::format("{}: the server does not support ranges: fetching in one stream", name_);
-    const RunControl* control = client_->options().control;
-    if (control == nullptr) log::warn("{}", message);
     RunEvent e;
     e.kind = RunEvent::Kind::kWarning;
-    e.message = message;
-    emit_event(control, e);
+    e.message = fmt::format("{}: the server does not support ranges: fetching in one stream", name_);
+    report_event(client_->options().control, e);
   }
   uint64_t pos = 0;
   retry_loop([&](bool fresh) {

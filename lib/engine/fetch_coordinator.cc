@@ -25,6 +25,7 @@ struct FetchCoordinator::Batch {
   size_t index = 0;               // wanted[index] is the range being cut
   uint64_t cursor = 0;            // next offset to consider inside wanted[index]
   unsigned running = 0;           // worker loops still going
+  unsigned busy = 0;              // of those, loops transferring a piece
   bool stopped = false;           // an error occurred: start nothing new
   std::exception_ptr error;
   uint64_t fetched = 0, requests = 0;
@@ -58,6 +59,7 @@ SchedulerOptions scheduler_options(const FetchOptions& o, const Source& source) 
   s.coalesce_gap = o.coalesce_gap.value_or(0);
   s.chunk_size = o.chunk_size;
   s.split_tail = source.remote();
+  s.latency_hint_s = source.remote() ? source.latency_hint_s() : 0;
   return s;
 }
 
@@ -224,10 +226,18 @@ void FetchCoordinator::run_batch(Batch* b) {
     });
     ByteRange piece = take_piece(*b);
     if (piece.empty()) break;
+    // Every loop of this batch busy and room for another piece (the limit
+    // grew): one more loop. Loops start as the limit needs them, so a
+    // batch that stays at 8 in flight runs 8 threads, not the cap's 64.
+    if (++b->busy == b->running && b->running < pool_.size() && in_flight_.size() < scheduler_.limit()) {
+      ++b->running;
+      pool_.post([this, b] { run_batch(b); });
+    }
     lock.unlock();
     log::debug("fetching {}-{} ({} bytes)", piece.begin, piece.end - 1, piece.size());
     transfer(*b, piece);
     lock.lock();
+    --b->busy;
   }
   --b->running;        // the last use of b: fetch() may return and destroy it now
   slot_.notify_one();  // pass on a wake-up this loop may have taken from another batch
@@ -327,9 +337,10 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   if (stats.reused_bytes < stats.requested_bytes && !source_.supports_ranges()) {
     fetch_in_one_stream(*batch);
   } else if (stats.reused_bytes < stats.requested_bytes) {
-    unsigned loops = pool_.size();
+    unsigned loops = 0;
     {
       std::lock_guard lock(mu_);
+      loops = std::min(pool_.size(), scheduler_.limit());
       batch->running = loops;
     }
     for (unsigned i = 0; i < loops; ++i) pool_.post([this, batch] { run_batch(batch); });

@@ -47,6 +47,31 @@ void ConcurrencyControl::restart_window(double now_s, uint64_t progress) {
   window_bytes_ = progress;
 }
 
+void ConcurrencyControl::change_limit(unsigned limit) {
+  limit_ = limit;
+  peak_ = std::max(peak_, limit_);
+  settling_ = true;
+}
+
+void ConcurrencyControl::judge(double rate) {
+  if (on_trial_) {
+    on_trial_ = false;
+    const double step = static_cast<double>(limit_) / limit_before_ - 1;
+    if (rate < (1 + kGrowthShare * step) * rate_before_) {
+      // The added requests bought (almost) nothing: they only cost CPU,
+      // memory and the server's patience.
+      slow_start_ = raising_ = false;
+      change_limit(limit_before_);
+      return;
+    }
+  }
+  rate_before_ = rate;
+  if (!raising_ || limit_ >= max_) return;
+  limit_before_ = limit_;
+  on_trial_ = true;
+  change_limit(std::min(max_, slow_start_ ? 2 * limit_ : limit_ + std::max(1u, limit_ / 4)));
+}
+
 bool ConcurrencyControl::tick(double now_s, uint64_t progress, unsigned in_flight, double ttfb_s) {
   if (!window_open_) {
     restart_window(now_s, progress);
@@ -58,18 +83,18 @@ bool ConcurrencyControl::tick(double now_s, uint64_t progress, unsigned in_fligh
   restart_window(now_s, progress);
   peak_rate_ = std::max(peak_rate_, rate);
   if (fixed_) return false;
+  if (settling_) {
+    // Requests started under a new limit spend this window reaching their
+    // first byte: its throughput belongs to neither limit.
+    settling_ = false;
+    return false;
+  }
   // A window in which the limit was not in use (too little work, or the
   // tail of a batch) says nothing about whether more would help. A tick at
   // the end of a piece sees one request fewer than were running.
   if (in_flight + 1 < limit_) return false;
   const unsigned before = limit_;
-  if (rate >= kGrowth * best_rate_) {
-    limit_ = std::min(max_, slow_start_ ? 2 * limit_ : limit_ + std::max(1u, limit_ / 4));
-  } else {
-    slow_start_ = false;
-  }
-  best_rate_ = std::max(best_rate_, rate);
-  peak_ = std::max(peak_, limit_);
+  judge(rate);
   return limit_ != before;
 }
 
@@ -77,10 +102,13 @@ bool ConcurrencyControl::throttled(double now_s, double ttfb_s) {
   if (fixed_ || now_s - last_decrease_ < window_length(ttfb_s)) return false;
   last_decrease_ = now_s;
   const unsigned before = limit_;
-  limit_ = std::max(1u, limit_ / 2);
+  // Halved from where the overload began (a raise on trial is what did it).
+  on_trial_ = false;
   slow_start_ = false;
-  best_rate_ = 0;  // the next window measures the new limit afresh
+  raising_ = true;   // below what worked: additive raises may find it again
+  rate_before_ = 0;  // the next window measures the new limit afresh
   window_open_ = false;
+  change_limit(std::max(1u, limit_ / 2));
   return limit_ != before;
 }
 
@@ -90,7 +118,8 @@ uint64_t link_coalesce_gap(const LinkEstimate& link, uint64_t max_piece, double 
   // over-fetch exactly while the link is unknown.
   if (peak_rate <= 0) return kMinCoalesceGap;
   double bandwidth = link.conn_bandwidth > 0 ? link.conn_bandwidth : kAssumedConnBandwidth;
-  bandwidth = std::min(bandwidth, peak_rate / std::max(1u, connections));
+  const double aggregate = std::max(peak_rate, kAssumedAggregateBandwidth);
+  bandwidth = std::min(bandwidth, aggregate / std::max(1u, connections));
   const double gap = link.ttfb_s * bandwidth;
   const uint64_t cap = std::max(kMinCoalesceGap, max_piece / 4);
   if (!(gap < static_cast<double>(cap))) return cap;
@@ -107,14 +136,22 @@ uint64_t split_piece_size(uint64_t chunk_size, uint64_t remaining, unsigned conn
   return std::min(chunk_size, std::max(floor, share));
 }
 
+unsigned FetchScheduler::start_limit(unsigned fixed, unsigned max, double latency_hint_s) {
+  if (fixed > 0) return fixed;
+  return latency_hint_s >= kLatencyStartAtCap ? max : std::min(max, kStartConnections);
+}
+
 FetchScheduler::FetchScheduler(const SchedulerOptions& options)
     : options_(options),
       max_(options.jobs > 0
                ? options.jobs
                : (options.max_connections > 0 ? options.max_connections : kDefaultMaxConnections)),
-      control_(options.jobs, kStartConnections, max_) {
+      control_(options.jobs, start_limit(options.jobs, max_, options.latency_hint_s), max_) {
   summary_.adaptive_concurrency = !control_.fixed();
   summary_.adaptive_coalescing = !options_.coalesce_fixed;
+  // Discovery's round trip is the first TTFB sample: windows and the
+  // coalescing gap know the latency before the first piece ends.
+  if (options_.latency_hint_s > 0) meter_.add(options_.latency_hint_s, 0, 0);
 }
 
 uint64_t FetchScheduler::coalesce_gap() const {

@@ -19,9 +19,19 @@ namespace sparseio {
 
 // Defaults of the scheduler, resolved here once for the library and the CLI.
 inline constexpr unsigned kDefaultMaxConnections = 64;
-// Requests in flight before anything is measured: -j 8 was the HTTP default
-// and the best fixed setting on loopback (docs/BENCHMARKS.md).
+// Requests in flight before anything is measured, on a link whose latency
+// is unknown or low: -j 8 was the HTTP default and the best fixed setting on
+// loopback (docs/BENCHMARKS.md); 64 there took 1.8x as long (1,000 random
+// 64 KiB ranges: 0.38 s against 0.21 s on the 2-core benchmark machine).
 inline constexpr unsigned kStartConnections = 8;
+// From this latency of the discovery request on (Source::latency_hint_s),
+// the scheduler starts at the cap instead: a request then waits longer for
+// its first byte than a 64 KiB piece takes to arrive over a 50 MB/s
+// connection (1.3 ms), so the requests in flight, not bandwidth or CPU,
+// bound the throughput, and growing to the cap by trial costs round trips
+// (at 20 ms: 0.72 s for 1,000 random 64 KiB ranges, 0.49 s with -j 64).
+// Loopback and LAN answer in well under it (loopback nginx: 0.1-0.3 ms).
+inline constexpr double kLatencyStartAtCap = 0.002;
 // Smallest --coalesce-gap the link model chooses for a remote source: the
 // fixed default before the scheduler, which loopback runs were tuned with.
 inline constexpr uint64_t kMinCoalesceGap = 64u << 10;
@@ -29,6 +39,12 @@ inline constexpr uint64_t kMinCoalesceGap = 64u << 10;
 // (kBandwidthSampleBytes) measured it: the order of one S3 connection
 // (85-90 MB/s) and of a long-haul TCP connection, rounded down.
 inline constexpr double kAssumedConnBandwidth = 64.0 * (1 << 20);
+// Throughput of all connections together assumed at least possible, where
+// the best measured is less: a latency-bound fetch measures what its round
+// trips allowed, not what the machine and link can carry (1,000 random
+// 64 KiB ranges at 100 ms measured 40 MiB/s; the 2-core benchmark machine
+// carries 280-390 MiB/s). Eight connections' worth of kAssumedConnBandwidth.
+inline constexpr double kAssumedAggregateBandwidth = 8 * kAssumedConnBandwidth;
 // Transfers smaller than this say nothing reliable about bandwidth: their
 // body arrives in one or two socket buffers.
 inline constexpr uint64_t kBandwidthSampleBytes = 1u << 20;
@@ -72,8 +88,15 @@ class LinkMeter {
   RecentMedian ttfb_, bandwidth_;
 };
 
-// Requests in flight: slow start while throughput grows, multiplicative
-// decrease when the server pushes back.
+// Requests in flight, by trial: raise the limit (doubling while every step
+// paid off; by a quarter after push-back), keep the raise when throughput
+// grew with it (kGrowthShare), else take it back and stop raising. Multiplicative decrease
+// when the server pushes back, after which raising may resume.
+//
+// Keeping only raises that pay matters where the CPU, not the link, is the
+// bottleneck: on loopback with 2 cores, a limit that grew whenever a window
+// happened to be faster than the last reached ~50 and took 1.8x as long
+// as 8 (0.38 s against 0.21 s for 1,000 random 64 KiB ranges).
 class ConcurrencyControl {
  public:
   // `fixed` > 0: always that many (-j N). Otherwise start at `start` and stay
@@ -89,10 +112,12 @@ class ConcurrencyControl {
   // Called whenever something happens (a piece taken or finished): `now_s`
   // on a monotonic clock, `progress` the bytes received so far (a running
   // total), `in_flight` the requests running now, `ttfb_s` the current
-  // estimate. A measuring window lasts max(kMinWindow, 2 × TTFB); at its end,
-  // when the limit was in use, a throughput kGrowth times the best so far
-  // doubles the limit (slow start) or raises it by a quarter (after a
-  // setback); anything less ends slow start. Returns true when limit() changed.
+  // estimate. A window lasts max(kMinWindow, 2 × TTFB). The first window
+  // after the start or a change of the limit only lets the new requests
+  // reach their first byte; the next one, when the limit was in use,
+  // measures the limit: a raise on trial is kept when its throughput grew
+  // enough over that of the limit before it, else taken back. Returns true
+  // when limit() changed.
   bool tick(double now_s, uint64_t progress, unsigned in_flight, double ttfb_s);
   // 429, 503 (S3's SlowDown) or a failed connection: halve the limit, at
   // most once per window (every request in flight may report the same
@@ -102,20 +127,31 @@ class ConcurrencyControl {
   // 20 ms: shorter windows measure scheduling noise, not the link; loopback
   // throughput sampled over 20 ms varied ±15% on the benchmark machine.
   static constexpr double kMinWindow = 0.020;
-  // A gain smaller than this is taken for noise (see kMinWindow).
-  static constexpr double kGrowth = 1.2;
+  // A raise from L to L' is kept when throughput grew by at least this
+  // share of the proportional gain (L'/L - 1): 1.2x for a doubling, less
+  // for a smaller step (a step to the cap may be small). A smaller gain is
+  // taken for noise (see kMinWindow).
+  static constexpr double kGrowthShare = 0.2;
 
  private:
   double window_length(double ttfb_s) const;
   void restart_window(double now_s, uint64_t progress);
+  // Sets the limit; the next window settles it.
+  void change_limit(unsigned limit);
+  // Judges the limit by `rate`, a window's throughput with it in use.
+  void judge(double rate);
 
   bool fixed_;
   unsigned limit_, max_, peak_;
-  bool slow_start_ = true;
+  bool slow_start_ = true;  // raises double (until one does not pay)
+  bool raising_ = true;     // raises are tried (until one does not pay)
+  bool on_trial_ = false;   // limit_ is a raise from limit_before_, being judged
+  unsigned limit_before_ = 0;
+  double rate_before_ = 0;  // throughput of the last limit kept
   bool window_open_ = false;
+  bool settling_ = true;  // the current window follows a start or a change: not judged
   double window_start_ = 0;
   uint64_t window_bytes_ = 0;
-  double best_rate_ = 0;
   double peak_rate_ = 0;
   double last_decrease_ = -1e9;
 };
@@ -165,12 +201,20 @@ struct SchedulerOptions {
   uint64_t coalesce_gap = 0;     // its value when fixed
   uint64_t chunk_size = 0;       // largest piece
   bool split_tail = false;       // split the last pieces over the connections (remote sources)
+  // The source's latency as discovery measured it (Source::latency_hint_s;
+  // 0: unknown): the first TTFB estimate, and the start at the cap from
+  // kLatencyStartAtCap on.
+  double latency_hint_s = 0;
 };
 
 // The policy the coordinator consults; not thread-safe (call under a lock).
 class FetchScheduler {
  public:
   explicit FetchScheduler(const SchedulerOptions& options);
+
+  // The limit to start with: kStartConnections, or the cap on a link whose
+  // latency hint reaches kLatencyStartAtCap; `fixed` > 0 (-j) wins.
+  static unsigned start_limit(unsigned fixed, unsigned max, double latency_hint_s);
 
   // Threads the coordinator needs: the most requests ever in flight.
   unsigned max_in_flight() const { return max_; }

@@ -2,11 +2,7 @@
 
 namespace sparseio {
 
-WorkerPool::WorkerPool(unsigned threads) {
-  if (threads == 0) threads = 1;
-  threads_.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
-}
+WorkerPool::WorkerPool(unsigned max_threads) : max_threads_(max_threads == 0 ? 1 : max_threads) {}
 
 WorkerPool::~WorkerPool() {
   {
@@ -14,13 +10,33 @@ WorkerPool::~WorkerPool() {
     stopping_ = true;
   }
   cv_.notify_all();
-  threads_.clear();  // jthread joins
+  // One at a time, under the lock: a queued task still running may post,
+  // and so start a thread, while the others are joined.
+  for (;;) {
+    std::jthread t;
+    {
+      std::lock_guard lock(mu_);
+      if (threads_.empty()) return;
+      t = std::move(threads_.back());
+      threads_.pop_back();
+    }
+    t.join();
+  }
+}
+
+unsigned WorkerPool::started() const {
+  std::lock_guard lock(mu_);
+  return static_cast<unsigned>(threads_.size());
 }
 
 void WorkerPool::post(std::function<void()> task) {
   {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(task));
+    if (queue_.size() > idle_ && threads_.size() < max_threads_) {
+      ++idle_;  // counted idle until it takes its first task
+      threads_.emplace_back([this] { run(); });
+    }
   }
   cv_.notify_one();
 }
@@ -34,8 +50,11 @@ void WorkerPool::run() {
       if (queue_.empty()) return;
       task = std::move(queue_.front());
       queue_.pop_front();
+      --idle_;
     }
     task();
+    std::lock_guard lock(mu_);
+    ++idle_;
   }
 }
 

@@ -37,6 +37,10 @@ class Source {
   // Whether the source is across a network, where round trips cost more
   // than CPU: the scheduler then adapts concurrency and coalescing to it.
   virtual bool remote() const { return false; }
+  // How long the source's discovery request (HEAD) waited for its answer
+  // once sent, in seconds; 0 when unknown or local. The scheduler's first
+  // estimate of the link's latency, before any piece has been measured.
+  virtual double latency_hint_s() const { return 0; }
   // Suggested --chunk-size for this kind of source.
   virtual uint64_t default_chunk_size() const { return 4u << 20; }
 };

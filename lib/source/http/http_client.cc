@@ -232,6 +232,11 @@ HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) 
   }
   long version = 0;
   curl_easy_getinfo(easy.get(), CURLINFO_HTTP_VERSION, &version);
+  curl_off_t pretransfer_us = 0, first_byte_us = 0;
+  if (curl_easy_getinfo(easy.get(), CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK &&
+      curl_easy_getinfo(easy.get(), CURLINFO_STARTTRANSFER_TIME_T, &first_byte_us) == CURLE_OK &&
+      first_byte_us > pretransfer_us)
+    result.wait_s = static_cast<double>(first_byte_us - pretransfer_us) / 1e6;
   release(std::move(easy));
   result.curl_error = error_buffer;
   result.response = std::move(ex.response);

@@ -50,6 +50,10 @@ struct HttpResult {
   bool custom_headers = true;  // whether the -H headers went to `url`
   bool sink_stopped = false;   // the sink aborted or stopped the transfer
   std::exception_ptr error;    // what the sink threw, if anything
+  // Seconds from the request sent to the first byte of the answer, without
+  // DNS, connect or TLS (libcurl's STARTTRANSFER - PRETRANSFER): the
+  // server's and the path's latency. 0 when no answer came.
+  double wait_s = 0;
 
   // One-line cause for messages: libcurl's error or the status.
   std::string cause() const;

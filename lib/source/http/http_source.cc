@@ -161,7 +161,8 @@ HttpSource::HttpSource(std::string name, std::unique_ptr<HttpClient> client, Dis
       target_(std::move(found.target)),
       size_(found.size),
       identity_(std::move(found.identity)),
-      if_range_(std::move(found.validator)) {}
+      if_range_(std::move(found.validator)),
+      latency_s_(found.latency_s) {}
 
 HttpSource::~HttpSource() = default;
 
@@ -214,6 +215,7 @@ HttpSource::Found HttpSource::ask_head() {
   req.head = true;
   HttpResult head = request_with_retries(req, drop, "HEAD");
   if (head.code != CURLE_OK) throw Error(fmt::format("{}: {}", name_, head.cause()), curl_kind(head.code));
+  latency_s_ = head.wait_s;
   Found found;
   if (!is_success(head.response.status())) return found;  // HEAD refused: the probe decides
   target_ = head.url;
@@ -236,6 +238,7 @@ void HttpSource::ask_first_byte(Found& found) {
   HttpResult got = request_with_retries(req, drop, "GET bytes=0-0");
   if (got.code != CURLE_OK && !got.sink_stopped)
     throw Error(fmt::format("{}: {}", name_, got.cause()), curl_kind(got.code));
+  if (latency_s_ == 0) latency_s_ = got.wait_s;  // the HEAD was refused or failed
   const long status = got.response.status();
   found.probe_status = status;
   const std::optional<ContentRange> cr = content_range_of(got.response);

@@ -36,6 +36,7 @@ class HttpSource : public Source {
     uint64_t size = 0;
     SourceIdentity identity;  // its ETag is checked on every answer
     std::string validator;    // sent as If-Range (If-Match with HttpOptions::if_match); "" for none
+    double latency_s = 0;     // how long discovery's request waited for its answer (HttpResult::wait_s)
   };
   // A source named `name` (messages) whose ranged GETs go through `client`.
   HttpSource(std::string name, std::unique_ptr<HttpClient> client, Discovered found);
@@ -55,6 +56,7 @@ class HttpSource : public Source {
   // ranges from offset 0 can be fetched, in one streaming GET.
   bool supports_ranges() const override { return ranges_; }
   bool remote() const override { return true; }
+  double latency_hint_s() const override { return latency_s_; }
 
   // The URL requests go to (after the redirects discovery followed).
   const std::string& target_url() const { return target_; }
@@ -91,6 +93,7 @@ class HttpSource : public Source {
   uint64_t size_ = 0;
   SourceIdentity identity_;
   std::string if_range_;
+  double latency_s_ = 0;  // discovery's HEAD (or first-byte probe): HttpResult::wait_s
 
   // http_one_stream.cc: servers without range support.
   class StreamSink;

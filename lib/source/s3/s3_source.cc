@@ -166,6 +166,7 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
   auto size = length ? parse_decimal(*length) : std::nullopt;
   if (!size) throw Error(fmt::format("{}: the answer to HEAD has no valid Content-Length", name_));
   found.size = *size;
+  found.latency_s = head.wait_s;
   found.identity.size = *size;
   found.identity.etag = head.response.header("etag").value_or("");
   // The object's name is part of its identity, as a URL is for HTTP: a DST
@@ -197,6 +198,8 @@ S3Source::~S3Source() = default;
 uint64_t S3Source::size() const { return http_->size(); }
 
 SourceIdentity S3Source::identity() const { return http_->identity(); }
+
+double S3Source::latency_hint_s() const { return http_->latency_hint_s(); }
 
 size_t S3Source::read_at(uint64_t offset, std::span<std::byte> buf) {
   s3::AdaptiveLimit::Slot slot(state_->limit);

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 
 using sparseio::ConcurrencyControl;
@@ -64,40 +65,58 @@ TEST_CASE("concurrency grows while throughput grows, up to the cap") {
   ConcurrencyControl c(0, 8, 64);
   double t = 0;
   uint64_t bytes = 0;
-  // Latency-bound: throughput proportional to requests in flight.
+  // Latency-bound: throughput proportional to requests in flight. Every
+  // step takes two windows: one for the new requests to settle, one to judge.
   auto linear = [](unsigned limit) { return limit * 1e6; };
+  CHECK(run_windows(c, 1, 0.04, linear, t, bytes) == 8);  // the start settles
   CHECK(run_windows(c, 1, 0.04, linear, t, bytes) == 16);
-  CHECK(run_windows(c, 1, 0.04, linear, t, bytes) == 32);
-  CHECK(run_windows(c, 5, 0.04, linear, t, bytes) == 64);
+  CHECK(run_windows(c, 2, 0.04, linear, t, bytes) == 32);
+  CHECK(run_windows(c, 10, 0.04, linear, t, bytes) == 64);
   CHECK(c.peak_limit() == 64);
 }
 
-TEST_CASE("concurrency stops growing when throughput does not") {
-  ConcurrencyControl c(0, 8, 64);
+TEST_CASE("a raise that does not pay is taken back, and raising stops") {
   double t = 0;
   uint64_t bytes = 0;
-  // A link that saturates at 16 requests in flight (loopback, CPU-bound).
-  auto saturating = [](unsigned limit) { return std::min(limit, 16u) * 1e8; };
-  CHECK(run_windows(c, 1, 0.04, saturating, t, bytes) == 16);
-  CHECK(run_windows(c, 1, 0.04, saturating, t, bytes) == 32);   // 8 -> 16 doubled throughput
-  CHECK(run_windows(c, 10, 0.04, saturating, t, bytes) == 32);  // 16 -> 32 did not: it stays
+  SUBCASE("a link that saturates at 16 requests in flight") {
+    ConcurrencyControl c(0, 8, 64);
+    auto saturating = [](unsigned limit) { return std::min(limit, 16u) * 1e8; };
+    CHECK(run_windows(c, 4, 0.04, saturating, t, bytes) == 32);   // 8 -> 16 doubled throughput
+    CHECK(run_windows(c, 2, 0.04, saturating, t, bytes) == 16);   // 16 -> 32 did not: back to 16
+    CHECK(run_windows(c, 20, 0.04, saturating, t, bytes) == 16);  // and no more trials
+    CHECK(c.peak_limit() == 32);
+  }
+  SUBCASE("CPU-bound: more requests make it slower (loopback on 2 cores)") {
+    ConcurrencyControl c(0, 8, 64);
+    auto cpu_bound = [](unsigned limit) { return limit <= 8 ? 8e8 : 6e8; };
+    CHECK(run_windows(c, 2, 0.04, cpu_bound, t, bytes) == 16);  // tried
+    CHECK(run_windows(c, 2, 0.04, cpu_bound, t, bytes) == 8);   // and taken back
+    CHECK(run_windows(c, 20, 0.04, cpu_bound, t, bytes) == 8);
+  }
+  SUBCASE("a gain within noise does not keep a doubling") {
+    ConcurrencyControl c(0, 8, 64);
+    auto flat = [](unsigned limit) { return limit <= 8 ? 8e8 : 8e8 * 1.15; };
+    CHECK(run_windows(c, 4, 0.04, flat, t, bytes) == 8);
+  }
 }
 
 TEST_CASE("a window in which the limit was not in use is not judged") {
   ConcurrencyControl c(0, 8, 64);
   c.tick(0, 0, 2, 0.01);
-  CHECK_FALSE(c.tick(1, 1000000, 2, 0.01));  // only 2 of 8 in flight
+  CHECK_FALSE(c.tick(1, 1000000, 2, 0.01));  // the start settles
+  CHECK_FALSE(c.tick(2, 2000000, 2, 0.01));  // only 2 of 8 in flight
   CHECK(c.limit() == 8);
-  CHECK(c.tick(2, 2000000, 8, 0.01));
+  CHECK(c.tick(3, 3000000, 8, 0.01));
   CHECK(c.limit() == 16);
 }
 
 TEST_CASE("windows last at least twice the TTFB") {
   ConcurrencyControl c(0, 8, 64);
   c.tick(0, 0, 8, 0.1);
-  CHECK_FALSE(c.tick(0.15, 1000000, 8, 0.1));  // < 2 x 100 ms
+  CHECK_FALSE(c.tick(0.21, 1000000, 8, 0.1));  // the start settles
+  CHECK_FALSE(c.tick(0.35, 2000000, 8, 0.1));  // < 2 x 100 ms
   CHECK(c.limit() == 8);
-  CHECK(c.tick(0.21, 2000000, 8, 0.1));
+  CHECK(c.tick(0.42, 3000000, 8, 0.1));
   CHECK(c.limit() == 16);
 }
 
@@ -106,7 +125,7 @@ TEST_CASE("push-back halves the limit once per window, then growth is additive")
   double t = 0;
   uint64_t bytes = 0;
   auto linear = [](unsigned limit) { return limit * 1e6; };
-  REQUIRE(run_windows(c, 3, 0.04, linear, t, bytes) == 64);
+  REQUIRE(run_windows(c, 8, 0.04, linear, t, bytes) == 64);
   CHECK(c.throttled(t, 0.02));
   CHECK(c.limit() == 32);
   CHECK_FALSE(c.throttled(t + 0.01, 0.02));  // the same overload, reported by another request
@@ -114,7 +133,9 @@ TEST_CASE("push-back halves the limit once per window, then growth is additive")
   CHECK(c.throttled(t + 0.05, 0.02));
   CHECK(c.limit() == 16);
   t += 0.05;
-  CHECK(run_windows(c, 2, 0.04, linear, t, bytes) == 25);  // +1/4, not x2: 16 -> 20 -> 25
+  CHECK(run_windows(c, 4, 0.04, linear, t, bytes) == 25);  // +1/4, not x2: 16 -> 20 -> 25
+  // Steps to the cap are small (58 -> 64): kept for a share of their gain.
+  CHECK(run_windows(c, 20, 0.04, linear, t, bytes) == 64);
   ConcurrencyControl low(0, 1, 64);
   CHECK_FALSE(low.throttled(0, 0.02));  // never below 1
   CHECK(low.limit() == 1);
@@ -145,6 +166,10 @@ TEST_CASE("the coalescing gap is TTFB x per-connection bandwidth, within bounds"
   CHECK(link_coalesce_gap({0.100, 50.0 * MiB}, 8 * MiB, 1e12, 1) == 2 * MiB);
   // 64 connections that together received 640 MiB/s at best: 10 MiB/s each.
   CHECK(link_coalesce_gap({0.0625, 50.0 * MiB}, 8 * MiB, 640.0 * MiB, 64) == 640 * KiB);
+  // A latency-bound fetch that measured only 64 MiB/s in all: the assumed
+  // aggregate (512 MiB/s) is shared instead, 8 MiB/s each.
+  CHECK(link_coalesce_gap({0.0625, 50.0 * MiB}, 8 * MiB, 64.0 * MiB, 64) ==
+        static_cast<uint64_t>(0.0625 * sparseio::kAssumedAggregateBandwidth / 64));
   // ... but never more than one connection measured alone.
   CHECK(link_coalesce_gap({0.0625, 16.0 * MiB}, 8 * MiB, 6400.0 * MiB, 64) == MiB);
   // No throughput measured yet: the floor, whatever the TTFB.
@@ -179,19 +204,39 @@ TEST_CASE("FetchScheduler follows the link it measures and reports it") {
     bytes += 2 * MiB;
     s.on_finish(t, s.limit() - 1, bytes, 0.020, 2 * MiB, 0.04);  // 50 MiB/s
   }
-  CHECK(s.limit() > sparseio::kStartConnections);
-  // 2 MiB every 21 ms is 95 MiB/s in all; its share over 16 connections
-  // (6 MiB/s) is less than one connection's 50 MiB/s: 20 ms x 6 MiB/s.
-  CHECK(s.limit() == 16);
-  CHECK(s.coalesce_gap() == doctest::Approx(0.020 * (2.0 * MiB / 0.021) / 16).epsilon(0.02));
+  // The throughput stayed 2 MiB every 21 ms: 16 was tried and taken back.
+  CHECK(s.limit() == sparseio::kStartConnections);
+  // 95 MiB/s in all is less than the assumed aggregate, whose share over 8
+  // connections (64 MiB/s) is more than one connection's 50 MiB/s: the gap
+  // is 20 ms x 50 MiB/s.
+  CHECK(s.coalesce_gap() == doctest::Approx(0.020 * 50 * MiB).epsilon(0.02));
   s.add_overfetch(123);
   sparseio::SchedulerSummary sum = s.summary();
   CHECK(sum.adaptive_concurrency);
   CHECK(sum.adaptive_coalescing);
   CHECK(sum.overfetched_bytes == 123);
-  CHECK(sum.peak_in_flight == s.limit());
+  CHECK(sum.peak_in_flight == 2 * sparseio::kStartConnections);
+  CHECK(sum.final_limit == sparseio::kStartConnections);
   CHECK(sum.link.ttfb_s == doctest::Approx(0.020));
   FetchScheduler fixed({.coalesce_fixed = true, .coalesce_gap = 0, .chunk_size = 8 * MiB});
   CHECK(fixed.coalesce_gap() == 0);
   CHECK_FALSE(fixed.summary().adaptive_coalescing);
+}
+
+TEST_CASE("discovery's latency: the first TTFB, and a start at the cap from 2 ms") {
+  FetchScheduler far({.max_connections = 64, .chunk_size = 8 * MiB, .split_tail = true, .latency_hint_s = 0.020});
+  CHECK(far.limit() == 64);
+  CHECK(far.summary().link.ttfb_s == doctest::Approx(0.020));
+  FetchScheduler near({.max_connections = 64, .chunk_size = 8 * MiB, .latency_hint_s = 0.0003});  // loopback
+  CHECK(near.limit() == sparseio::kStartConnections);
+  CHECK(near.summary().link.ttfb_s == doctest::Approx(0.0003));
+  FetchScheduler unknown({.max_connections = 64, .chunk_size = 8 * MiB});
+  CHECK(unknown.limit() == sparseio::kStartConnections);
+  CHECK(unknown.summary().link.ttfb_s == 0);
+  FetchScheduler fixed({.jobs = 3, .chunk_size = 8 * MiB, .latency_hint_s = 0.1});
+  CHECK(fixed.limit() == 3);
+  FetchScheduler small_cap({.max_connections = 4, .chunk_size = 8 * MiB});
+  CHECK(small_cap.limit() == 4);
+  CHECK(FetchScheduler::start_limit(0, 64, sparseio::kLatencyStartAtCap) == 64);
+  CHECK(FetchScheduler::start_limit(0, 64, sparseio::kLatencyStartAtCap * 0.99) == 8);
 }

@@ -1,5 +1,6 @@
 // WorkerPool: FIFO order on one thread, every queued task runs before the
-// destructor returns, and N threads really run N tasks at once.
+// destructor returns, N threads really run N tasks at once, and threads
+// start only as tasks need them.
 #include "engine/worker_pool.h"
 
 #include <doctest/doctest.h>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <latch>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -66,4 +68,17 @@ TEST_CASE("N threads run N tasks at the same time") {
   }
   CHECK(finished.load() == kThreads);
   CHECK(max_waiting == kThreads);
+}
+
+TEST_CASE("threads start when a task finds none idle, never more than the size") {
+  std::latch go(1);
+  {
+    WorkerPool pool(4);
+    CHECK(pool.started() == 0);  // a pool sized for the most work costs nothing until used
+    for (int i = 0; i < 3; ++i) pool.post([&go] { go.wait(); });
+    CHECK(pool.started() == 3);  // each task found every thread busy
+    for (int i = 0; i < 5; ++i) pool.post([&go] { go.wait(); });
+    CHECK(pool.started() == 4);
+    go.count_down();
+  }
 }

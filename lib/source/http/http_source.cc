@@ -238,7 +238,6 @@ void HttpSource::ask_first_byte(Found& found) {
   HttpResult got = request_with_retries(req, drop, "GET bytes=0-0");
   if (got.code != CURLE_OK && !got.sink_stopped)
     throw Error(fmt::format("{}: {}", name_, got.cause()), curl_kind(got.code));
-  if (latency_s_ == 0) latency_s_ = got.wait_s;  // the HEAD was refused or failed
   const long status = got.response.status();
   found.probe_status = status;
   const std::optional<ContentRange> cr = content_range_of(got.response);

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -203,6 +204,25 @@ TEST_CASE("a refused connection is a transport error in the result") {
   CHECK(r.response.status() == 0);
   CHECK_FALSE(r.cause().empty());
   CHECK(sink.statuses.empty());
+  CHECK(r.wait_s == 0);  // no answer, no wait measured
+}
+
+TEST_CASE("the wait for the answer is measured from the request sent to its first byte") {
+  TestHttpServer server([](const TestHttpRequest&) {
+    TestHttpResponse r = ok("late");
+    r.delay = std::chrono::milliseconds(40);
+    return r;
+  });
+  HttpClient client(options_with_header());
+  StringSink sink;
+  HttpRequest req;
+  req.url = server.url("/obj");
+  req.head = true;
+  HttpResult r = client.perform(req, sink);
+  CHECK(r.response.status() == 200);
+  // The server's 40 ms, whatever the connection's set-up took.
+  CHECK(r.wait_s >= 0.038);
+  CHECK(r.wait_s < 30);
 }
 
 // The hooks a protocol on top of HTTP uses (the S3 source): decorate,

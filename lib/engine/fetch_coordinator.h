@@ -34,7 +34,8 @@ namespace sparseio {
 
 struct FetchOptions {
   // Pieces in flight. 0: for a remote source, follow the link (from
-  // kStartConnections up to max_connections); for a local one, the cores.
+  // kStartConnections, or from max_connections on a link whose latency hint
+  // reaches kLatencyStartAtCap); for a local one, the cores.
   unsigned jobs = 0;
   unsigned max_connections = 0;  // 0: kDefaultMaxConnections
   uint64_t chunk_size = 0;       // largest piece; 0: the source's default

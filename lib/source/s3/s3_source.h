@@ -36,7 +36,7 @@ class S3Source : public Source {
   void fetch_into(ByteRange r, ExtentWriter& out) override;
   uint64_t default_chunk_size() const override { return kHttpDefaultChunkSize; }
   bool remote() const override { return true; }  // the scheduler adapts to the link, as for URLs
-  double latency_hint_s() const override;           // the discovery HEAD's wait
+  double latency_hint_s() const override;        // the discovery HEAD's wait
 
   // The https:// URL the GETs go to (with ?versionId= when pinned).
   const std::string& target_url() const { return target_; }

@@ -224,7 +224,8 @@ TEST_CASE("FetchScheduler follows the link it measures and reports it") {
 }
 
 TEST_CASE("discovery's latency: the first TTFB, and a start at the cap from 2 ms") {
-  FetchScheduler far({.max_connections = 64, .chunk_size = 8 * MiB, .split_tail = true, .latency_hint_s = 0.020});
+  FetchScheduler far(
+      {.max_connections = 64, .chunk_size = 8 * MiB, .split_tail = true, .latency_hint_s = 0.020});
   CHECK(far.limit() == 64);
   CHECK(far.summary().link.ttfb_s == doctest::Approx(0.020));
   FetchScheduler near({.max_connections = 64, .chunk_size = 8 * MiB, .latency_hint_s = 0.0003});  // loopback

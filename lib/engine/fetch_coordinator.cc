@@ -1,6 +1,7 @@
 #include "engine/fetch_coordinator.h"
 
 #include <fmt/format.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -59,6 +60,7 @@ SchedulerOptions scheduler_options(const FetchOptions& o, const Source& source) 
   s.coalesce_gap = o.coalesce_gap.value_or(0);
   s.chunk_size = o.chunk_size;
   s.split_tail = source.remote();
+  s.cores = o.watch_cpu ? default_jobs() : 0;
   s.latency_hint_s = source.remote() ? source.latency_hint_s() : 0;
   return s;
 }
@@ -92,6 +94,12 @@ FetchCoordinator::FetchCoordinator(Source& source, Destination& dest, FetchOptio
 
 FetchCoordinator::~FetchCoordinator() = default;
 
+double FetchCoordinator::cpu_seconds() {
+  timespec ts{};
+  if (::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 double FetchCoordinator::now() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_).count();
 }
@@ -104,7 +112,8 @@ void FetchCoordinator::throttled() {
 
 ByteRange FetchCoordinator::take_piece(Batch& b) {
   const uint64_t coalesce_gap = scheduler_.coalesce_gap();
-  const uint64_t max_piece = scheduler_.piece_size(b.remaining);
+  const size_t ranges_after = b.wanted.size() - std::min(b.wanted.size(), b.index + 1);
+  const uint64_t max_piece = scheduler_.piece_size(b.remaining + unreceived_in_flight(), ranges_after);
   while (!b.stopped && !stop_requested(options_.control) && b.index < b.wanted.size()) {
     ByteRange w = b.wanted[b.index];
     if (b.cursor < w.begin) b.cursor = w.begin;
@@ -157,11 +166,21 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
     b.cursor = piece.end;
     b.remaining -= std::min(b.remaining, piece.size() - extra);
     scheduler_.add_overfetch(extra);
-    if (scheduler_.on_start(now(), static_cast<unsigned>(in_flight_.size()), progress_.load()))
+    if (scheduler_.on_start(now(), static_cast<unsigned>(in_flight_.size()), progress_.load(), cpu_seconds()))
       limit_changed();
     return piece;
   }
   return {0, 0};
+}
+
+uint64_t FetchCoordinator::unreceived_in_flight() const {
+  uint64_t sum = 0;
+  for (const auto& [begin, end] : in_flight_) {
+    auto h = heads_.find(begin);
+    const uint64_t head = h == heads_.end() ? begin : h->second.written_to->load(std::memory_order_relaxed);
+    sum += end - std::min(end, head);
+  }
+  return sum;
 }
 
 void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
@@ -205,7 +224,7 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
     b.stopped = true;
   }
   const bool grew = scheduler_.on_finish(now(), static_cast<unsigned>(in_flight_.size()), progress_.load(),
-                                         ttfb_s, written.size(), body_s);
+                                         ttfb_s, written.size(), body_s, cpu_seconds());
   if (grew || b.stopped) limit_changed();
   slot_.notify_one();
   changed_.notify_all();

@@ -39,6 +39,11 @@ struct FetchOptions {
   unsigned jobs = 0;
   unsigned max_connections = 0;  // 0: kDefaultMaxConnections
   uint64_t chunk_size = 0;       // largest piece; 0: the source's default
+  // Whether the scheduler tries no raise while the process keeps half the
+  // cores busy (ConcurrencyControl::kCpuBoundShare). Off only in tests that
+  // judge the growth by throughput alone, with a source whose CPU cost is
+  // not a real source's.
+  bool watch_cpu = true;
   // Missing pieces closer than this are fetched as one. Unset: follow the
   // link for a remote source (TTFB × bandwidth), 0 for a local one.
   std::optional<uint64_t> coalesce_gap = std::nullopt;
@@ -71,13 +76,16 @@ class FetchCoordinator {
   // Requires mu_.
   ByteRange take_piece(Batch& batch);
   void run_batch(Batch* batch);
+  // Bytes of the pieces in flight not received yet (all callers'). Requires mu_.
+  uint64_t unreceived_in_flight() const;
   void transfer(Batch& batch, ByteRange piece);
   ProgressSnapshot snapshot(const Batch& batch, uint64_t requested, uint64_t reused, size_t cells);
   // For a source without range support: all of the batch as one piece.
   void fetch_in_one_stream(Batch& batch);
-  double now() const;    // seconds since construction
-  void throttled();      // a source's push-back, for the scheduler
-  void limit_changed();  // wakes the loops waiting for a slot; requires mu_
+  double now() const;           // seconds since construction
+  static double cpu_seconds();  // CPU time of the whole process so far (for the scheduler)
+  void throttled();             // a source's push-back, for the scheduler
+  void limit_changed();         // wakes the loops waiting for a slot; requires mu_
 
   Source& source_;
   Destination& dest_;

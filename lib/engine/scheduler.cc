@@ -33,18 +33,20 @@ void LinkMeter::add(double ttfb_s, uint64_t bytes, double body_s) {
 
 LinkEstimate LinkMeter::estimate() const { return {ttfb_.min(), bandwidth_.median()}; }
 
-ConcurrencyControl::ConcurrencyControl(unsigned fixed, unsigned start, unsigned max)
+ConcurrencyControl::ConcurrencyControl(unsigned fixed, unsigned start, unsigned max, unsigned cores)
     : fixed_(fixed > 0),
       limit_(fixed > 0 ? fixed : std::clamp(start, 1u, std::max(1u, max))),
       max_(fixed > 0 ? fixed : std::max(1u, max)),
-      peak_(limit_) {}
+      peak_(limit_),
+      cores_(cores) {}
 
 double ConcurrencyControl::window_length(double ttfb_s) const { return std::max(kMinWindow, 2 * ttfb_s); }
 
-void ConcurrencyControl::restart_window(double now_s, uint64_t progress) {
+void ConcurrencyControl::restart_window(double now_s, uint64_t progress, double cpu_s) {
   window_open_ = true;
   window_start_ = now_s;
   window_bytes_ = progress;
+  window_cpu_ = cpu_s;
 }
 
 void ConcurrencyControl::change_limit(unsigned limit) {
@@ -53,7 +55,7 @@ void ConcurrencyControl::change_limit(unsigned limit) {
   settling_ = true;
 }
 
-void ConcurrencyControl::judge(double rate) {
+void ConcurrencyControl::judge(double rate, bool cpu_bound) {
   if (on_trial_) {
     on_trial_ = false;
     const double step = static_cast<double>(limit_) / limit_before_ - 1;
@@ -66,21 +68,23 @@ void ConcurrencyControl::judge(double rate) {
     }
   }
   rate_before_ = rate;
-  if (!raising_ || limit_ >= max_) return;
+  if (!raising_ || limit_ >= max_ || cpu_bound) return;
   limit_before_ = limit_;
   on_trial_ = true;
   change_limit(std::min(max_, slow_start_ ? 2 * limit_ : limit_ + std::max(1u, limit_ / 4)));
 }
 
-bool ConcurrencyControl::tick(double now_s, uint64_t progress, unsigned in_flight, double ttfb_s) {
+bool ConcurrencyControl::tick(double now_s, uint64_t progress, unsigned in_flight, double ttfb_s,
+                              double cpu_s) {
   if (!window_open_) {
-    restart_window(now_s, progress);
+    restart_window(now_s, progress, cpu_s);
     return false;
   }
   const double elapsed = now_s - window_start_;
   if (elapsed < window_length(ttfb_s)) return false;
   const double rate = static_cast<double>(progress - window_bytes_) / elapsed;
-  restart_window(now_s, progress);
+  const bool cpu_bound = cores_ > 0 && cpu_s - window_cpu_ >= kCpuBoundShare * cores_ * elapsed;
+  restart_window(now_s, progress, cpu_s);
   peak_rate_ = std::max(peak_rate_, rate);
   if (fixed_) return false;
   if (settling_) {
@@ -94,7 +98,7 @@ bool ConcurrencyControl::tick(double now_s, uint64_t progress, unsigned in_fligh
   // the end of a piece sees one request fewer than were running.
   if (in_flight + 1 < limit_) return false;
   const unsigned before = limit_;
-  judge(rate);
+  judge(rate, cpu_bound);
   return limit_ != before;
 }
 
@@ -126,14 +130,14 @@ uint64_t link_coalesce_gap(const LinkEstimate& link, uint64_t max_piece, double 
   return std::max(kMinCoalesceGap, static_cast<uint64_t>(gap));
 }
 
-uint64_t split_piece_size(uint64_t chunk_size, uint64_t remaining, unsigned connections,
-                          const LinkEstimate& link) {
-  if (connections <= 1 || remaining >= chunk_size * connections) return chunk_size;
-  const double bandwidth = link.conn_bandwidth > 0 ? link.conn_bandwidth : kAssumedConnBandwidth;
-  const double one_ttfb = std::min(link.ttfb_s * bandwidth, static_cast<double>(chunk_size));
-  const uint64_t floor = std::max(kMinSplitPiece, static_cast<uint64_t>(one_ttfb));
-  const uint64_t share = (remaining + connections - 1) / connections;
-  return std::min(chunk_size, std::max(floor, share));
+uint64_t split_piece_size(uint64_t chunk_size, uint64_t work_left, size_t ranges_left, unsigned connections) {
+  if (connections <= 1 || work_left >= chunk_size * connections) return chunk_size;
+  // Each range after this one ends a piece of its own; with as many such
+  // ranges as connections (many small ranges), the ranges are the pieces.
+  if (ranges_left + 1 >= connections) return chunk_size;
+  const uint64_t spare = connections - ranges_left;
+  const uint64_t share = (work_left + spare - 1) / spare;
+  return std::min(chunk_size, std::max(kMinSplitPiece, share));
 }
 
 unsigned FetchScheduler::start_limit(unsigned fixed, unsigned max, double latency_hint_s) {
@@ -146,7 +150,7 @@ FetchScheduler::FetchScheduler(const SchedulerOptions& options)
       max_(options.jobs > 0
                ? options.jobs
                : (options.max_connections > 0 ? options.max_connections : kDefaultMaxConnections)),
-      control_(options.jobs, start_limit(options.jobs, max_, options.latency_hint_s), max_) {
+      control_(options.jobs, start_limit(options.jobs, max_, options.latency_hint_s), max_, options.cores) {
   summary_.adaptive_concurrency = !control_.fixed();
   summary_.adaptive_coalescing = !options_.coalesce_fixed;
   // Discovery's round trip is the first TTFB sample: windows and the
@@ -159,24 +163,24 @@ uint64_t FetchScheduler::coalesce_gap() const {
   return link_coalesce_gap(meter_.estimate(), options_.chunk_size, control_.peak_rate(), control_.limit());
 }
 
-uint64_t FetchScheduler::piece_size(uint64_t remaining) const {
+uint64_t FetchScheduler::piece_size(uint64_t work_left, size_t ranges_left) const {
   if (!options_.split_tail) return options_.chunk_size;
   // Split for the connections there may be, not only those there are: the
   // limit grows while the last pieces are cut (a Parquet-like read of 60 MB
   // was cut for 8 connections, then ran on 16).
-  return split_piece_size(options_.chunk_size, remaining, control_.fixed() ? control_.limit() : max_,
-                          meter_.estimate());
+  return split_piece_size(options_.chunk_size, work_left, ranges_left,
+                          control_.fixed() ? control_.limit() : max_);
 }
 
-bool FetchScheduler::on_start(double now_s, unsigned in_flight, uint64_t progress) {
+bool FetchScheduler::on_start(double now_s, unsigned in_flight, uint64_t progress, double cpu_s) {
   summary_.peak_in_flight = std::max(summary_.peak_in_flight, in_flight);
-  return control_.tick(now_s, progress, in_flight, meter_.estimate().ttfb_s);
+  return control_.tick(now_s, progress, in_flight, meter_.estimate().ttfb_s, cpu_s);
 }
 
 bool FetchScheduler::on_finish(double now_s, unsigned in_flight, uint64_t progress, double ttfb_s,
-                               uint64_t bytes, double body_s) {
+                               uint64_t bytes, double body_s, double cpu_s) {
   meter_.add(ttfb_s, bytes, body_s);
-  return control_.tick(now_s, progress, in_flight, meter_.estimate().ttfb_s);
+  return control_.tick(now_s, progress, in_flight, meter_.estimate().ttfb_s, cpu_s);
 }
 
 bool FetchScheduler::on_throttle(double now_s) {

@@ -100,6 +100,32 @@ TEST_CASE("a raise that does not pay is taken back, and raising stops") {
   }
 }
 
+TEST_CASE("no raise is tried while the process keeps half the cores busy") {
+  ConcurrencyControl c(0, 8, 64, 2);
+  double t = 0, cpu = 0;
+  uint64_t bytes = 0;
+  // One 40 ms window in which the process used `share` of the 2 cores.
+  auto window = [&](double share) {
+    c.tick(t, bytes, c.limit(), 0.01, cpu);
+    t += 0.04;
+    bytes += 1000000ull * c.limit();
+    cpu += 0.04 * 2 * share;
+    c.tick(t, bytes, c.limit(), 0.01, cpu);
+    return c.limit();
+  };
+  CHECK(window(0.6) == 8);  // the start settles
+  CHECK(window(0.6) == 8);  // CPU-bound: more requests would only compete for it
+  CHECK(window(0.6) == 8);
+  CHECK(window(0.2) == 16);                // the CPU is free: the raise is tried
+  ConcurrencyControl unwatched(0, 8, 64);  // no cores given: CPU not watched
+  t = cpu = 0;
+  bytes = 0;
+  unwatched.tick(0, 0, 8, 0.01, 0);
+  unwatched.tick(0.04, 320000, 8, 0.01, 10);  // settles
+  CHECK(unwatched.tick(0.08, 640000, 8, 0.01, 20));
+  CHECK(unwatched.limit() == 16);
+}
+
 TEST_CASE("a window in which the limit was not in use is not judged") {
   ConcurrencyControl c(0, 8, 64);
   c.tick(0, 0, 2, 0.01);
@@ -181,14 +207,18 @@ TEST_CASE("the coalescing gap is TTFB x per-connection bandwidth, within bounds"
 
 TEST_CASE("the last pieces are split over the connections") {
   using sparseio::split_piece_size;
-  const LinkEstimate link{0.0625, 16.0 * MiB};                        // one TTFB's worth: 1 MiB
-  CHECK(split_piece_size(8 * MiB, 1024 * MiB, 64, link) == 8 * MiB);  // plenty left
-  CHECK(split_piece_size(8 * MiB, 128 * MiB, 64, link) == 2 * MiB);   // the tail: 128 MiB / 64
-  CHECK(split_piece_size(8 * MiB, 16 * MiB, 64, link) == MiB);        // not below a TTFB's worth
-  CHECK(split_piece_size(8 * MiB, 4 * MiB, 64, {0, 0}) == sparseio::kMinSplitPiece);
-  CHECK(split_piece_size(8 * MiB, 4 * MiB, 1, link) == 8 * MiB);  // one connection: no split
+  CHECK(split_piece_size(8 * MiB, 1024 * MiB, 0, 64) == 8 * MiB);  // plenty left
+  CHECK(split_piece_size(8 * MiB, 128 * MiB, 0, 64) == 2 * MiB);   // the tail: 128 MiB / 64
+  CHECK(split_piece_size(8 * MiB, 4 * MiB, 0, 64) == sparseio::kMinSplitPiece);
+  CHECK(split_piece_size(8 * MiB, 4 * MiB, 0, 1) == 8 * MiB);  // one connection: no split
+  // 21 Parquet-like ranges (60 MiB): the 20 after this one end pieces of
+  // their own, the other 44 connections share the bytes: one round in all.
+  CHECK(split_piece_size(8 * MiB, 60 * MiB, 20, 64) == 60 * MiB / 44 + 1);
+  // As many ranges left as connections (random reads): the ranges are the pieces.
+  CHECK(split_piece_size(8 * MiB, 60 * MiB, 63, 64) == 8 * MiB);
+  CHECK(split_piece_size(8 * MiB, 60 * MiB, 999, 64) == 8 * MiB);
   FetchScheduler local({.jobs = 4, .chunk_size = 4 * MiB, .split_tail = false});
-  CHECK(local.piece_size(MiB) == 4 * MiB);
+  CHECK(local.piece_size(MiB, 0) == 4 * MiB);
 }
 
 TEST_CASE("FetchScheduler follows the link it measures and reports it") {

@@ -113,7 +113,11 @@ void FetchCoordinator::throttled() {
 ByteRange FetchCoordinator::take_piece(Batch& b) {
   const uint64_t coalesce_gap = scheduler_.coalesce_gap();
   const size_t ranges_after = b.wanted.size() - std::min(b.wanted.size(), b.index + 1);
-  const uint64_t max_piece = scheduler_.piece_size(b.remaining + unreceived_in_flight(), ranges_after);
+  // The bytes in flight count only where a split is possible (fewer ranges
+  // left than connections): a 10^6-range list would pay a walk of the
+  // pieces in flight for every piece.
+  const uint64_t in_flight_left = ranges_after + 1 < scheduler_.max_in_flight() ? unreceived_in_flight() : 0;
+  const uint64_t max_piece = scheduler_.piece_size(b.remaining + in_flight_left, ranges_after);
   while (!b.stopped && !stop_requested(options_.control) && b.index < b.wanted.size()) {
     ByteRange w = b.wanted[b.index];
     if (b.cursor < w.begin) b.cursor = w.begin;

@@ -66,14 +66,19 @@ SchedulerOptions scheduler_options(const FetchOptions& o, const Source& source) 
 }
 
 void log_schedule(const SchedulerSummary& s) {
+  // Why it started where it did: the cap after a far discovery round trip.
+  const std::string start = !s.adaptive_concurrency ? "fixed by -j"
+                            : s.latency_hint_s >= kLatencyStartAtCap
+                                ? fmt::format("following the link, from {} as the HEAD took {:.1f} ms",
+                                              s.start_limit, s.latency_hint_s * 1000)
+                                : fmt::format("following the link, from {}", s.start_limit);
   const std::string line = fmt::format(
       "scheduler: {} requests in flight at most ({}, limit {} at the end); coalescing gaps below {} bytes "
       "({}), "
       "{} bytes over-fetched; measured time to first byte {:.1f} ms, {:.1f} MiB/s per connection{}; {} "
       "push-backs",
-      s.peak_in_flight, s.adaptive_concurrency ? "following the link" : "fixed by -j", s.final_limit,
-      s.coalesce_gap, s.adaptive_coalescing ? "following the link" : "fixed", s.overfetched_bytes,
-      s.link.ttfb_s * 1000,
+      s.peak_in_flight, start, s.final_limit, s.coalesce_gap,
+      s.adaptive_coalescing ? "following the link" : "fixed", s.overfetched_bytes, s.link.ttfb_s * 1000,
       (s.link.conn_bandwidth > 0 ? s.link.conn_bandwidth : kAssumedConnBandwidth) / (1 << 20),
       s.link.conn_bandwidth > 0 ? "" : " (assumed, no transfer big enough to measure)", s.throttles);
   // What -v shows when the scheduler chose anything; else only -vv.

@@ -153,6 +153,8 @@ FetchScheduler::FetchScheduler(const SchedulerOptions& options)
       control_(options.jobs, start_limit(options.jobs, max_, options.latency_hint_s), max_, options.cores) {
   summary_.adaptive_concurrency = !control_.fixed();
   summary_.adaptive_coalescing = !options_.coalesce_fixed;
+  summary_.start_limit = control_.limit();
+  summary_.latency_hint_s = options_.latency_hint_s;
   // Discovery's round trip is the first TTFB sample: windows and the
   // coalescing gap know the latency before the first piece ends.
   if (options_.latency_hint_s > 0) meter_.add(options_.latency_hint_s, 0, 0);

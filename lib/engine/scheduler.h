@@ -205,6 +205,8 @@ struct SchedulerSummary {
   bool adaptive_concurrency = false;
   bool adaptive_coalescing = false;
   unsigned peak_in_flight = 0;     // most requests in flight at once
+  unsigned start_limit = 0;        // the concurrency limit at the start
+  double latency_hint_s = 0;       // discovery's round trip (SchedulerOptions::latency_hint_s)
   unsigned final_limit = 0;        // the concurrency limit at the end
   uint64_t coalesce_gap = 0;       // the gap limit at the end
   uint64_t overfetched_bytes = 0;  // bytes fetched only because ranges were merged

@@ -258,8 +258,11 @@ TEST_CASE("discovery's latency: the first TTFB, and a start at the cap from 2 ms
       {.max_connections = 64, .chunk_size = 8 * MiB, .split_tail = true, .latency_hint_s = 0.020});
   CHECK(far.limit() == 64);
   CHECK(far.summary().link.ttfb_s == doctest::Approx(0.020));
+  CHECK(far.summary().start_limit == 64);  // -v says where it started, and why
+  CHECK(far.summary().latency_hint_s == doctest::Approx(0.020));
   FetchScheduler near({.max_connections = 64, .chunk_size = 8 * MiB, .latency_hint_s = 0.0003});  // loopback
   CHECK(near.limit() == sparseio::kStartConnections);
+  CHECK(near.summary().start_limit == sparseio::kStartConnections);
   CHECK(near.summary().link.ttfb_s == doctest::Approx(0.0003));
   FetchScheduler unknown({.max_connections = 64, .chunk_size = 8 * MiB});
   CHECK(unknown.limit() == sparseio::kStartConnections);

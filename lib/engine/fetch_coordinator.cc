@@ -1,6 +1,7 @@
 #include "engine/fetch_coordinator.h"
 
 #include <fmt/format.h>
+#include <sched.h>
 #include <time.h>
 
 #include <algorithm>
@@ -36,6 +37,17 @@ struct FetchCoordinator::Batch {
 
 namespace {
 
+// Cores this process may run on (its affinity, as taskset or a cpuset
+// container sets it), else the machine's.
+unsigned usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    return static_cast<unsigned>(CPU_COUNT(&set));
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 2 : n;
+}
+
 unsigned default_jobs() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 2 : n;
@@ -60,7 +72,7 @@ SchedulerOptions scheduler_options(const FetchOptions& o, const Source& source) 
   s.coalesce_gap = o.coalesce_gap.value_or(0);
   s.chunk_size = o.chunk_size;
   s.split_tail = source.remote();
-  s.cores = o.watch_cpu ? default_jobs() : 0;
+  s.cores = o.watch_cpu && source.remote() && o.jobs == 0 ? usable_cores() : 0;
   s.latency_hint_s = source.remote() ? source.latency_hint_s() : 0;
   return s;
 }
@@ -175,7 +187,9 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
     b.cursor = piece.end;
     b.remaining -= std::min(b.remaining, piece.size() - extra);
     scheduler_.add_overfetch(extra);
-    if (scheduler_.on_start(now(), static_cast<unsigned>(in_flight_.size()), progress_.load(), cpu_seconds()))
+    const double t = now();
+    const double cpu = scheduler_.wants_cpu(t) ? cpu_seconds() : 0;
+    if (scheduler_.on_start(t, static_cast<unsigned>(in_flight_.size()), progress_.load(), cpu))
       limit_changed();
     return piece;
   }
@@ -232,8 +246,10 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
     b.error = error;
     b.stopped = true;
   }
-  const bool grew = scheduler_.on_finish(now(), static_cast<unsigned>(in_flight_.size()), progress_.load(),
-                                         ttfb_s, written.size(), body_s, cpu_seconds());
+  const double t = now();
+  const double cpu = scheduler_.wants_cpu(t) ? cpu_seconds() : 0;
+  const bool grew = scheduler_.on_finish(t, static_cast<unsigned>(in_flight_.size()), progress_.load(),
+                                         ttfb_s, written.size(), body_s, cpu);
   if (grew || b.stopped) limit_changed();
   slot_.notify_one();
   changed_.notify_all();
@@ -259,7 +275,11 @@ void FetchCoordinator::run_batch(Batch* b) {
     // batch that stays at 8 in flight runs 8 threads, not the cap's 64.
     if (++b->busy == b->running && b->running < pool_.size() && in_flight_.size() < scheduler_.limit()) {
       ++b->running;
-      pool_.post([this, b] { run_batch(b); });
+      try {
+        pool_.post([this, b] { run_batch(b); });
+      } catch (...) {
+        --b->running;  // no thread to be had (a pids limit): the loops there are go on
+      }
     }
     lock.unlock();
     log::debug("fetching {}-{} ({} bytes)", piece.begin, piece.end - 1, piece.size());
@@ -368,10 +388,22 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
     unsigned loops = 0;
     {
       std::lock_guard lock(mu_);
+      scheduler_.new_batch();
       loops = std::min(pool_.size(), scheduler_.limit());
       batch->running = loops;
     }
-    for (unsigned i = 0; i < loops; ++i) pool_.post([this, batch] { run_batch(batch); });
+    for (unsigned i = 0; i < loops; ++i) {
+      try {
+        pool_.post([this, batch] { run_batch(batch); });
+      } catch (...) {
+        // No thread to be had: the loops posted so far do the work; with
+        // none, the error is the caller's (after nothing was started).
+        std::lock_guard lock(mu_);
+        batch->running -= loops - i;
+        if (i == 0) throw;
+        break;
+      }
+    }
     std::unique_lock lock(mu_);
     // Done when our loops ended and no transfer (ours or another call's) that
     // overlaps what we want is still running. Only checked once our loops

@@ -102,6 +102,16 @@ bool ConcurrencyControl::tick(double now_s, uint64_t progress, unsigned in_fligh
   return limit_ != before;
 }
 
+bool ConcurrencyControl::wants_cpu(double now_s, double ttfb_s) const {
+  return cores_ > 0 && !fixed_ && (!window_open_ || now_s - window_start_ >= window_length(ttfb_s));
+}
+
+void ConcurrencyControl::new_batch() {
+  window_open_ = false;
+  settling_ = true;
+  on_trial_ = false;
+}
+
 bool ConcurrencyControl::throttled(double now_s, double ttfb_s) {
   if (fixed_ || now_s - last_decrease_ < window_length(ttfb_s)) return false;
   last_decrease_ = now_s;

@@ -121,6 +121,14 @@ class ConcurrencyControl {
   // enough over that of the limit before it, else taken back. Returns true
   // when limit() changed.
   bool tick(double now_s, uint64_t progress, unsigned in_flight, double ttfb_s, double cpu_s = 0);
+  // Whether a tick at `now_s` would read `cpu_s`: the CPU is watched and a
+  // window opens or closes. The process's CPU clock sums every thread, so
+  // it is read only then, not for every piece.
+  bool wants_cpu(double now_s, double ttfb_s) const;
+  // A new batch of work begins: the window restarts and settles, and a raise
+  // on trial is kept without a verdict (the time between batches would
+  // count as a window without throughput).
+  void new_batch();
   // 429, 503 (S3's SlowDown) or a failed connection: halve the limit, at
   // most once per window (every request in flight may report the same
   // overload). Returns true when limit() changed.
@@ -245,8 +253,11 @@ class FetchScheduler {
   uint64_t piece_size(uint64_t work_left, size_t ranges_left) const;
 
   // A piece was taken (in_flight counts it). True when the limit changed.
-  // `cpu_s`: the process's CPU seconds so far (ConcurrencyControl::tick).
+  // `cpu_s`: the process's CPU seconds so far (ConcurrencyControl::tick),
+  // needed only when wants_cpu(now_s).
   bool on_start(double now_s, unsigned in_flight, uint64_t progress, double cpu_s = 0);
+  bool wants_cpu(double now_s) const { return control_.wants_cpu(now_s, meter_.estimate().ttfb_s); }
+  void new_batch() { control_.new_batch(); }
   // A piece ended; `ttfb_s` < 0 when no response came.
   bool on_finish(double now_s, unsigned in_flight, uint64_t progress, double ttfb_s, uint64_t bytes,
                  double body_s, double cpu_s = 0);

@@ -34,8 +34,17 @@ void WorkerPool::post(std::function<void()> task) {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(task));
     if (queue_.size() > idle_ && threads_.size() < max_threads_) {
-      ++idle_;  // counted idle until it takes its first task
-      threads_.emplace_back([this] { run(); });
+      try {
+        threads_.emplace_back([this] { run(); });
+        ++idle_;  // counted idle until it takes its first task (for which it needs mu_)
+      } catch (...) {
+        // No thread (a pids limit): a running thread takes the task later;
+        // with none, the task would never run, so the caller learns it now.
+        if (threads_.empty()) {
+          queue_.pop_back();
+          throw;
+        }
+      }
     }
   }
   cv_.notify_one();

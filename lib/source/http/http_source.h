@@ -93,7 +93,7 @@ class HttpSource : public Source {
   uint64_t size_ = 0;
   SourceIdentity identity_;
   std::string if_range_;
-  double latency_s_ = 0;  // discovery's HEAD (or first-byte probe): HttpResult::wait_s
+  double latency_s_ = 0;  // discovery's HEAD, answered or refused: HttpResult::wait_s
 
   // http_one_stream.cc: servers without range support.
   class StreamSink;

@@ -126,6 +126,29 @@ TEST_CASE("no raise is tried while the process keeps half the cores busy") {
   CHECK(unwatched.limit() == 16);
 }
 
+TEST_CASE("the CPU clock is read only when the CPU is watched and a window opens or closes") {
+  ConcurrencyControl c(0, 8, 64, 2);
+  CHECK(c.wants_cpu(0, 0.005));  // the first window opens
+  c.tick(0, 0, 8, 0.005, 1.0);
+  CHECK_FALSE(c.wants_cpu(0.010, 0.005));                            // inside the 20 ms window: no
+  CHECK(c.wants_cpu(0.020, 0.005));                                  // it closes
+  CHECK_FALSE(ConcurrencyControl(0, 8, 64).wants_cpu(0, 0.005));     // not watched
+  CHECK_FALSE(ConcurrencyControl(4, 8, 64, 2).wants_cpu(0, 0.005));  // -j: nothing to decide
+}
+
+TEST_CASE("a new batch drops a raise on trial instead of judging it by the idle time between") {
+  double t = 0;
+  uint64_t bytes = 0;
+  auto flat = [](unsigned) { return 8e8; };
+  ConcurrencyControl c(0, 8, 64);
+  REQUIRE(run_windows(c, 2, 0.04, flat, t, bytes) == 16);  // a raise on trial
+  c.new_batch();
+  t += 5;  // the caller's pause: no bytes
+  // The next batch settles, then measures 16 afresh and tries 32; without
+  // the hook the pause would have judged (and reverted) the raise to 16.
+  CHECK(run_windows(c, 2, 0.04, flat, t, bytes) == 32);
+}
+
 TEST_CASE("a window in which the limit was not in use is not judged") {
   ConcurrencyControl c(0, 8, 64);
   c.tick(0, 0, 2, 0.01);

@@ -186,18 +186,18 @@ uint64_t FetchScheduler::piece_size(uint64_t work_left, size_t ranges_left) cons
 
 bool FetchScheduler::on_start(double now_s, unsigned in_flight, uint64_t progress, double cpu_s) {
   summary_.peak_in_flight = std::max(summary_.peak_in_flight, in_flight);
-  return control_.tick(now_s, progress, in_flight, meter_.estimate().ttfb_s, cpu_s);
+  return control_.tick(now_s, progress, in_flight, meter_.ttfb_s(), cpu_s);
 }
 
 bool FetchScheduler::on_finish(double now_s, unsigned in_flight, uint64_t progress, double ttfb_s,
                                uint64_t bytes, double body_s, double cpu_s) {
   meter_.add(ttfb_s, bytes, body_s);
-  return control_.tick(now_s, progress, in_flight, meter_.estimate().ttfb_s, cpu_s);
+  return control_.tick(now_s, progress, in_flight, meter_.ttfb_s(), cpu_s);
 }
 
 bool FetchScheduler::on_throttle(double now_s) {
   ++summary_.throttles;
-  return control_.throttled(now_s, meter_.estimate().ttfb_s);
+  return control_.throttled(now_s, meter_.ttfb_s());
 }
 
 SchedulerSummary FetchScheduler::summary() const {

@@ -83,6 +83,9 @@ class LinkMeter {
   // `bytes` of body in `body_s`.
   void add(double ttfb_s, uint64_t bytes, double body_s);
   LinkEstimate estimate() const;
+  // estimate().ttfb_s without the bandwidth's median (a copy and a
+  // selection): what every piece's start and end need.
+  double ttfb_s() const { return ttfb_.min(); }
 
  private:
   RecentMedian ttfb_, bandwidth_;
@@ -256,7 +259,7 @@ class FetchScheduler {
   // `cpu_s`: the process's CPU seconds so far (ConcurrencyControl::tick),
   // needed only when wants_cpu(now_s).
   bool on_start(double now_s, unsigned in_flight, uint64_t progress, double cpu_s = 0);
-  bool wants_cpu(double now_s) const { return control_.wants_cpu(now_s, meter_.estimate().ttfb_s); }
+  bool wants_cpu(double now_s) const { return control_.wants_cpu(now_s, meter_.ttfb_s()); }
   void new_batch() { control_.new_batch(); }
   // A piece ended; `ttfb_s` < 0 when no response came.
   bool on_finish(double now_s, unsigned in_flight, uint64_t progress, double ttfb_s, uint64_t bytes,

@@ -55,6 +55,7 @@ TEST_CASE("LinkMeter: TTFB from every response, bandwidth only from big ones") {
   meter.add(0.020, 64 * KiB, 0.0001);
   meter.add(0.300, 64 * KiB, 0.0001);  // queued behind our own load: not the link's latency
   CHECK(meter.estimate().ttfb_s == doctest::Approx(0.020));
+  CHECK(meter.ttfb_s() == meter.estimate().ttfb_s);
   CHECK(meter.estimate().conn_bandwidth == 0);
   meter.add(-1, 8 * MiB, 0.16);  // no first byte seen: not a TTFB sample
   CHECK(meter.estimate().ttfb_s == doctest::Approx(0.020));

@@ -37,6 +37,11 @@ struct FetchCoordinator::Batch {
 
 namespace {
 
+unsigned default_jobs() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 2 : n;
+}
+
 // Cores this process may run on (its affinity, as taskset or a cpuset
 // container sets it), else the machine's.
 unsigned usable_cores() {
@@ -44,13 +49,7 @@ unsigned usable_cores() {
   CPU_ZERO(&set);
   if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
     return static_cast<unsigned>(CPU_COUNT(&set));
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 2 : n;
-}
-
-unsigned default_jobs() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 2 : n;
+  return default_jobs();
 }
 
 // Resolves the defaults that depend on the kind of source, once.
@@ -73,7 +72,7 @@ SchedulerOptions scheduler_options(const FetchOptions& o, const Source& source) 
   s.chunk_size = o.chunk_size;
   s.split_tail = source.remote();
   s.cores = o.watch_cpu && source.remote() && o.jobs == 0 ? usable_cores() : 0;
-  s.latency_hint_s = source.remote() ? source.latency_hint_s() : 0;
+  s.latency_hint_s = source.latency_hint_s();  // 0 for a local source
   return s;
 }
 

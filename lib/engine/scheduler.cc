@@ -42,6 +42,10 @@ ConcurrencyControl::ConcurrencyControl(unsigned fixed, unsigned start, unsigned 
 
 double ConcurrencyControl::window_length(double ttfb_s) const { return std::max(kMinWindow, 2 * ttfb_s); }
 
+bool ConcurrencyControl::window_ended(double now_s, double ttfb_s) const {
+  return now_s - window_start_ >= window_length(ttfb_s);
+}
+
 void ConcurrencyControl::restart_window(double now_s, uint64_t progress, double cpu_s) {
   window_open_ = true;
   window_start_ = now_s;
@@ -80,8 +84,8 @@ bool ConcurrencyControl::tick(double now_s, uint64_t progress, unsigned in_fligh
     restart_window(now_s, progress, cpu_s);
     return false;
   }
+  if (!window_ended(now_s, ttfb_s)) return false;
   const double elapsed = now_s - window_start_;
-  if (elapsed < window_length(ttfb_s)) return false;
   const double rate = static_cast<double>(progress - window_bytes_) / elapsed;
   const bool cpu_bound = cores_ > 0 && cpu_s - window_cpu_ >= kCpuBoundShare * cores_ * elapsed;
   restart_window(now_s, progress, cpu_s);
@@ -103,7 +107,7 @@ bool ConcurrencyControl::tick(double now_s, uint64_t progress, unsigned in_fligh
 }
 
 bool ConcurrencyControl::wants_cpu(double now_s, double ttfb_s) const {
-  return cores_ > 0 && !fixed_ && (!window_open_ || now_s - window_start_ >= window_length(ttfb_s));
+  return cores_ > 0 && !fixed_ && (!window_open_ || window_ended(now_s, ttfb_s));
 }
 
 void ConcurrencyControl::new_batch() {

@@ -153,6 +153,7 @@ class ConcurrencyControl {
 
  private:
   double window_length(double ttfb_s) const;
+  bool window_ended(double now_s, double ttfb_s) const;  // the open window has lasted its length
   void restart_window(double now_s, uint64_t progress, double cpu_s);
   // Sets the limit; the next window settles it.
   void change_limit(unsigned limit);

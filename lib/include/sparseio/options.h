@@ -51,6 +51,10 @@ struct Options {
   // library follows the link; 0: the library's default (64).
   unsigned max_connections = 0;
 
+  // --- on-demand reads (Object::read_at) ---
+  uint64_t read_block_size = 0;  // a missing byte fetches the aligned block around it; 0: follows the link
+  uint64_t readahead_max = 0;    // largest readahead window of a sequential reader; 0: follows the link
+
   // --- the destination ---
   Durability durability = Durability::kHash;
   bool overwrite = false;     // replace a destination sparseio did not make

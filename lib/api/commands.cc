@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "api/object_core.h"
 #include "api/open_source.h"
 #include "core/errors.h"
 #include "core/unique_fd.h"
@@ -86,16 +87,15 @@ Report run_fetch(FetchCommand cmd) {
   std::vector<ByteRange> ranges = std::move(planned.fetch);
   std::vector<RangeItem>().swap(cmd.ranges);
   std::unique_ptr<Destination> dest = open_destination(cmd, *source);
-  const uint64_t kept = keep_planning_reads(*dest, planned.planning_reads, ranges);
+  ObjectCore core(std::move(source), std::move(dest), fetch);
+  const uint64_t kept = keep_planning_reads(core.dest(), planned.planning_reads, ranges);
   planned.planning_reads.clear();
-  FetchCoordinator coordinator(*source, *dest, fetch);
-  FetchStats stats = coordinator.fetch(ranges);
+  FetchStats stats = core.coordinator().fetch(ranges);
   // Transferred by this run (to plan), not present before it.
   stats.fetched_bytes += kept;
   stats.reused_bytes -= std::min(stats.reused_bytes, kept);
-  dest->sync();
-  Report report = make_report(*dest, stats);
-  report.source = source->name();
+  core.dest().sync();
+  Report report = core.report(stats);
   if (!cmd.plan.select.empty()) {
     report.plan_round_trips = planned.round_trips;
     report.plan_read_bytes = planned.read_bytes;

@@ -9,6 +9,7 @@
 #include "api/cat.h"
 #include "api/commands.h"
 #include "api/progress_watch.h"
+#include "api/public_types.h"
 #include "api/verify_command.h"
 #include "core/range_list.h"
 #include "sparseio/sparseio.h"
@@ -16,122 +17,6 @@
 #include "version.h"
 
 namespace sparseio {
-namespace {
-
-RangeItem to_item(const RangeSpec& spec) {
-  RangeItem item;
-  switch (spec.kind()) {
-    case RangeSpec::Kind::kSpan:
-      if (spec.length() == 0) throw UsageError(fmt::format("empty range at offset {}", spec.offset()));
-      item.kind = RangeItem::Kind::kLength;
-      item.a = spec.offset();
-      item.b = spec.length();
-      item.text = fmt::format("{}+{}", spec.offset(), spec.length());
-      break;
-    case RangeSpec::Kind::kFrom:
-      item.kind = RangeItem::Kind::kFrom;
-      item.a = spec.offset();
-      item.text = fmt::format("{}-", spec.offset());
-      break;
-    case RangeSpec::Kind::kLast:
-      if (spec.length() == 0) throw UsageError("empty suffix range -0");
-      item.kind = RangeItem::Kind::kSuffix;
-      item.a = spec.length();
-      item.text = fmt::format("-{}", spec.length());
-      break;
-  }
-  return item;
-}
-
-std::vector<RangeItem> to_items(const std::vector<RangeSpec>& specs) {
-  std::vector<RangeItem> items;
-  items.reserve(specs.size());
-  for (const RangeSpec& s : specs) items.push_back(to_item(s));
-  return items;
-}
-
-HttpOptions to_http(const Options& o) {
-  HttpOptions h;
-  for (const Header& header : o.headers) h.headers.push_back({header.name, header.value, header.secret});
-  h.size = o.size;
-  h.retries = o.retries;
-  h.connect_timeout_s = o.connect_timeout_s;
-  h.stall_timeout_s = o.stall_timeout_s;
-  h.cacert = o.cacert;
-  h.insecure = o.insecure;
-  h.max_redirs = o.max_redirects;
-  return h;
-}
-
-S3Options to_s3(const Options& o) {
-  S3Options s;
-  s.profile = o.aws_profile;
-  s.region = o.aws_region;
-  s.endpoint_url = o.s3_endpoint_url;
-  s.no_sign_request = o.s3_no_sign_request;
-  s.path_style = o.s3_path_style;
-  return s;
-}
-
-SyncMode to_sync(Durability d) {
-  switch (d) {
-    case Durability::kBatch:
-      return SyncMode::kBatch;
-    case Durability::kNone:
-      return SyncMode::kNone;
-    case Durability::kHash:
-      break;
-  }
-  return SyncMode::kHash;
-}
-
-FetchCommand to_command(const std::string& source, const std::string& destination,
-                        const std::vector<RangeSpec>& ranges, const Options& o) {
-  FetchCommand cmd;
-  cmd.source = source;
-  cmd.destination = destination;
-  cmd.ranges = to_items(ranges);
-  cmd.fetch.jobs = o.jobs;
-  cmd.fetch.chunk_size = o.chunk_size;
-  cmd.coalesce_gap = o.coalesce_gap;
-  cmd.fetch.max_connections = o.max_connections;
-  cmd.dest.sync = to_sync(o.durability);
-  cmd.dest.overwrite = o.overwrite;
-  cmd.dest.restart = o.restart;
-  cmd.dest.wait_for_lock = o.wait_for_lock;
-  cmd.http = to_http(o);
-  cmd.s3 = to_s3(o);
-  return cmd;
-}
-
-TransferStats to_stats(const FetchStats& f) {
-  return {f.requested_bytes,
-          f.fetched_bytes,
-          f.requests,
-          f.reused_bytes,
-          f.elapsed_s,
-          f.interrupted,
-          f.missing_bytes,
-          f.schedule.peak_in_flight,
-          f.schedule.overfetched_bytes,
-          f.schedule.link.ttfb_s,
-          f.schedule.link.conn_bandwidth};
-}
-
-AllocationReport to_public(const Report& r) {
-  AllocationReport out;
-  out.path = r.path;
-  out.logical_size = r.logical_size;
-  out.present_bytes = r.present_bytes;
-  out.present_ranges = r.present_ranges;
-  out.allocated_bytes = r.allocated_bytes;
-  out.data_segments = r.data_segments;
-  if (r.fetch) out.transfer = to_stats(*r.fetch);
-  out.ranges = r.ranges;
-  return out;
-}
-
-}  // namespace
 
 const char* version() { return SPARSEIO_VERSION; }
 

@@ -239,6 +239,10 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   std::lock_guard lock(mu_);
   in_flight_.erase(piece.begin);
   heads_.erase(piece.begin);
+  if (error && written.end < piece.end) {
+    if (failures_.size() == kRememberedFailures) failures_.erase(failures_.begin());
+    failures_.push_back({{written.end, piece.end}, error});
+  }
   b.fetched += written.size();
   ++b.requests;
   if (error && !b.error) {
@@ -252,6 +256,17 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   if (grew || b.stopped) limit_changed();
   slot_.notify_one();
   changed_.notify_all();
+}
+
+LinkEstimate FetchCoordinator::link() const {
+  std::lock_guard lock(mu_);
+  return scheduler_.summary().link;
+}
+
+std::exception_ptr FetchCoordinator::failure_within(ByteRange r) const {
+  for (auto it = failures_.rbegin(); it != failures_.rend(); ++it)
+    if (it->piece.overlaps(r)) return it->error;
+  return nullptr;
 }
 
 void FetchCoordinator::limit_changed() {
@@ -343,7 +358,11 @@ void FetchCoordinator::fetch_in_one_stream(Batch& b) {
   // From the first wanted byte to the last, present bytes and those between
   // the ranges included: the source can only stream from offset 0 (and
   // throws, saying so, for a piece that starts later).
+  std::lock_guard one_at_a_time(one_stream_mu_);
   const ByteRange piece{b.wanted.front().begin, b.wanted.back().end};
+  uint64_t wanted = 0;
+  for (const ByteRange& w : b.wanted) wanted += w.size();
+  if (dest_.present_bytes_within(b.wanted) == wanted) return;  // the stream before brought it all
   {
     std::lock_guard lock(mu_);
     in_flight_.emplace(piece.begin, piece.end);
@@ -442,9 +461,15 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
   if (batch->error) std::rethrow_exception(batch->error);
   for (const ByteRange& w : batch->wanted) {
     std::vector<ByteRange> gaps = dest_.missing(w);
-    if (!gaps.empty())
-      throw Error(fmt::format("bytes {}-{} of {} were being fetched by another request that failed",
-                              gaps.front().begin, gaps.front().end - 1, source_.name()));
+    if (gaps.empty()) continue;
+    std::exception_ptr failure;
+    {
+      std::lock_guard lock(mu_);
+      failure = failure_within(gaps.front());
+    }
+    if (failure) std::rethrow_exception(failure);
+    throw Error(fmt::format("bytes {}-{} of {} were being fetched by another request that failed",
+                            gaps.front().begin, gaps.front().end - 1, source_.name()));
   }
   return stats;
 }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,6 +70,9 @@ class FetchCoordinator {
   FetchStats fetch(const std::vector<ByteRange>& ranges);
 
   const FetchOptions& options() const { return options_; }
+  // What the scheduler measured of the link so far (zeros before anything
+  // was measured, and for a local source).
+  LinkEstimate link() const;
 
  private:
   struct Batch;
@@ -86,12 +90,15 @@ class FetchCoordinator {
   static double cpu_seconds();  // CPU time of the whole process so far (for the scheduler)
   void throttled();             // a source's push-back, for the scheduler
   void limit_changed();         // wakes the loops waiting for a slot; requires mu_
+  // The error of a failed transfer of bytes overlapping `r`, if one is
+  // remembered. Requires mu_.
+  std::exception_ptr failure_within(ByteRange r) const;
 
   Source& source_;
   Destination& dest_;
   FetchOptions options_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable changed_;    // a piece finished
   std::condition_variable slot_;       // a piece may start: one ended or the limit grew
   FetchScheduler scheduler_;           // guarded by mu_
@@ -103,7 +110,22 @@ class FetchCoordinator {
     const std::atomic<uint64_t>* written_to;  // the piece has bytes [begin, *written_to) in DST
   };
   std::map<uint64_t, Head> heads_;  // begin -> progress of pieces being transferred (for snapshots)
-  WorkerPool pool_;                 // last: joins before the rest goes
+  // The last failed transfers (piece, error): a call that waited for
+  // another call's piece which failed throws that piece's error (a changed
+  // source is a SourceChangedError for every reader of it, not a vague
+  // "another request failed"). A few suffice: they are looked up only for
+  // bytes still missing at the end of a call, right after the failure.
+  struct Failure {
+    ByteRange piece;
+    std::exception_ptr error;
+  };
+  std::vector<Failure> failures_;  // oldest first, at most kRememberedFailures
+  static constexpr size_t kRememberedFailures = 16;
+  // A source without range support streams from offset 0 only: one such
+  // stream at a time, each after the one before it (which may have brought
+  // what the next call wants).
+  std::mutex one_stream_mu_;
+  WorkerPool pool_;  // last: joins before the rest goes
 };
 
 }  // namespace sparseio

@@ -56,11 +56,25 @@ void FileSource::fetch_into(ByteRange r, ExtentWriter& out) {
     pos = data.end;
   }
   if (pos < r.end) out.write_zeros({pos, r.end});
-  // The piece is claimed after this returns: a file that was cut short
-  // meanwhile has not delivered r, whatever the reads above saw.
-  if (uint64_t size = regular_ ? file_size(fd_.get(), path_) : r.end; size < r.end)
+  // The piece is claimed after this returns: a file that was cut short or
+  // written to meanwhile has not delivered r as it was when opened, whatever
+  // the reads above saw (a long-lived handle reads long after the open). One
+  // fstat per piece; a write in the same timestamp tick as the open is the
+  // one change it cannot see.
+  if (!regular_) return;
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0) throw_errno(fmt::format("cannot stat source {}", path_), errno);
+  if (const auto size = static_cast<uint64_t>(st.st_size); size < r.end)
     throw SourceChangedError(
         fmt::format("{} shrank during the run: it now ends at offset {}, before {}", path_, size, r.end));
+  const int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (mtime_ns != identity_.mtime_ns) {
+    out.discard_from(r.begin);  // when it changed, no byte of r can be told good
+    throw SourceChangedError(
+        fmt::format("{} was modified after it was opened: its bytes are not the ones "
+                    "recorded (its modification time changed)",
+                    path_));
+  }
 }
 
 }  // namespace sparseio

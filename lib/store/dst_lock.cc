@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <fstream>
@@ -46,15 +47,17 @@ void lock_file(int fd, const std::string& path, bool wait, const RunControl* con
     if (errno != EWOULDBLOCK) throw_errno(fmt::format("cannot lock {}", path), errno);
     long pid = flock_holder(fd);
     std::string holder = pid > 0 ? fmt::format(" (pid {})", pid) : "";
+    // Another handle of this very process (sparseio::Object): one lock per
+    // open of DST, as between processes, but a message that says so.
+    const std::string who = pid == ::getpid() ? "another handle in this process" : "another sparseio process";
     if (!wait)
-      throw DestinationConflictError(
-          fmt::format("destination {} is in use by another sparseio process{}", path, holder),
-          ErrorKind::kBusy);
+      throw DestinationConflictError(fmt::format("destination {} is in use by {}{}", path, who, holder),
+                                     ErrorKind::kBusy);
     if (!told) {
       RunEvent e;
       e.kind = RunEvent::Kind::kLockWait;
       e.pid = pid;
-      e.message = fmt::format("waiting for {}: it is in use by another sparseio process{}", path, holder);
+      e.message = fmt::format("waiting for {}: it is in use by {}{}", path, who, holder);
       control->emit(e);
       told = true;
     }

@@ -22,6 +22,7 @@
 #include "sparseio/error.h"
 #include "sparseio/export.h"
 #include "sparseio/log.h"
+#include "sparseio/object.h"
 #include "sparseio/options.h"
 #include "sparseio/range.h"
 #include "sparseio/report.h"

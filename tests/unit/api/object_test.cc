@@ -1,0 +1,351 @@
+// The library handle (<sparseio/object.h>) from many threads at once, over a
+// local file and over the in-process HTTP test server (which counts what it
+// serves): overlapping reads fetch each byte once and return the exact
+// bytes, short only at the end; a sequential reader gets a growing
+// readahead and a random one none; a changed source fails reads of missing
+// bytes while present ones still read; punch is safe during reads; a second
+// handle on the same DST is refused as another process would be.
+#include "sparseio/object.h"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <latch>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sparseio/error.h"
+#include "test_http_server.h"
+#include "test_util.h"
+
+using sparseio::ByteRange;
+using sparseio::Object;
+using sparseio::Options;
+using sparseio::RangeSpec;
+using sparseio::test::pattern_bytes;
+using sparseio::test::TempDir;
+using sparseio::test::TestHttpRequest;
+using sparseio::test::TestHttpResponse;
+using sparseio::test::TestHttpServer;
+
+namespace {
+
+constexpr uint64_t K = 1024;
+
+// An object served with ranges and an ETag, that a test can change, and
+// the ranges of the GETs it answered.
+class RangeServer {
+ public:
+  explicit RangeServer(std::vector<std::byte> data)
+      : data_(std::move(data)), server_([this](const TestHttpRequest& req) { return answer(req); }) {}
+
+  std::string url() const { return server_.url("/obj.bin"); }
+  // New content and ETag, as a re-upload would make.
+  void change(std::vector<std::byte> data) {
+    std::lock_guard lock(mu_);
+    data_ = std::move(data);
+    etag_ = "\"v2\"";
+  }
+  std::vector<ByteRange> gets() const {
+    std::lock_guard lock(mu_);
+    return gets_;
+  }
+
+ private:
+  TestHttpResponse answer(const TestHttpRequest& req) {
+    std::lock_guard lock(mu_);
+    TestHttpResponse r;
+    r.headers.emplace_back("Accept-Ranges", "bytes");
+    r.headers.emplace_back("ETag", etag_);
+    ByteRange want{0, data_.size()};
+    const auto range = req.header("Range");
+    const auto if_range = req.header("If-Range");
+    if (range && (!if_range || *if_range == etag_)) {
+      unsigned long long a = 0, b = 0;
+      REQUIRE(std::sscanf(range->c_str(), "bytes=%llu-%llu", &a, &b) == 2);
+      want = {a, std::min<uint64_t>(b + 1, data_.size())};
+      r.status = 206;
+      r.headers.emplace_back("Content-Range", "bytes " + std::to_string(a) + "-" +
+                                                  std::to_string(want.end - 1) + "/" +
+                                                  std::to_string(data_.size()));
+    }
+    if (req.method == "GET") gets_.push_back(want);
+    r.body.assign(reinterpret_cast<const char*>(data_.data()) + want.begin, want.size());
+    return r;
+  }
+
+  mutable std::mutex mu_;
+  std::vector<std::byte> data_;
+  std::string etag_ = "\"v1\"";
+  std::vector<ByteRange> gets_;
+  TestHttpServer server_;  // last: answers only once the rest exists
+};
+
+Options quick() {
+  Options o;
+  o.retries = 0;
+  o.connect_timeout_s = 5;
+  return o;
+}
+
+std::vector<std::byte> slice(const std::vector<std::byte>& v, uint64_t at, uint64_t n) {
+  return {v.begin() + static_cast<ptrdiff_t>(at), v.begin() + static_cast<ptrdiff_t>(at + n)};
+}
+
+// `threads` threads released at once by a latch, each running body(i).
+template <typename F>
+void run_threads(unsigned threads, F body) {
+  std::latch go(threads);
+  std::vector<std::jthread> pool;
+  for (unsigned i = 0; i < threads; ++i)
+    pool.emplace_back([&, i] {
+      go.arrive_and_wait();
+      body(i);
+    });
+}
+
+bool pairwise_disjoint(std::vector<ByteRange> rs) {
+  std::sort(rs.begin(), rs.end(), [](const ByteRange& a, const ByteRange& b) { return a.begin < b.begin; });
+  for (size_t i = 1; i < rs.size(); ++i)
+    if (rs[i].begin < rs[i - 1].end) return false;
+  return true;
+}
+
+uint64_t total(const std::vector<ByteRange>& rs) {
+  uint64_t n = 0;
+  for (const ByteRange& r : rs) n += r.size();
+  return n;
+}
+
+// 8 threads x 200 reads of 4 KiB at random offsets (some unaligned, some
+// overlapping the end): every read returns the exact bytes, short only at
+// the end of the object.
+void hammer(Object& obj, const std::vector<std::byte>& data, unsigned threads = 8, unsigned reads = 200) {
+  std::atomic<unsigned> wrong{0}, bad_length{0};
+  run_threads(threads, [&](unsigned t) {
+    std::mt19937_64 rng(t + 1);
+    std::vector<std::byte> buf(4 * K);
+    for (unsigned i = 0; i < reads; ++i) {
+      const uint64_t at = rng() % (data.size() + 2 * K);
+      const size_t n = obj.read_at(at, buf);
+      const uint64_t want = at >= data.size() ? 0 : std::min<uint64_t>(buf.size(), data.size() - at);
+      if (n != want) ++bad_length;
+      if (n > 0 && !std::equal(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n),
+                               data.begin() + static_cast<ptrdiff_t>(at)))
+        ++wrong;
+    }
+  });
+  CHECK(wrong == 0);
+  CHECK(bad_length == 0);
+}
+
+}  // namespace
+
+TEST_CASE("8 threads of overlapping read_at over a local file get the exact bytes, short only at the end") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 3 * 1024 * K + 123, 7);
+  sparseio::test::write_file(dir.file("src"), data);
+  auto obj = Object::open(dir.file("src"), dir.file("dst"));
+  CHECK(obj->size() == data.size());
+  CHECK(obj->mtime() > 0);
+  hammer(*obj, data);
+  std::vector<std::byte> buf(100);
+  CHECK(obj->read_at(data.size() - 10, buf) == 10);
+  CHECK(obj->read_at(data.size(), buf) == 0);
+  // What was read is recorded: a fresh handle finds it present.
+  const uint64_t present = obj->stat().present_bytes;
+  CHECK(present > 0);
+  obj.reset();
+  auto again = Object::open(dir.file("src"), dir.file("dst"));
+  CHECK(again->stat().present_bytes == present);
+}
+
+TEST_CASE("8 threads of overlapping read_at over HTTP fetch each byte once, in aligned blocks") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 2 * 1024 * K + 5, 9);
+  RangeServer server(data);
+  Options o = quick();
+  o.read_block_size = 64 * K;
+  auto obj = Object::open(server.url(), dir.file("dst"), o);
+  hammer(*obj, data);
+  const std::vector<ByteRange> gets = server.gets();
+  // No byte was served twice, and what was served is what DST holds.
+  CHECK(pairwise_disjoint(gets));
+  CHECK(total(gets) == obj->stat().present_bytes);
+  // Random reads: no readahead, every request within one or two blocks.
+  for (const ByteRange& g : gets) CHECK(g.size() <= 128 * K);
+  // Present bytes cost no request.
+  const size_t before = server.gets().size();
+  std::vector<std::byte> buf(4 * K);
+  for (const ByteRange& g : gets) obj->read_at(g.begin, buf);
+  CHECK(server.gets().size() == before);
+}
+
+TEST_CASE("a sequential reader gets a readahead that grows; a random reader none") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 8 * 1024 * K, 11);
+  Options o = quick();
+  o.read_block_size = 64 * K;
+  o.readahead_max = 1024 * K;
+  SUBCASE("sequential") {
+    RangeServer server(data);
+    {
+      auto obj = Object::open(server.url(), dir.file("dst"), o);
+      std::vector<std::byte> buf(16 * K);
+      for (uint64_t at = 0; at < data.size(); at += buf.size()) {
+        REQUIRE(obj->read_at(at, buf) == buf.size());
+        REQUIRE(std::equal(buf.begin(), buf.end(), data.begin() + static_cast<ptrdiff_t>(at)));
+      }
+    }  // joins the readahead still running
+    const std::vector<ByteRange> gets = server.gets();
+    CHECK(pairwise_disjoint(gets));
+    uint64_t largest = 0;
+    for (const ByteRange& g : gets) largest = std::max(largest, g.size());
+    // 512 reads of 16 KiB: in blocks they would be 128 requests; with the
+    // window doubling to 1 MiB, a few more than 8.
+    MESSAGE(gets.size(), " requests, the largest ", largest, " bytes");
+    CHECK(gets.size() < 64);
+    // Bigger than a block: asked for by the readahead (whose window the
+    // coordinator cuts into pieces of 256 KiB or more, in parallel).
+    CHECK(largest >= 256 * K);
+    CHECK(largest <= 1024 * K);
+  }
+  SUBCASE("random") {
+    RangeServer server(data);
+    auto obj = Object::open(server.url(), dir.file("dst"), o);
+    std::mt19937_64 rng(5);
+    std::vector<std::byte> buf(16 * K);
+    for (int i = 0; i < 60; ++i) obj->read_at(rng() % (data.size() - buf.size()), buf);
+    for (const ByteRange& g : server.gets()) CHECK(g.size() <= 128 * K);
+  }
+}
+
+TEST_CASE("a changed source fails reads of missing bytes; present bytes still read; nothing false claimed") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 1024 * K, 3);
+  Options o = quick();
+  o.read_block_size = 64 * K;
+  SUBCASE("over HTTP (new ETag)") {
+    RangeServer server(data);
+    auto obj = Object::open(server.url(), dir.file("dst"), o);
+    std::vector<std::byte> buf(4 * K);
+    REQUIRE(obj->read_at(0, buf) == buf.size());
+    server.change(pattern_bytes(0, 1024 * K, 4));
+    // Two threads want the same missing block: both hear the source changed.
+    std::atomic<int> changed{0};
+    run_threads(2, [&](unsigned) {
+      std::vector<std::byte> b(4 * K);
+      try {
+        obj->read_at(512 * K, b);
+      } catch (const sparseio::SourceChangedError&) {
+        ++changed;
+      }
+    });
+    CHECK(changed == 2);
+    CHECK(obj->read_at(4 * K, buf) == buf.size());
+    CHECK(buf == slice(data, 4 * K, 4 * K));
+    CHECK(obj->stat().present_bytes == 64 * K);
+  }
+  SUBCASE("a local file written to") {
+    const std::string src = dir.file("src");
+    sparseio::test::write_file(src, data);
+    auto obj = Object::open(src, dir.file("dst"), o);
+    std::vector<std::byte> buf(4 * K);
+    REQUIRE(obj->read_at(0, buf) == buf.size());
+    {
+      sparseio::UniqueFd fd = sparseio::test::open_rw(src);
+      const std::vector<std::byte> other = pattern_bytes(0, 1024 * K, 5);
+      REQUIRE(::pwrite(fd.get(), other.data(), other.size(), 0) == static_cast<ssize_t>(other.size()));
+      // A modification time surely unlike the open's (a write in the same
+      // timestamp tick would keep it).
+      const timespec times[2] = {{0, UTIME_OMIT}, {12345, 0}};
+      REQUIRE(::futimens(fd.get(), times) == 0);
+    }
+    CHECK_THROWS_AS(obj->read_at(512 * K, buf), sparseio::SourceChangedError);
+    CHECK(obj->read_at(4 * K, buf) == buf.size());
+    CHECK(buf == slice(data, 4 * K, 4 * K));
+    CHECK(obj->stat().present_bytes == 64 * K);
+  }
+}
+
+TEST_CASE("punch during reads: no read returns a byte that is not the object's") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 1024 * K, 13);
+  sparseio::test::write_file(dir.file("src"), data);
+  Options o;
+  o.read_block_size = 64 * K;
+  auto obj = Object::open(dir.file("src"), dir.file("dst"), o);
+  obj->fetch();
+  std::atomic<bool> done{false};
+  std::atomic<unsigned> wrong{0};
+  std::latch readers_started(4);
+  std::jthread puncher([&] {
+    readers_started.wait();
+    for (int i = 0; i < 50; ++i)
+      obj->punch({RangeSpec::span(static_cast<uint64_t>(i % 16) * 64 * K, 64 * K)});
+    done = true;
+  });
+  run_threads(4, [&](unsigned t) {
+    readers_started.count_down();
+    std::mt19937_64 rng(t + 100);
+    std::vector<std::byte> buf(8 * K);
+    while (!done) {
+      const uint64_t at = rng() % (data.size() - buf.size());
+      obj->read_at(at, buf);
+      if (!std::equal(buf.begin(), buf.end(), data.begin() + static_cast<ptrdiff_t>(at))) ++wrong;
+    }
+  });
+  CHECK(wrong == 0);
+  // What DST claims is the source's.
+  obj.reset();
+  auto ro = Object::open(dir.file("src"), dir.file("dst"));
+  for (const ByteRange& r : ro->stat(true).ranges) {
+    std::vector<std::byte> buf(static_cast<size_t>(r.size()));
+    ro->read_at(r.begin, buf);
+    CHECK(buf == slice(data, r.begin, r.size()));
+  }
+}
+
+TEST_CASE("fetch, read in the order given, punch and stat through one handle") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 1024 * K, 17);
+  sparseio::test::write_file(dir.file("src"), data);
+  auto obj = Object::open(dir.file("src"), dir.file("dst"));
+  sparseio::TransferStats f = obj->fetch({RangeSpec::span(0, 128 * K)});
+  CHECK(f.fetched_bytes == 128 * K);
+  CHECK(obj->fetch({RangeSpec::span(0, 128 * K)}).fetched_bytes == 0);
+  std::vector<std::byte> got;
+  sparseio::TransferStats r =
+      obj->read({RangeSpec::span(512 * K, 10), RangeSpec::span(100, 20)},
+                [&](std::span<const std::byte> b) { got.insert(got.end(), b.begin(), b.end()); });
+  std::vector<std::byte> want = slice(data, 512 * K, 10);
+  const std::vector<std::byte> second = slice(data, 100, 20);
+  want.insert(want.end(), second.begin(), second.end());
+  CHECK(got == want);
+  CHECK(r.requested_bytes == 30);
+  CHECK(r.reused_bytes == 20);
+  obj->punch({RangeSpec::span(0, 64 * K)});
+  sparseio::AllocationReport s = obj->stat(true);
+  REQUIRE(!s.ranges.empty());
+  CHECK(s.ranges.front().begin == 64 * K);
+}
+
+TEST_CASE("a second handle on the same DST in one process is refused like another process") {
+  TempDir dir;
+  sparseio::test::write_file(dir.file("src"), pattern_bytes(0, 64 * K, 1));
+  auto first = Object::open(dir.file("src"), dir.file("dst"));
+  Options o;
+  o.wait_for_lock = false;
+  try {
+    Object::open(dir.file("src"), dir.file("dst"), o);
+    FAIL("a second handle opened");
+  } catch (const sparseio::Error& e) {
+    CHECK(e.kind() == sparseio::ErrorKind::kBusy);
+    CHECK(std::string(e.what()).find("another handle in this process") != std::string::npos);
+  }
+}

@@ -408,6 +408,12 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
       std::lock_guard lock(mu_);
       scheduler_.new_batch();
       loops = std::min(pool_.size(), scheduler_.limit());
+      // No more loops than pieces the batch can make (a range each, or a
+      // split piece each): a handle's read of one block is one piece, and
+      // eight loops for it would be seven thread wake-ups for nothing. A
+      // loop that finds every loop busy starts another (run_batch).
+      const uint64_t pieces = batch->wanted.size() + batch->remaining / kMinSplitPiece;
+      loops = static_cast<unsigned>(std::min<uint64_t>(loops, std::max<uint64_t>(1, pieces)));
       batch->running = loops;
     }
     for (unsigned i = 0; i < loops; ++i) {

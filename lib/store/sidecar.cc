@@ -218,7 +218,19 @@ void Sidecar::begin_session(const std::string& boot_id) {
 
 void Sidecar::compact(const CoverageMap& coverage) {
   std::string boot = session_boot_;
-  *this = create(path_, header_, coverage);
+  Sidecar fresh = create(path_, header_, coverage);
+  // Everything but the header, which is the same: it is read without the
+  // claim log's lock (DST's size and identity, by any thread of a handle)
+  // while a compaction runs under it.
+  fd_ = std::move(fresh.fd_);
+  header_checksum_ = fresh.header_checksum_;
+  end_ = fresh.end_;
+  records_ = fresh.records_;
+  session_boot_.clear();
+  session_pending_ = false;
+  unsynced_ = fresh.unsynced_;
+  other_boot_ = fresh.other_boot_;
+  dropped_bytes_ = fresh.dropped_bytes_;
   if (!boot.empty()) begin_session(boot);
 }
 

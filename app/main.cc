@@ -55,11 +55,16 @@ struct StatFlags {
   bool list_ranges = false, ranges_only = false;
 };
 
-// Usage lines name the program: "sparseio fetch [OPTIONS] SRC DST".
+// Usage lines name the program: "sparseio fetch [OPTIONS] SRC DST", and
+// "sparseio [OPTIONS] COMMAND" (CLI11 says "[OPTIONS] SUBCOMMAND").
 class Formatter : public CLI::Formatter {
  public:
+  Formatter() {
+    label("SUBCOMMAND", "COMMAND");
+    label("Subcommands", "Commands");
+  }
   std::string make_usage(const CLI::App* app, std::string name) const override {
-    if (app->get_parent() != nullptr) name = "sparseio " + name;
+    name = app->get_parent() != nullptr ? "sparseio " + name : "sparseio";
     return CLI::Formatter::make_usage(app, name);
   }
 };
@@ -326,6 +331,7 @@ int run(int argc, char** argv) {
   c.plan->footer(range_syntax_help() + examples_help("plan"));
   cli::add_s3_options(c.plan, c.s3f);
   add_logging(c.plan, c.common);
+  one_value_per_option(c.app);
 
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);

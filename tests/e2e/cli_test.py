@@ -291,6 +291,35 @@ class ExitCodes(CliCase):
         if os.geteuid() != 0:
             self.assertEqual(sparseio("fetch", self.src, os.path.join(ro, "a")).returncode, 8)
 
+    def test_complete_dst_on_a_read_only_mount_is_only_read(self):
+        # A CI cache mounted read-only: root ignores chmod, so a read-only bind mount it is.
+        cache = self.path("cache")
+        os.mkdir(cache)
+        a = os.path.join(cache, "a")
+        sparseio_json("fetch", "-r", "0-99,1M+4K", self.src, a)
+        before = {n: os.stat(os.path.join(cache, n)).st_mtime_ns for n in os.listdir(cache)}
+        mounted = subprocess.run(["mount", "--bind", cache, cache], capture_output=True, text=True)
+        if mounted.returncode != 0:
+            self.skipTest(f"cannot bind-mount (not root?): {mounted.stderr.strip()}")
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", cache], check=True, capture_output=True)
+            with self.assertRaises(OSError):
+                open(os.path.join(cache, "probe"), "w")
+            # Every requested byte present: exit 0 with the report, nothing written.
+            p = sparseio("fetch", "--json", "-r", "0-99,1M+1K", self.src, a)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            j = json.loads(p.stdout)
+            self.assertEqual(j["fetched_bytes"], 0)
+            self.assertEqual(j["reused_bytes"], 100 + 1024)
+            self.assertEqual(sparseio("fetch", "-q", "-r", "50-60", self.src, a).returncode, 0)
+            # Bytes missing: DST must be written, and cannot be.
+            p = sparseio("fetch", "-r", "0-199", self.src, a)
+            self.assertEqual(p.returncode, 8, p.stderr)
+            self.assertIn(f"cannot open destination {a}: Read-only file system", p.stderr)
+        finally:
+            subprocess.run(["umount", cache], check=True)
+        self.assertEqual(before, {n: os.stat(os.path.join(cache, n)).st_mtime_ns for n in os.listdir(cache)})
+
     def test_json_failure_is_one_object_on_stdout(self):
         p = sparseio("fetch", "--json", self.path("nope"), self.path("a"))
         self.assertEqual(p.returncode, 6)

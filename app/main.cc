@@ -328,9 +328,10 @@ int run(int argc, char** argv) {
   add_punch_command(c);
   add_verify_command(c);
   c.plan = add_plan_command(c.app, c.pf, c.hf);
-  c.plan->footer(range_syntax_help() + examples_help("plan"));
   cli::add_s3_options(c.plan, c.s3f);
   add_logging(c.plan, c.common);
+  for (CLI::App* cmd : {c.fetch, c.cat, c.plan})
+    cmd->footer(range_syntax_help() + select_syntax_help() + examples_help(cmd->get_name()));
   one_value_per_option(c.app);
 
   std::vector<std::string> args;

@@ -202,6 +202,30 @@ class Typos(CliCase):
                          "did you mean --json", "sparseio fetch --help")
         self.check_usage(["fetch", "a"], "DST", "sparseio fetch --help")
 
+    def test_a_star_glob_missing_subfolders_suggests_globstar(self):
+        import tarfile
+        import zipfile
+        z = self.path("a.zip")
+        with zipfile.ZipFile(z, "w") as f:
+            f.writestr("train/x/1.jpg", b"1" * 100)
+            f.writestr("top.jpg", b"2" * 100)
+        t = self.path("a.tar")
+        with tarfile.open(t, "w") as f:
+            f.add(z, arcname="docs/sub/a.md")
+        for src, sel, want in ((z, "zip:train/*.jpg", "zip:train/**.jpg"), (t, "tar:docs/*.md", "tar:docs/**.md")):
+            self.check_usage(["fetch", "--select", sel, src, self.path("o")], "nothing in",
+                             f"`*` does not cross `/`: did you mean '{want}'?")
+            self.assertEqual(sparseio("fetch", "-q", "--select", want, src, self.path("o" + want[:3])).returncode, 0)
+        # Only when the ** version would match: no hint for a name that is not there at all.
+        p = sparseio("plan", z, "--select", "zip:nosuch/*.jpg")
+        self.assertEqual(p.returncode, 2)
+        self.assertNotIn("did you mean", p.stderr)
+        # --help says how globs work.
+        for cmd in ("fetch", "cat", "plan"):
+            text = sparseio(cmd, "--help").stdout.decode()
+            for w in ("* and ? stay within one path segment", "** crosses segments", "{a,b}", "[a-z]"):
+                self.assertIn(w, text, cmd)
+
     def test_help_usage_lines_types_and_sections(self):
         top = sparseio("--help")
         self.assertEqual(top.returncode, 0)

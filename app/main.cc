@@ -192,8 +192,9 @@ struct Cli {
   PlanFlags pf;
   std::string dst_only;
   bool punch_no_wait = false;
-  bool no_store = false;  // cat --no-store
-  bool repair = false;    // verify --repair
+  bool no_store = false;   // cat --no-store
+  std::string cat_output;  // cat -o -
+  bool repair = false;     // verify --repair
   CLI::App *fetch = nullptr, *cat = nullptr, *stat = nullptr, *punch = nullptr, *verify = nullptr,
            *plan = nullptr;
 };
@@ -215,6 +216,16 @@ void add_cat_command(Cli& c) {
       "cat", "Write RANGES of SRC to stdout in order, fetched in parallel (missing ones stored in DST)");
   add_transfer(c.cat, c.tf, false);
   c.cat->add_flag("--no-store", c.no_store, "Write nothing to disk (DST, if given, is only read)");
+  c.cat
+      ->add_option("-o,--output", c.cat_output,
+                   "'-': write to standard output even when it is a terminal and the data look binary "
+                   "(cat refuses that otherwise, as curl does)")
+      ->type_name("-")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v == "-" ? std::string() : "only '-' (standard output); to write a file, redirect: > " + v;
+          },
+          ""));
   add_ranges(c.cat, c.tf, "Ranges to write, in this order (repeatable; required)");
   add_http_options(c.cat, c.hf);
   add_select_options(c.cat, c.sel, false);
@@ -275,6 +286,7 @@ int run_command(Cli& c) {
     cmd.plan = make_plan_request(c.sel);
     if (cmd.ranges.empty() && cmd.plan.select.empty())
       throw UsageError("cat needs -r RANGES, --ranges-from FILE or --select FORMAT:WHAT");
+    c.common.out.output_dash = c.cat_output == "-";
     return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
   }
   if (*c.plan) run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));

@@ -24,7 +24,7 @@ _sparseio() {
   local opts
   case $cmd in
     fetch) opts="$common $ranges $http $s3 $transfer $select --plan --json" ;;
-    cat) opts="$common $ranges $http $s3 $transfer $select --no-store" ;;
+    cat) opts="$common $ranges $http $s3 $transfer $select --no-store -o --output" ;;
     stat) opts="$common --ranges --ranges-only --json" ;;
     punch) opts="$common $ranges --no-wait --json" ;;
     verify) opts="$common $ranges $http $s3 -j --jobs --chunk-size --repair --json" ;;
@@ -32,6 +32,7 @@ _sparseio() {
   esac
   case $prev in
     --sync) COMPREPLY=($(compgen -W "hash batch none" -- "$cur")); return 0 ;;
+    -o|--output) COMPREPLY=(-); return 0 ;;
     --ranges-from|--cacert|--plan) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url|--max-connections|--select|--shard)
       return 0 ;;

@@ -89,7 +89,7 @@ class EveryOptionTakesOneValue(TempDirTest):
               "-H": "X-A: b", "--header": "X-A: b", "--size": None, "--retries": "1",
               "--connect-timeout": "5", "--timeout": "5", "--cacert": "RANGES_FILE", "--max-redirs": "1",
               "--coalesce-gap": "4K", "--max-connections": "2", "--profile": "p", "--region": "r",
-              "--endpoint-url": "http://127.0.0.1:9", "--plan": None, "--progress-interval": "1"}
+              "--endpoint-url": "http://127.0.0.1:9", "--plan": None, "--progress-interval": "1", "--output": "-", "-o": "-"}
 
     def setUp(self):
         super().setUp()
@@ -185,6 +185,45 @@ class EveryOptionTakesOneValue(TempDirTest):
         one = sum(e + 1 - b for b, e in self.check_present_bytes_are_the_source(self.path("p1")))
         two = sum(e + 1 - b for b, e in self.check_present_bytes_are_the_source(self.path("two")))
         self.assertGreater(two, one + 2000)
+
+
+class CatToATerminal(CliCase):
+    """cat with a terminal for stdout (script(1)): binary bytes are refused as
+    curl does, unless -o -; text goes through; no status line is drawn over
+    the data (the live display would be, as stderr is the same terminal)."""
+
+    def under_tty(self, *args):
+        cmd = " ".join([SPARSEIO, *map(str, args)])
+        env = dict(os.environ, LANG="C", LC_ALL="C", COLUMNS="100")
+        env.pop("CI", None)  # CI would turn the live display off anyway
+        p = subprocess.run(["script", "-qfec", cmd, "/dev/null"], capture_output=True, env=env, timeout=60)
+        return p.returncode, p.stdout
+
+    @unittest.skipUnless(shutil.which("script"), "script(1) not installed")
+    def test_binary_is_refused_unless_dash_o_dash_and_text_passes(self):
+        code, out = self.under_tty("cat", "-r", "0-4095", self.src, self.path("a"))
+        self.assertEqual(code, 2, out)
+        self.assertIn(b"binary output can mess up your terminal", out)
+        self.assertIn(b"use -o - to write it there anyway", out)
+        self.assertLess(len(out), 400, out)  # the message, not the bytes
+        code, out = self.under_tty("cat", "-r", "0-4095", "-o", "-", self.src, self.path("a"))
+        self.assertEqual(code, 0, out)
+        self.assertGreater(len(out), 4096)  # the pty turns \n into \r\n
+        self.assertNotIn(b"\x1b[K", out)  # no status line drawn over the data
+        self.assertNotIn(b"conn", out)
+        text = self.path("t.txt")
+        with open(text, "wb") as f:
+            f.write(b"just text\tand a tab\n" * 50)
+        code, out = self.under_tty("cat", "-r", "0-", text, "--output=-")
+        self.assertEqual(code, 0, out)
+        code, out = self.under_tty("cat", "-r", "0-", text)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out.replace(b"\r\n", b"\n"), b"just text\tand a tab\n" * 50)
+        # A pipe is no terminal: binary goes through without -o.
+        p = sparseio("cat", "-r", "0-4095", self.src)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, read_range(self.src, 0, 4096))
+        self.assertEqual(sparseio("cat", "-o", "x", "-r", "0-1", self.src).returncode, 2)
 
 
 class Typos(CliCase):

@@ -9,8 +9,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -104,6 +106,18 @@ void add_json(CLI::App* cmd, CommonFlags& f) {
 void add_progress(CLI::App* cmd, CommonFlags& f) {
   cmd->add_flag("--progress", f.out.progress, "Draw the live status line even when stderr is not a terminal");
   cmd->add_flag("--no-progress", f.out.no_progress, "No status line (events and errors still print)");
+  cmd->add_option("--progress-interval", f.out.progress_interval_s,
+                  "Seconds between the plain status lines in a log or pipe (default 10; 0.1 to 86400)")
+      ->type_name("SECONDS")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            char* end = nullptr;
+            const double s = std::strtod(v.c_str(), &end);
+            return std::isfinite(s) && s >= 0.1 && s <= 86400 && end != v.c_str() && *end == '\0'
+                       ? std::string()
+                       : v + " is not a number of seconds from 0.1 to 86400";
+          },
+          ""));
 }
 
 void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {

@@ -55,7 +55,9 @@ struct Watched {
       : signals(control),
         display(data_on_terminal ? ProgressDisplay::Mode::kOff
                                  : ProgressDisplay::choose(out.progress, out.no_progress, out.quiet),
-                out.quiet, monitor) {
+                out.quiet, monitor,
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(out.progress_interval_s))) {
     control.set_event_handler([this](const RunEvent& e) { display.event(e.message); });
   }
   void attach(FetchCommand& cmd) {

@@ -10,8 +10,9 @@ namespace sparseio::cli {
 struct OutputFlags {
   bool quiet = false;
   bool json = false;
-  bool progress = false;     // --progress: the live display even without a terminal
-  bool no_progress = false;  // --no-progress
+  bool progress = false;            // --progress: the live display even without a terminal
+  bool no_progress = false;         // --no-progress
+  double progress_interval_s = 10;  // --progress-interval: seconds between plain lines
   bool output_dash = false;  // cat -o -: standard output even when it is a terminal and the data binary
 };
 

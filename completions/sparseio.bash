@@ -19,7 +19,7 @@ _sparseio() {
   local ranges="-r --ranges --ranges-from"
   local http="-H --header --size --retries --connect-timeout --timeout --cacert --insecure --max-redirs"
   local s3="--profile --region --endpoint-url --no-sign-request --s3-path-style"
-  local transfer="-j --jobs --chunk-size --sync --overwrite --restart --no-wait --coalesce-gap --max-connections --progress --no-progress"
+  local transfer="-j --jobs --chunk-size --sync --overwrite --restart --no-wait --coalesce-gap --max-connections --progress --no-progress --progress-interval"
   local select="--select --shard"
   local opts
   case $cmd in
@@ -34,7 +34,7 @@ _sparseio() {
     --sync) COMPREPLY=($(compgen -W "hash batch none" -- "$cur")); return 0 ;;
     -o|--output) COMPREPLY=(-); return 0 ;;
     --ranges-from|--cacert|--plan) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url|--max-connections|--select|--shard)
+    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url|--max-connections|--select|--shard|--progress-interval)
       return 0 ;;
   esac
   if [[ $cur == -* ]]; then

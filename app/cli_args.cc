@@ -30,6 +30,27 @@ std::vector<std::string> glue_dash_values(const std::vector<std::string>& args) 
   return out;
 }
 
+void one_value_per_option(CLI::App& app) {
+  for (CLI::Option* o : app.get_options()) {
+    if (o->get_type_size() == 0) continue;  // a flag
+    // Validators are counted by asking: Option has no getter for how many.
+    for (int i = 0;; ++i) {
+      try {
+        o->get_validator(i)->description("");
+      } catch (const CLI::OptionNotFound&) {
+        break;
+      }
+    }
+    if (o->get_positional()) {
+      o->type_name("");
+      continue;
+    }
+    o->allow_extra_args(false);
+    o->option_text(o->get_type_name());  // the type name alone: no " ..."
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) one_value_per_option(*sub);
+}
+
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   std::iota(row.begin(), row.end(), size_t{0});

@@ -1,6 +1,7 @@
 // Argument preprocessing and checks that CLI11 cannot express: suffix ranges
-// given as separate values, and typos named with the closest command or
-// option (CLI11 would only say "A subcommand is required").
+// given as separate values, typos named with the closest command or option
+// (CLI11 would only say "A subcommand is required"), and one value per
+// option occurrence on every command.
 #pragma once
 
 #include <optional>
@@ -17,6 +18,16 @@ namespace sparseio::cli {
 // SPEC writes suffix ranges as "-r -64KiB": CLI11 would take "-64KiB" for an
 // option. Glues such a value to its option ("-r" "-64KiB" -> "--ranges=-64KiB").
 std::vector<std::string> glue_dash_values(const std::vector<std::string>& args);
+
+// Makes every option of `app` and its commands that takes a value take
+// exactly one per occurrence, wherever it stands: CLI11 lets an option bound
+// to a std::vector swallow the words after it ("--select X SRC DST" lost SRC
+// and DST), and a repeatable option is repeated instead ("--select A
+// --select B"). Also trims CLI11's type noise from --help: a validator's
+// description ("N:UINT in [1 - 1024]", "SECONDS:FINITE:FLOAT") and the
+// "..." of repeatable options (the help text says "repeatable"), and the
+// "TEXT" after positionals. Call it once every option has been added.
+void one_value_per_option(CLI::App& app);
 
 // Levenshtein distance (insertions, deletions, substitutions).
 size_t edit_distance(std::string_view a, std::string_view b);

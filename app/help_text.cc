@@ -10,6 +10,16 @@ std::string range_syntax_help() {
          "  line, '#' starts a comment; `sparseio stat --ranges-only DST` writes such a file.\n";
 }
 
+std::string select_syntax_help() {
+  return "SELECT: zip:GLOB, tar:GLOB (members), safetensors:GLOB (tensors),\n"
+         "  parquet:columns=A,B.c;row_groups=0-3,7 (column chunks); zip: alone takes everything.\n"
+         "  Globs as in the shell: * and ? stay within one path segment (never match /),\n"
+         "  ** crosses segments (train/**.jpg: every .jpg under train/, at any depth),\n"
+         "  [a-z] and [!0-9] are character classes, {a,b} alternatives, \\ quotes the next\n"
+         "  character. Quote the selector: 'zip:train/**.jpg'. Tensor and column names have\n"
+         "  no /, so there * runs across dots.\n";
+}
+
 std::string examples_help(const std::string& command) {
   if (command == "fetch")
     return "EXAMPLES:\n"

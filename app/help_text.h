@@ -10,6 +10,9 @@ namespace sparseio::cli {
 // The range grammar, for the footers of fetch, cat, punch and verify.
 std::string range_syntax_help();
 
+// The --select grammar and its globs, for the footers of fetch, cat and plan.
+std::string select_syntax_help();
+
 // Examples for `command` ("" for the top level), as a footer.
 std::string examples_help(const std::string& command);
 

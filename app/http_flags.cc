@@ -72,6 +72,7 @@ void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
         ->group(group);
     cmd->add_option("--max-connections", f.max_connections,
                     "Most requests in flight when -j is not given (default 64; HTTP/2 streams count)")
+        ->type_name("N")
         ->check(CLI::Range(1u, 1024u))
         ->group(group);
   }

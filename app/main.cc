@@ -9,8 +9,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -55,11 +57,16 @@ struct StatFlags {
   bool list_ranges = false, ranges_only = false;
 };
 
-// Usage lines name the program: "sparseio fetch [OPTIONS] SRC DST".
+// Usage lines name the program: "sparseio fetch [OPTIONS] SRC DST", and
+// "sparseio [OPTIONS] COMMAND" (CLI11 says "[OPTIONS] SUBCOMMAND").
 class Formatter : public CLI::Formatter {
  public:
+  Formatter() {
+    label("SUBCOMMAND", "COMMAND");
+    label("Subcommands", "Commands");
+  }
   std::string make_usage(const CLI::App* app, std::string name) const override {
-    if (app->get_parent() != nullptr) name = "sparseio " + name;
+    name = app->get_parent() != nullptr ? "sparseio " + name : "sparseio";
     return CLI::Formatter::make_usage(app, name);
   }
 };
@@ -99,6 +106,18 @@ void add_json(CLI::App* cmd, CommonFlags& f) {
 void add_progress(CLI::App* cmd, CommonFlags& f) {
   cmd->add_flag("--progress", f.out.progress, "Draw the live status line even when stderr is not a terminal");
   cmd->add_flag("--no-progress", f.out.no_progress, "No status line (events and errors still print)");
+  cmd->add_option("--progress-interval", f.out.progress_interval_s,
+                  "Seconds between the plain status lines in a log or pipe (default 10; 0.1 to 86400)")
+      ->type_name("SECONDS")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            char* end = nullptr;
+            const double s = std::strtod(v.c_str(), &end);
+            return std::isfinite(s) && s >= 0.1 && s <= 86400 && end != v.c_str() && *end == '\0'
+                       ? std::string()
+                       : v + " is not a number of seconds from 0.1 to 86400";
+          },
+          ""));
 }
 
 void add_ranges(CLI::App* cmd, TransferFlags& f, const char* what) {
@@ -187,8 +206,9 @@ struct Cli {
   PlanFlags pf;
   std::string dst_only;
   bool punch_no_wait = false;
-  bool no_store = false;  // cat --no-store
-  bool repair = false;    // verify --repair
+  bool no_store = false;   // cat --no-store
+  std::string cat_output;  // cat -o -
+  bool repair = false;     // verify --repair
   CLI::App *fetch = nullptr, *cat = nullptr, *stat = nullptr, *punch = nullptr, *verify = nullptr,
            *plan = nullptr;
 };
@@ -210,6 +230,16 @@ void add_cat_command(Cli& c) {
       "cat", "Write RANGES of SRC to stdout in order, fetched in parallel (missing ones stored in DST)");
   add_transfer(c.cat, c.tf, false);
   c.cat->add_flag("--no-store", c.no_store, "Write nothing to disk (DST, if given, is only read)");
+  c.cat
+      ->add_option("-o,--output", c.cat_output,
+                   "'-': write to standard output even when it is a terminal and the data look binary "
+                   "(cat refuses that otherwise, as curl does)")
+      ->type_name("-")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v == "-" ? std::string() : "only '-' (standard output); to write a file, redirect: > " + v;
+          },
+          ""));
   add_ranges(c.cat, c.tf, "Ranges to write, in this order (repeatable; required)");
   add_http_options(c.cat, c.hf);
   add_select_options(c.cat, c.sel, false);
@@ -270,6 +300,7 @@ int run_command(Cli& c) {
     cmd.plan = make_plan_request(c.sel);
     if (cmd.ranges.empty() && cmd.plan.select.empty())
       throw UsageError("cat needs -r RANGES, --ranges-from FILE or --select FORMAT:WHAT");
+    c.common.out.output_dash = c.cat_output == "-";
     return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
   }
   if (*c.plan) run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));
@@ -323,9 +354,11 @@ int run(int argc, char** argv) {
   add_punch_command(c);
   add_verify_command(c);
   c.plan = add_plan_command(c.app, c.pf, c.hf);
-  c.plan->footer(range_syntax_help() + examples_help("plan"));
   cli::add_s3_options(c.plan, c.s3f);
   add_logging(c.plan, c.common);
+  for (CLI::App* cmd : {c.fetch, c.cat, c.plan})
+    cmd->footer(range_syntax_help() + select_syntax_help() + examples_help(cmd->get_name()));
+  one_value_per_option(c.app);
 
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);

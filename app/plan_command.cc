@@ -14,11 +14,14 @@ namespace sparseio::cli {
 void add_select_options(CLI::App* cmd, SelectFlags& f, bool plan_file) {
   cmd->add_option("--select", f.select,
                   "Parts of a container file: zip:GLOB, tar:GLOB, safetensors:GLOB, "
-                  "parquet:columns=A,B;row_groups=0-3 (repeatable)");
-  cmd->add_option("--shard", f.shard, "Only shard I of N (I from 0) of the ranges, split evenly by bytes");
+                  "parquet:columns=A,B;row_groups=0-3 (repeatable)")
+      ->type_name("FORMAT:WHAT");
+  cmd->add_option("--shard", f.shard, "Only shard I of N (I from 0) of the ranges, split evenly by bytes")
+      ->type_name("I/N");
   if (plan_file) {
     cmd->add_option("--plan", f.plan_file,
-                    "Fetch what a `sparseio plan --json` manifest lists (SRC optional)");
+                    "Fetch what a `sparseio plan --json` manifest lists (SRC optional)")
+        ->type_name("FILE");
     // `fetch --plan plan.json DST`: SRC comes from the manifest.
     for (const char* name : {"SRC", "DST"})
       if (CLI::Option* o = cmd->get_option_no_throw(name)) o->required(false);
@@ -48,7 +51,7 @@ CLI::App* add_plan_command(CLI::App& app, PlanFlags& f, HttpFlags& http) {
       "Print the ranges that --select needs (a --ranges-from list; --json: a manifest for fetch --plan)");
   cmd->add_option("SRC", f.src, "Source: a local path, an http:// or https:// URL, or s3://BUCKET/KEY")
       ->required();
-  cmd->add_option("-r,--ranges", f.ranges, "Also these ranges (repeatable)");
+  cmd->add_option("-r,--ranges", f.ranges, "Also these ranges (repeatable)")->type_name("RANGES");
   add_select_options(cmd, f.select, false);
   cmd->add_flag("--json", f.json, "Print a versioned manifest (JSON) for `fetch --plan`");
   add_http_options(cmd, http, false);

@@ -18,8 +18,6 @@ using Clock = std::chrono::steady_clock;
 // 8 frames a second: smooth to the eye, and a snapshot (one coverage lookup
 // per cell, ~200) costs far less than the 125 ms between them.
 constexpr auto kFrame = std::chrono::milliseconds(125);
-// CI logs: one line per 10 s keeps a 10-minute fetch to 60 lines.
-constexpr auto kPlainEvery = std::chrono::seconds(10);
 // The rate is measured over the last 3 s: steady, yet quick to follow a change.
 constexpr auto kRateWindow = std::chrono::seconds(3);
 
@@ -152,8 +150,17 @@ ProgressDisplay::Mode ProgressDisplay::choose(bool force_on, bool force_off, boo
   return Mode::kPlain;
 }
 
-ProgressDisplay::ProgressDisplay(Mode mode, bool quiet, ProgressMonitor& monitor)
-    : mode_(mode), quiet_(quiet), unicode_(utf8_locale()), monitor_(monitor), last_plain_(Clock::now()) {
+ProgressDisplay::ProgressDisplay(Mode mode, bool quiet, ProgressMonitor& monitor, Clock::duration plain_every)
+    : mode_(mode),
+      quiet_(quiet),
+      unicode_(utf8_locale()),
+      monitor_(monitor),
+      plain_every_(plain_every),
+      last_plain_(Clock::now()) {
+  // The run starts with nothing fetched: the first rate is measured from
+  // here. Without it a plain line, the first sample of its own, said
+  // "0 B/s, ETA --:--" at 22 MiB/s (issue 24).
+  samples_.emplace_back(last_plain_, 0);
   if (mode_ != Mode::kOff) thread_ = std::thread([this] { run(); });
 }
 
@@ -212,7 +219,7 @@ void ProgressDisplay::tick(bool final) {
     std::vector<std::string> lines = render_status(view_of(*s, now), width);
     put(render_frame(lines, drawn_lines_) + (final ? "\n" : ""));
     drawn_lines_ = lines.size();
-  } else if (mode_ == Mode::kPlain && !final && now - last_plain_ >= kPlainEvery) {
+  } else if (mode_ == Mode::kPlain && !final && now - last_plain_ >= plain_every_) {
     std::optional<ProgressSnapshot> s = monitor_.snapshot(0);
     if (!s) return;
     last_plain_ = now;

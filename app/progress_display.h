@@ -1,6 +1,6 @@
 // The CLI's view of a running fetch or cat on stderr: a live status line and
 // a fill map of the whole object on a terminal, a plain line every 10 s in a
-// log (CI, pipes), and the run's events (lock waits, retries) as plain lines
+// log (CI, pipes; --progress-interval), and the run's events (lock waits, retries) as plain lines
 // above the status. The library only fills in a ProgressMonitor and emits
 // RunEvents; everything that prints is here.
 //
@@ -64,14 +64,19 @@ class ProgressDisplay {
   enum class Mode {
     kOff,    // events only (or nothing with quiet)
     kLive,   // status line and fill map redrawn 8 times a second
-    kPlain,  // a plain status line every 10 s
+    kPlain,  // a plain status line every 10 s (plain_every)
   };
+
+  // CI logs: one line per 10 s keeps a 10-minute fetch to 60 lines.
+  static constexpr std::chrono::seconds kPlainEvery{10};
 
   // Chooses the mode: --no-progress or -q: off; --progress: live; else live
   // when stderr is a terminal and CI is not set, plain otherwise.
   static Mode choose(bool force_on, bool force_off, bool quiet);
 
-  ProgressDisplay(Mode mode, bool quiet, ProgressMonitor& monitor);
+  // `plain_every`: the time between plain lines (--progress-interval).
+  ProgressDisplay(Mode mode, bool quiet, ProgressMonitor& monitor,
+                  std::chrono::steady_clock::duration plain_every = kPlainEvery);
   ~ProgressDisplay();
   ProgressDisplay(const ProgressDisplay&) = delete;
   ProgressDisplay& operator=(const ProgressDisplay&) = delete;
@@ -96,6 +101,7 @@ class ProgressDisplay {
   std::condition_variable wake_;
   bool stopping_ = false, finished_ = false;
   size_t drawn_lines_ = 0;
+  std::chrono::steady_clock::duration plain_every_;
   std::chrono::steady_clock::time_point last_plain_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, uint64_t>> samples_;  // for the rate
   std::thread thread_;  // last: starts after the rest is ready

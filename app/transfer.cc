@@ -15,6 +15,7 @@
 #include "exit_status.h"
 #include "progress_display.h"
 #include "signal_watch.h"
+#include "terminal_output.h"
 
 namespace sparseio::cli {
 namespace {
@@ -47,10 +48,16 @@ bool write_stdout(std::span<const std::byte> data) {
 // What a run is watched by, in construction order: the signal watcher
 // before any library thread (they inherit its mask), the display after the
 // monitor it reads. Destroyed in reverse: the display stops first.
+// `data_on_terminal`: cat writes to a terminal, where a status line would
+// be drawn over the data: events only then.
 struct Watched {
-  explicit Watched(const OutputFlags& out)
+  explicit Watched(const OutputFlags& out, bool data_on_terminal = false)
       : signals(control),
-        display(ProgressDisplay::choose(out.progress, out.no_progress, out.quiet), out.quiet, monitor) {
+        display(data_on_terminal ? ProgressDisplay::Mode::kOff
+                                 : ProgressDisplay::choose(out.progress, out.no_progress, out.quiet),
+                out.quiet, monitor,
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(out.progress_interval_s))) {
     control.set_event_handler([this](const RunEvent& e) { display.event(e.message); });
   }
   void attach(FetchCommand& cmd) {
@@ -101,14 +108,17 @@ int run_cat_command(FetchCommand cmd, const OutputFlags& out, bool store) {
     throw Error("cannot write to standard output: it is closed or not open for writing");
   // A closed pipe must be an EPIPE we handle, not a silent death.
   std::signal(SIGPIPE, SIG_IGN);
-  Watched w(out);
+  const bool to_terminal = ::isatty(STDOUT_FILENO) != 0;
+  Watched w(out, to_terminal);
   w.attach(cmd);
   FetchStats stats;
   bool interrupted = false;
   try {
     std::unique_ptr<CatStream> cat = CatStream::open(std::move(cmd), store);
     try {
-      for (std::span<const std::byte> s = cat->next(); !s.empty(); s = cat->next()) {
+      bool first = true;
+      for (std::span<const std::byte> s = cat->next(); !s.empty(); s = cat->next(), first = false) {
+        if (first && to_terminal && !out.output_dash && looks_binary(s)) throw UsageError(kBinaryToTerminal);
         if (!write_stdout(s)) {
           spdlog::info("standard output was closed: stopping");
           break;

@@ -19,12 +19,12 @@ _sparseio() {
   local ranges="-r --ranges --ranges-from"
   local http="-H --header --size --retries --connect-timeout --timeout --cacert --insecure --max-redirs"
   local s3="--profile --region --endpoint-url --no-sign-request --s3-path-style"
-  local transfer="-j --jobs --chunk-size --sync --overwrite --restart --no-wait --coalesce-gap --max-connections --progress --no-progress"
+  local transfer="-j --jobs --chunk-size --sync --overwrite --restart --no-wait --coalesce-gap --max-connections --progress --no-progress --progress-interval"
   local select="--select --shard"
   local opts
   case $cmd in
     fetch) opts="$common $ranges $http $s3 $transfer $select --plan --json" ;;
-    cat) opts="$common $ranges $http $s3 $transfer $select --no-store" ;;
+    cat) opts="$common $ranges $http $s3 $transfer $select --no-store -o --output" ;;
     stat) opts="$common --ranges --ranges-only --json" ;;
     punch) opts="$common $ranges --no-wait --json" ;;
     verify) opts="$common $ranges $http $s3 -j --jobs --chunk-size --repair --json" ;;
@@ -32,8 +32,9 @@ _sparseio() {
   esac
   case $prev in
     --sync) COMPREPLY=($(compgen -W "hash batch none" -- "$cur")); return 0 ;;
+    -o|--output) COMPREPLY=(-); return 0 ;;
     --ranges-from|--cacert|--plan) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url|--max-connections|--select|--shard)
+    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url|--max-connections|--select|--shard|--progress-interval)
       return 0 ;;
   esac
   if [[ $cur == -* ]]; then

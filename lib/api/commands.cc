@@ -57,6 +57,32 @@ std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Sou
 
 namespace {
 
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// DST opened only for reading when it already holds every wanted byte of this
+// source, else nullptr (then it is opened for writing, which says what is
+// wrong). As cat does: a read-only cache (chmod a-w, a read-only mount) that
+// is complete is a success, not "cannot open destination" (issue 24).
+std::unique_ptr<Destination> open_if_complete(const FetchCommand& cmd, const Source& source,
+                                              const std::vector<ByteRange>& ranges) {
+  const std::string& path = cmd.destination;
+  if (cmd.dest.restart || !exists(path) || !exists(Sidecar::path_for(path))) return nullptr;
+  std::unique_ptr<Destination> ro;
+  try {
+    ro = Destination::open_existing(path, false);
+  } catch (const Error&) {
+    return nullptr;
+  }
+  if (!identity_matches(ro->header().identity, source.identity())) return nullptr;
+  const ByteRange object{0, ro->logical_size()};
+  for (const ByteRange& r : ranges)
+    if (!ro->contains(r.intersect(object))) return nullptr;
+  return ro;
+}
+
 // The bytes planning read (a Parquet footer, a zip directory) are bytes the
 // fetch wants too: stored and claimed here, they are not asked for again
 // (one round trip less behind a slow link). Only the parts the fetch wants,
@@ -86,7 +112,11 @@ Report run_fetch(FetchCommand cmd) {
   CommandRanges planned = resolve_command_ranges(cmd.ranges, cmd.plan, *source);
   std::vector<ByteRange> ranges = std::move(planned.fetch);
   std::vector<RangeItem>().swap(cmd.ranges);
-  std::unique_ptr<Destination> dest = open_destination(cmd, *source);
+  // A DST that already holds every wanted byte is only read (a read-only
+  // cache is a success); otherwise it is opened for writing.
+  std::unique_ptr<Destination> dest = open_if_complete(cmd, *source, ranges);
+  const bool writable = dest == nullptr;
+  if (writable) dest = open_destination(cmd, *source);
   ObjectCore core(std::move(source), std::move(dest), fetch);
   const uint64_t kept = keep_planning_reads(core.dest(), planned.planning_reads, ranges);
   planned.planning_reads.clear();
@@ -94,7 +124,7 @@ Report run_fetch(FetchCommand cmd) {
   // Transferred by this run (to plan), not present before it.
   stats.fetched_bytes += kept;
   stats.reused_bytes -= std::min(stats.reused_bytes, kept);
-  core.dest().sync();
+  if (writable) core.dest().sync();
   Report report = core.report(stats);
   if (!cmd.plan.select.empty()) {
     report.plan_round_trips = planned.round_trips;

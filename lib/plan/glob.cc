@@ -203,4 +203,29 @@ bool Glob::matches(std::string_view name) const {
   return false;
 }
 
+std::string Glob::across_segments(std::string_view p) {
+  std::string out;
+  bool changed = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\' && i + 1 < p.size()) {
+      out += p.substr(i, 2);
+      ++i;
+    } else if (p[i] == '[') {
+      const size_t e = class_end(p, i);
+      if (e == std::string_view::npos) return "";  // malformed: Glob says why
+      out += p.substr(i, e - i);
+      i = e - 1;
+    } else if (p[i] == '*') {
+      size_t run = 1;
+      while (i + run < p.size() && p[i + run] == '*') ++run;
+      out += run == 1 ? "**" : std::string(run, '*');
+      changed = changed || run == 1;
+      i += run - 1;
+    } else {
+      out += p[i];
+    }
+  }
+  return changed ? out : "";
+}
+
 }  // namespace sparseio::plan

@@ -23,6 +23,11 @@ class Glob {
   // True when the pattern has no wildcards: it names one thing exactly.
   bool literal() const { return literal_; }
 
+  // `pattern` with every lone `*` (not escaped, not in [...], not part of
+  // `**`) made `**`: what a user who wrote "train/*.jpg" for members in
+  // subfolders meant. "" when there is none to change.
+  static std::string across_segments(std::string_view pattern);
+
  private:
   std::string text_;
   std::vector<std::string> alternatives_;  // after {a,b} expansion

@@ -36,13 +36,16 @@ ByteRange boot_id_words(const std::string& id) {
 
 // Creates `path` exclusively and never through a symlink. A leftover at
 // that name (a killed compaction's temporary file, or something planted) is
-// unlinked first: unlink removes a symlink itself, not its target.
-UniqueFd create_exclusive(const std::string& path, const char* what) {
+// unlinked first: unlink removes a symlink itself, not its target. Errors
+// name the sidecar `for_sidecar` first: the temporary file is ours, not a
+// name the user gave or knows.
+UniqueFd create_exclusive(const std::string& path, const std::string& for_sidecar) {
   for (int attempt = 0;; ++attempt) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (fd.valid()) return fd;
     if (errno != EEXIST || attempt > 0 || ::unlink(path.c_str()) != 0)
-      throw_errno(fmt::format("cannot create {} {}", what, path), errno, ErrorKind::kDestinationUnwritable);
+      throw_errno(fmt::format("cannot create sidecar {} (its temporary file {})", for_sidecar, path), errno,
+                  ErrorKind::kDestinationUnwritable);
   }
 }
 
@@ -81,10 +84,10 @@ Sidecar Sidecar::create(const std::string& path, const SidecarHeader& header, co
     ++records;
   }
   std::string tmp = path + ".tmp";
-  UniqueFd fd = create_exclusive(tmp, "sidecar");
+  UniqueFd fd = create_exclusive(tmp, path);
   try {
-    pwrite_full(fd.get(), buf, 0, tmp);
-    if (::fsync(fd.get()) != 0) throw_errno(fmt::format("cannot sync sidecar {}", tmp), errno);
+    pwrite_full(fd.get(), buf, 0, path);
+    if (::fsync(fd.get()) != 0) throw_errno(fmt::format("cannot sync sidecar {}", path), errno);
     if (::rename(tmp.c_str(), path.c_str()) != 0)
       throw_errno(fmt::format("cannot rename {} to {}", tmp, path), errno, ErrorKind::kDestinationUnwritable);
   } catch (...) {

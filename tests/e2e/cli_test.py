@@ -77,6 +77,161 @@ class RangesOption(CliCase):
         self.assertEqual(len(self.present(b)), 4)
 
 
+class EveryOptionTakesOneValue(TempDirTest):
+    """Every option that takes a value takes exactly one, wherever it stands:
+    CLI11 let a repeatable option (--select, -r, -H) swallow the words after
+    it, so `fetch --select X SRC DST` said "SRC is required". The options are
+    read from each command's --help, so a new one must get a value here."""
+
+    # A value for each option that works with a local zip as SRC.
+    VALUES = {"-j": "2", "--jobs": "2", "--chunk-size": "1M", "--sync": "none", "-r": "0-9",
+              "--ranges": "0-9", "--ranges-from": "RANGES_FILE", "--select": "zip:t.txt", "--shard": "0/1",
+              "-H": "X-A: b", "--header": "X-A: b", "--size": None, "--retries": "1",
+              "--connect-timeout": "5", "--timeout": "5", "--cacert": "RANGES_FILE", "--max-redirs": "1",
+              "--coalesce-gap": "4K", "--max-connections": "2", "--profile": "p", "--region": "r",
+              "--endpoint-url": "http://127.0.0.1:9", "--plan": None, "--progress-interval": "1", "--output": "-", "-o": "-"}
+
+    def setUp(self):
+        super().setUp()
+        import zipfile
+        self.src = self.path("a.zip")
+        with zipfile.ZipFile(self.src, "w") as z:
+            z.writestr("t.txt", b"hello " * 300)
+            z.writestr("train/x/1.jpg", bytes(range(256)) * 8)
+        self.ranges_file = self.path("r.txt")
+        with open(self.ranges_file, "w") as f:
+            f.write("100-109\n")
+        with open(self.src, "rb") as f:
+            self.data = f.read()
+        self.VALUES = dict(self.VALUES, **{"--size": str(len(self.data))})
+
+    def value_options(self, cmd):
+        """The long options --help lists with a value (NAME VALUE), as argument pairs."""
+        text = sparseio(cmd, "--help").stdout.decode()
+        pairs = []
+        for m in re.finditer(r"^  (?:-\w,)?(--[a-z0-9-]+) [A-Z']", text, re.M):
+            opt = m[1]
+            self.assertIn(opt, self.VALUES, f"{cmd} {opt}: give it a value in VALUES")
+            if self.VALUES[opt] is not None:
+                pairs.append([opt, self.VALUES[opt].replace("RANGES_FILE", self.ranges_file)])
+        self.assertGreater(len(pairs), 1 if cmd == "punch" else 10, cmd)
+        return pairs
+
+    def placements(self, pairs, positionals):
+        """All options before, between and after the positionals, then alternating, with --opt=value."""
+        flat = [w for p in pairs for w in p]
+        half = len(pairs) // 2
+        between = [w for p in pairs[:half] for w in p]
+        rest = [w for p in pairs[half:] for w in p]
+        yield "before", flat + positionals
+        yield "between", positionals[:1] + flat + positionals[1:]
+        yield "after", positionals + flat
+        yield "around", between + positionals[:1] + rest + positionals[1:]
+        yield "equals", [f"{o}={v}" for o, v in pairs] + positionals
+
+    def check_present_bytes_are_the_source(self, dst):
+        ranges = sparseio_json("stat", dst, "--ranges")["ranges"]
+        self.assertTrue(ranges)
+        with open(dst, "rb") as f:
+            got = f.read()
+        for b, e in ranges:
+            self.assertEqual(got[b:e + 1], self.data[b:e + 1])
+        return ranges
+
+    def test_fetch_cat_verify_and_plan_parse_the_same_wherever_options_stand(self):
+        results = {}
+        for cmd in ("fetch", "cat", "verify", "plan"):
+            pairs = self.value_options(cmd)
+            for where, args in self.placements(pairs, [self.src, self.path(f"{cmd}-dst")] if cmd != "plan"
+                                               else [self.src]):
+                dst = self.path(f"{cmd}-{where}")
+                args = [dst if a == self.path(f"{cmd}-dst") else a for a in args]
+                if cmd == "verify":
+                    sparseio_json("fetch", "-r", "0-9,100-109", self.src, dst)
+                p = sparseio(cmd, "-q" if cmd != "plan" else "--json", *args)
+                self.assertEqual(p.returncode, 0, f"{cmd} ({where}): {args}: {p.stderr}")
+                if cmd == "fetch":
+                    out = self.check_present_bytes_are_the_source(dst)
+                elif cmd == "plan":
+                    out = json.loads(p.stdout)["ranges"]
+                else:
+                    out = p.stdout
+                if cmd == "cat":
+                    self.assertTrue(out.startswith(self.data[0:10]), out[:20])
+                    self.assertIn(self.data[100:110], out)
+                results.setdefault(cmd, {})[where] = out
+            self.assertEqual(len({json.dumps(v, default=repr) for v in results[cmd].values()}), 1,
+                             f"{cmd}: {results[cmd]}")
+        # The zip's member and both range options are in what fetch stored.
+        fetched = results["fetch"]["before"]
+        member = self.data.index(b"hello ")
+        self.assertTrue(any(b <= member and member + 1800 <= e + 1 for b, e in fetched), fetched)
+        self.assertTrue(any(b <= 0 and 9 <= e for b, e in fetched) and any(b <= 100 <= e for b, e in fetched))
+        # punch: DST is its only positional.
+        for where, args in self.placements(self.value_options("punch"), [self.path("fetch-before")]):
+            p = sparseio("punch", "-q", *args)
+            self.assertEqual(p.returncode, 0, f"punch ({where}): {args}: {p.stderr}")
+        left = sparseio_json("stat", self.path("fetch-before"), "--ranges")["ranges"]
+        self.assertFalse(any(b <= 105 <= e for b, e in left), left)
+
+    def test_plan_file_before_or_after_dst_and_two_selects(self):
+        manifest = self.path("m.json")
+        with open(manifest, "wb") as f:
+            f.write(sparseio("plan", "--json", self.src, "--select", "zip:t.txt").stdout)
+        for args in (["--plan", manifest, self.path("p1")], [self.path("p2"), "--plan", manifest],
+                     ["--plan=" + manifest, self.path("p3")]):
+            p = sparseio("fetch", "-q", *args)
+            self.assertEqual(p.returncode, 0, f"{args}: {p.stderr}")
+        self.assertEqual(self.check_present_bytes_are_the_source(self.path("p1")),
+                         self.check_present_bytes_are_the_source(self.path("p3")))
+        # --select repeated: both selections, and SRC DST after them.
+        p = sparseio("fetch", "-q", "--select", "zip:t.txt", "--select", "zip:train/**.jpg", self.src,
+                     self.path("two"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        one = sum(e + 1 - b for b, e in self.check_present_bytes_are_the_source(self.path("p1")))
+        two = sum(e + 1 - b for b, e in self.check_present_bytes_are_the_source(self.path("two")))
+        self.assertGreater(two, one + 2000)
+
+
+class CatToATerminal(CliCase):
+    """cat with a terminal for stdout (script(1)): binary bytes are refused as
+    curl does, unless -o -; text goes through; no status line is drawn over
+    the data (the live display would be, as stderr is the same terminal)."""
+
+    def under_tty(self, *args):
+        cmd = " ".join([SPARSEIO, *map(str, args)])
+        env = dict(os.environ, LANG="C", LC_ALL="C", COLUMNS="100")
+        env.pop("CI", None)  # CI would turn the live display off anyway
+        p = subprocess.run(["script", "-qfec", cmd, "/dev/null"], capture_output=True, env=env, timeout=60)
+        return p.returncode, p.stdout
+
+    @unittest.skipUnless(shutil.which("script"), "script(1) not installed")
+    def test_binary_is_refused_unless_dash_o_dash_and_text_passes(self):
+        code, out = self.under_tty("cat", "-r", "0-4095", self.src, self.path("a"))
+        self.assertEqual(code, 2, out)
+        self.assertIn(b"binary output can mess up your terminal", out)
+        self.assertIn(b"use -o - to write it there anyway", out)
+        self.assertLess(len(out), 400, out)  # the message, not the bytes
+        code, out = self.under_tty("cat", "-r", "0-4095", "-o", "-", self.src, self.path("a"))
+        self.assertEqual(code, 0, out)
+        self.assertGreater(len(out), 4096)  # the pty turns \n into \r\n
+        self.assertNotIn(b"\x1b[K", out)  # no status line drawn over the data
+        self.assertNotIn(b"conn", out)
+        text = self.path("t.txt")
+        with open(text, "wb") as f:
+            f.write(b"just text\tand a tab\n" * 50)
+        code, out = self.under_tty("cat", "-r", "0-", text, "--output=-")
+        self.assertEqual(code, 0, out)
+        code, out = self.under_tty("cat", "-r", "0-", text)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out.replace(b"\r\n", b"\n"), b"just text\tand a tab\n" * 50)
+        # A pipe is no terminal: binary goes through without -o.
+        p = sparseio("cat", "-r", "0-4095", self.src)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, read_range(self.src, 0, 4096))
+        self.assertEqual(sparseio("cat", "-o", "x", "-r", "0-1", self.src).returncode, 2)
+
+
 class Typos(CliCase):
     def check_usage(self, args, *want):
         p = sparseio(*args)
@@ -92,6 +247,30 @@ class Typos(CliCase):
                          "did you mean --json", "sparseio fetch --help")
         self.check_usage(["fetch", "a"], "DST", "sparseio fetch --help")
 
+    def test_a_star_glob_missing_subfolders_suggests_globstar(self):
+        import tarfile
+        import zipfile
+        z = self.path("a.zip")
+        with zipfile.ZipFile(z, "w") as f:
+            f.writestr("train/x/1.jpg", b"1" * 100)
+            f.writestr("top.jpg", b"2" * 100)
+        t = self.path("a.tar")
+        with tarfile.open(t, "w") as f:
+            f.add(z, arcname="docs/sub/a.md")
+        for src, sel, want in ((z, "zip:train/*.jpg", "zip:train/**.jpg"), (t, "tar:docs/*.md", "tar:docs/**.md")):
+            self.check_usage(["fetch", "--select", sel, src, self.path("o")], "nothing in",
+                             f"`*` does not cross `/`: did you mean '{want}'?")
+            self.assertEqual(sparseio("fetch", "-q", "--select", want, src, self.path("o" + want[:3])).returncode, 0)
+        # Only when the ** version would match: no hint for a name that is not there at all.
+        p = sparseio("plan", z, "--select", "zip:nosuch/*.jpg")
+        self.assertEqual(p.returncode, 2)
+        self.assertNotIn("did you mean", p.stderr)
+        # --help says how globs work.
+        for cmd in ("fetch", "cat", "plan"):
+            text = sparseio(cmd, "--help").stdout.decode()
+            for w in ("* and ? stay within one path segment", "** crosses segments", "{a,b}", "[a-z]"):
+                self.assertIn(w, text, cmd)
+
     def test_help_usage_lines_types_and_sections(self):
         top = sparseio("--help")
         self.assertEqual(top.returncode, 0)
@@ -99,12 +278,18 @@ class Typos(CliCase):
         for w in ("EXAMPLES", "EXIT CODES", "sha256sum", "tar"):
             self.assertIn(w, out)
         self.assertNotIn("RANGES: items", out)  # only under commands that take ranges
+        self.assertIn("Usage: sparseio [OPTIONS] COMMAND", out)
         fetch = sparseio("fetch", "--help").stdout.decode()
         # SRC and DST are optional to CLI11 since `fetch --plan FILE DST` may leave SRC out;
         # fetch checks that both are there (resolve_plan_positionals).
         self.assertIn("Usage: sparseio fetch [OPTIONS] [SRC] [DST]", fetch)
         for w in ("RANGES: items", "-r,--ranges RANGES", "--chunk-size SIZE", "-j,--jobs N",
                   "--ranges-from FILE", "Parquet", "--progress", "--no-progress"):
+            self.assertIn(w, fetch)
+        # CLI11's type noise ("SECONDS:FINITE:FLOAT", "UINT:UINT", "TEXT ...") is gone.
+        for noise in (":FLOAT", "UINT", "TEXT", ":FILE", "RANGES ...", "'NAME: VALUE' ...", "[1 - 1024]"):
+            self.assertNotIn(noise, fetch.split("RANGES: items")[0])
+        for w in ("--connect-timeout SECONDS ", "--max-connections N ", "--select FORMAT:WHAT ", "--shard I/N "):
             self.assertIn(w, fetch)
         stat = sparseio("stat", "--help").stdout.decode()
         self.assertIn("--ranges-only", stat)
@@ -174,6 +359,35 @@ class ExitCodes(CliCase):
         os.mkdir(ro, 0o500)
         if os.geteuid() != 0:
             self.assertEqual(sparseio("fetch", self.src, os.path.join(ro, "a")).returncode, 8)
+
+    def test_complete_dst_on_a_read_only_mount_is_only_read(self):
+        # A CI cache mounted read-only: root ignores chmod, so a read-only bind mount it is.
+        cache = self.path("cache")
+        os.mkdir(cache)
+        a = os.path.join(cache, "a")
+        sparseio_json("fetch", "-r", "0-99,1M+4K", self.src, a)
+        before = {n: os.stat(os.path.join(cache, n)).st_mtime_ns for n in os.listdir(cache)}
+        mounted = subprocess.run(["mount", "--bind", cache, cache], capture_output=True, text=True)
+        if mounted.returncode != 0:
+            self.skipTest(f"cannot bind-mount (not root?): {mounted.stderr.strip()}")
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", cache], check=True, capture_output=True)
+            with self.assertRaises(OSError):
+                open(os.path.join(cache, "probe"), "w")
+            # Every requested byte present: exit 0 with the report, nothing written.
+            p = sparseio("fetch", "--json", "-r", "0-99,1M+1K", self.src, a)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            j = json.loads(p.stdout)
+            self.assertEqual(j["fetched_bytes"], 0)
+            self.assertEqual(j["reused_bytes"], 100 + 1024)
+            self.assertEqual(sparseio("fetch", "-q", "-r", "50-60", self.src, a).returncode, 0)
+            # Bytes missing: DST must be written, and cannot be.
+            p = sparseio("fetch", "-r", "0-199", self.src, a)
+            self.assertEqual(p.returncode, 8, p.stderr)
+            self.assertIn(f"cannot open destination {a}: Read-only file system", p.stderr)
+        finally:
+            subprocess.run(["umount", cache], check=True)
+        self.assertEqual(before, {n: os.stat(os.path.join(cache, n)).st_mtime_ns for n in os.listdir(cache)})
 
     def test_json_failure_is_one_object_on_stdout(self):
         p = sparseio("fetch", "--json", self.path("nope"), self.path("a"))

@@ -61,7 +61,9 @@ class IntegrityTest(TempDirTest):
         os.mkdir(self.dst + ".sparseio.tmp")  # the new sidecar cannot be created
         proc = sparseio("fetch", self.src, self.dst, "--restart")
         self.assertEqual(proc.returncode, 8, proc.stderr)  # DST's sidecar cannot be written
-        self.assertIn(".sparseio.tmp", proc.stderr)
+        # The error names the sidecar the user knows of, then our temporary file.
+        self.assertIn(f"cannot create sidecar {self.dst}.sparseio (its temporary file {self.dst}.sparseio.tmp)",
+                      proc.stderr)
         self.assert_claims_true(self.src, self.dst)
         self.assertEqual(claimed_ranges(self.dst), [(0, 2 * MiB)])
 

@@ -72,8 +72,17 @@ class InstalledLibrary(unittest.TestCase):
             f.write("#include <sparseio/sparseio.h>\nint main() { return sparseio::version()[0] ? 0 : 1; }\n")
         flags = run(["pkg-config", "--cflags", "--libs", "sparseio"], env=self.env).stdout.split()
         exe = os.path.join(self.tmp, "umbrella")
-        run(["c++", "-std=c++20", "-Wall", "-Wextra", "-Werror", cc, "-o", exe] + flags, env=self.env)
+        # No -std of our own: the headers need C++20 and pkg-config's --cflags must say so
+        # (g++ 12 defaults to gnu++17, where std::span is missing).
+        self.assertIn("-std=c++20", flags)
+        run(["g++", "-Wall", "-Wextra", "-Werror", cc, "-o", exe] + flags, env=self.env)
         run([exe], env=self.env)
+
+    def test_the_umbrella_header_says_what_it_reads_and_needs(self):
+        with open(os.path.join(TOP, "lib", "include", "sparseio", "sparseio.h")) as f:
+            head = "".join(f.readline() for _ in range(4))
+        self.assertIn("s3://bucket/key", head)
+        self.assertIn("C++20", head)
 
     @unittest.skipIf(SANITIZED, "sanitized builds use clang, whose inline instantiations differ: checked in the normal build")
     def test_the_shared_library_exports_only_the_public_api(self):

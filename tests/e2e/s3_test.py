@@ -241,7 +241,8 @@ class S3Test(unittest.TestCase):
         self.assertEqual(proc.returncode, EXIT_ACCESS, proc.stderr)
         self.assertIn("refused the request signature", proc.stderr)
         self.assertIn("SignatureDoesNotMatch", proc.stderr)
-        self.assertIn("AWS_ACCESS_KEY_ID", proc.stderr)  # where the keys came from
+        # Where the secret came from: its own variable, not the key id's.
+        self.assertIn("check the secret access key from the environment (AWS_SECRET_ACCESS_KEY)", proc.stderr)
         self.assertNotIn("not-the-secret", proc.stderr)
         self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
         self.assertFalse(os.path.exists(self.path("w.bin")))

@@ -45,7 +45,8 @@ void check_error_body(std::string_view xml) {
   const std::optional<sparseio::s3::S3ErrorBody> body = sparseio::s3::parse_s3_error(xml);
   if (body && body->code.empty()) fail("error body without a code");
   for (long status : {400L, 403L, 404L, 503L}) {
-    std::exception_ptr e = sparseio::s3::s3_error("s3://b/k", "bytes 0-9", status, body, "the environment");
+    std::exception_ptr e =
+        sparseio::s3::s3_error("s3://b/k", "bytes 0-9", status, body, "the environment", "the environment");
     if (!e) fail("no exception for an error answer");
     try {
       std::rethrow_exception(e);

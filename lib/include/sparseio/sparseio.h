@@ -1,6 +1,7 @@
 // libsparseio: fetch chosen byte ranges of large objects (local files,
-// http:// and https:// URLs) in parallel into sparse local files that
-// remember what they hold. This is the only header a program includes.
+// http:// and https:// URLs, S3 objects as s3://bucket/key) in parallel into
+// sparse local files that remember what they hold. This is the only header a
+// program includes; it needs C++20 (pkg-config --cflags sparseio says so).
 //
 //   #include <sparseio/sparseio.h>
 //   sparseio::AllocationReport r = sparseio::fetch(

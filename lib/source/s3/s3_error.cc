@@ -65,7 +65,8 @@ std::optional<S3ErrorBody> parse_s3_error(std::string_view xml) {
 }
 
 std::exception_ptr s3_error(const std::string& name, const std::string& what, long status,
-                            const std::optional<S3ErrorBody>& body, const std::string& credentials) {
+                            const std::optional<S3ErrorBody>& body, const std::string& credentials,
+                            const std::string& secret_from) {
   const std::string code = body ? body->code : "";
   const std::string said = body && !body->message.empty() ? fmt::format(": \"{}\"", body->message) : "";
   const std::string tag = code.empty() ? fmt::format("HTTP {}", status_text(status))
@@ -83,7 +84,7 @@ std::exception_ptr s3_error(const std::string& name, const std::string& what, lo
     return access(fmt::format("access denied to the credentials from {}", credentials));
   if (code == "SignatureDoesNotMatch")
     return access(fmt::format("the server refused the request signature: check the secret access key from {}",
-                              credentials));
+                              secret_from));
   if (code == "InvalidAccessKeyId")
     return access(fmt::format("the server does not know the access key id from {}", credentials));
   if (code == "ExpiredToken" || code == "TokenRefreshRequired" || code == "InvalidToken")

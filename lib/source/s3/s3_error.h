@@ -27,9 +27,11 @@ std::optional<S3ErrorBody> parse_s3_error(std::string_view xml);
 // The exception for an error answer with HTTP `status` to a request for
 // `what` (e.g. "HEAD", "bytes 0-99") of `name`. `body` may be empty (HEAD
 // answers have none): the status alone then decides. `credentials` says
-// where the keys came from, for the messages about them.
+// where the keys came from, for the messages about them; `secret_from` where
+// the secret key came from, for a refused signature.
 std::exception_ptr s3_error(const std::string& name, const std::string& what, long status,
-                            const std::optional<S3ErrorBody>& body, const std::string& credentials);
+                            const std::optional<S3ErrorBody>& body, const std::string& credentials,
+                            const std::string& secret_from);
 
 }  // namespace s3
 }  // namespace sparseio

@@ -95,6 +95,7 @@ ResolvedCredentials resolve_credentials(const S3Options& o, const AwsProfile& pr
                               id.empty() ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY"));
     r.creds = {id, secret, env.value("AWS_SESSION_TOKEN")};
     r.source = "the environment (AWS_ACCESS_KEY_ID)";
+    r.secret_source = "the environment (AWS_SECRET_ACCESS_KEY)";
     return r;
   }
   auto from_section = [&](const IniSection& s, const std::string& file) -> bool {
@@ -103,12 +104,14 @@ ResolvedCredentials resolve_credentials(const S3Options& o, const AwsProfile& pr
     auto t = s.find("aws_session_token");
     r.creds = {k->second, v->second, t == s.end() ? std::string() : t->second};
     r.source = fmt::format("profile \"{}\" in {}", profile.name, file);
+    r.secret_source = r.source;
     return true;
   };
   if (from_section(profile.credentials, profile.credentials_path)) return r;
   if (std::string cmd = profile.get("credential_process"); !cmd.empty()) {
     r.creds = run_credential_process(cmd, profile.name);
     r.source = fmt::format("the credential_process of profile \"{}\"", profile.name);
+    r.secret_source = r.source;
     return r;
   }
   if (from_section(profile.config, profile.config_path)) return r;

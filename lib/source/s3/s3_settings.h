@@ -26,6 +26,10 @@ S3Location parse_s3_uri(const std::string& uri);
 struct ResolvedCredentials {
   Credentials creds;   // empty access key: anonymous
   std::string source;  // for messages: "the environment (AWS_ACCESS_KEY_ID)", "profile dev in FILE"...
+  // Where the secret key came from, for a refused signature: the secret is
+  // a variable of its own in the environment ("the environment
+  // (AWS_SECRET_ACCESS_KEY)"); elsewhere the same place as `source`.
+  std::string secret_source;
 };
 
 // The chain, in the order botocore uses: --no-sign-request; the environment

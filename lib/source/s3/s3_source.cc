@@ -22,7 +22,7 @@ namespace sparseio {
 struct S3Source::State {
   std::string name;
   s3::Credentials creds;
-  std::string credential_source;
+  std::string credential_source, secret_source;
   std::string region;                   // signing region; changes only during discovery
   std::vector<HttpHeader> amz_headers;  // -H x-amz-* headers: signed too
   s3::AdaptiveLimit limit;
@@ -70,7 +70,7 @@ struct S3Source::State {
     std::optional<s3::S3ErrorBody> body = s3::parse_s3_error(error_body);
     if (!body) return;
     if (body->code == "SlowDown") limit.throttled();
-    std::rethrow_exception(s3::s3_error(name, "GET", status, body, credential_source));
+    std::rethrow_exception(s3::s3_error(name, "GET", status, body, credential_source, secret_source));
   }
 };
 
@@ -97,6 +97,7 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
   st.name = name_;
   st.creds = rc.creds;
   st.credential_source = rc.source;
+  st.secret_source = rc.secret_source;
   st.region = endpoint.region;
   for (const HttpHeader& h : http.headers)
     if (h.name.size() > 6 && header_name_equals(h.name.substr(0, 6), "x-amz-")) st.amz_headers.push_back(h);
@@ -158,7 +159,7 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
     probe.url = url;
     probe.range = ByteRange{0, 1};
     perform_with_retries(*client, probe, sink, name_, "GET bytes=0-0");
-    std::rethrow_exception(s3::s3_error(name_, "HEAD", status, std::nullopt, rc.source));
+    std::rethrow_exception(s3::s3_error(name_, "HEAD", status, std::nullopt, rc.source, rc.secret_source));
   }
 
   HttpSource::Discovered found;

@@ -13,6 +13,7 @@ using sparseio::cli::check_options;
 using sparseio::cli::closest;
 using sparseio::cli::edit_distance;
 using sparseio::cli::glue_dash_values;
+using sparseio::cli::one_value_per_option;
 
 TEST_CASE("a suffix range after -r is glued to it; other options are not") {
   using V = std::vector<std::string>;
@@ -60,4 +61,39 @@ TEST_CASE("options of a command: the unknown one is named with the closest known
   CHECK(check_options(*fetch, V{"--ranges=5-", "--rnages=1"}).value().find("--rnages") != std::string::npos);
   CHECK(check_options(*fetch, V{"-x"}).value().find("unknown option -x for fetch") == 0);
   CHECK_FALSE(check_options(*fetch, V{"--", "--weird-file"}));
+}
+
+TEST_CASE("one value per option: a repeatable option leaves the positionals alone, and repeats") {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"fetch", "--select", "a", "SRC", "DST"},
+        std::vector<std::string>{"fetch", "--select=a", "SRC", "DST"},
+        std::vector<std::string>{"fetch", "SRC", "--select", "a", "DST"},
+        std::vector<std::string>{"fetch", "SRC", "DST", "--select", "a"}}) {
+    CLI::App app;
+    CLI::App* fetch = app.add_subcommand("fetch");
+    std::vector<std::string> select;
+    std::string src, dst;
+    unsigned jobs = 0;
+    fetch->add_option("--select", select);
+    fetch->add_option("-j", jobs)->type_name("N")->check(CLI::Range(1u, 9u));
+    fetch->add_option("SRC", src);
+    fetch->add_option("DST", dst);
+    one_value_per_option(app);
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+    CHECK(select == std::vector<std::string>{"a"});
+    CHECK(src == "SRC");
+    CHECK(dst == "DST");
+    // No type noise in --help: "-j N", not "-j N:UINT in [1 - 9]"; no "..." after --select.
+    const std::string help = fetch->help();
+    CHECK(help.find("-j N ") != std::string::npos);
+    CHECK(help.find("UINT") == std::string::npos);
+    CHECK(help.find("...") == std::string::npos);
+  }
+  CLI::App app;
+  std::vector<std::string> select;
+  app.add_option("--select", select);
+  one_value_per_option(app);
+  app.parse(std::vector<std::string>{"b", "--select", "a", "--select"});
+  CHECK(select == std::vector<std::string>{"a", "b"});
 }

@@ -129,3 +129,13 @@ TEST_CASE("glob: malformed patterns are usage errors naming what and why") {
   CHECK(message("{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}").find("alternatives") !=
         std::string::npos);
 }
+
+TEST_CASE("glob: across_segments makes each lone * a ** and leaves the rest") {
+  CHECK(Glob::across_segments("train/*.jpg") == "train/**.jpg");
+  CHECK(Glob::across_segments("*/*.txt") == "**/**.txt");
+  CHECK(Glob::across_segments("a/**.jpg") == "");                 // already crosses
+  CHECK(Glob::across_segments("a/b.jpg") == "");                  // nothing to change
+  CHECK(Glob::across_segments("a\\*b/[*]c*") == "a\\*b/[*]c**");  // escaped and class stars stay
+  CHECK(Glob::across_segments("[abc") == "");                     // malformed: Glob(...) says why
+  CHECK(Glob(Glob::across_segments("train/*.jpg")).matches("train/x/1.jpg"));
+}

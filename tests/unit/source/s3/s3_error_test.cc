@@ -73,29 +73,36 @@ TEST_CASE("s3_error: classes and messages") {
   for (const char* code : {"NoSuchKey", "NoSuchBucket", "AccessDenied", "SignatureDoesNotMatch",
                            "InvalidAccessKeyId", "ExpiredToken"}) {
     CAPTURE(code);
-    CHECK(is_access(s3_error("s3://b/k", "GET", 403, body(code), creds)));
+    CHECK(is_access(s3_error("s3://b/k", "GET", 403, body(code), creds, creds)));
   }
-  CHECK(kind_of(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds)) == ErrorKind::kSourceMissing);
-  CHECK(kind_of(s3_error("s3://b/k", "GET", 403, body("AccessDenied"), creds)) == ErrorKind::kAccessDenied);
-  CHECK(message_of<Error>(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds)) ==
+  CHECK(kind_of(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds, creds)) ==
+        ErrorKind::kSourceMissing);
+  CHECK(kind_of(s3_error("s3://b/k", "GET", 403, body("AccessDenied"), creds, creds)) ==
+        ErrorKind::kAccessDenied);
+  CHECK(message_of<Error>(s3_error("s3://b/k", "GET", 404, body("NoSuchKey"), creds, creds)) ==
         "s3://b/k: no such object (S3 NoSuchKey, HTTP 404; GET)");
-  std::string sig = message_of<Error>(s3_error(
-      "s3://b/k", "GET", 403, body("SignatureDoesNotMatch", "The request signature we calculated"), creds));
+  std::string sig = message_of<Error>(
+      s3_error("s3://b/k", "GET", 403, body("SignatureDoesNotMatch", "The request signature we calculated"),
+               "the environment (AWS_ACCESS_KEY_ID)", "the environment (AWS_SECRET_ACCESS_KEY)"));
   CHECK(sig.find("refused the request signature") != std::string::npos);
   CHECK(sig.find("S3 SignatureDoesNotMatch, HTTP 403") != std::string::npos);
-  CHECK(sig.find(creds) != std::string::npos);
-  std::string skew = message_of<Error>(s3_error("s3://b/k", "GET", 403, body("RequestTimeTooSkewed"), creds));
+  // The secret is at fault, and it has a variable of its own.
+  CHECK(sig.find("check the secret access key from the environment (AWS_SECRET_ACCESS_KEY)") !=
+        std::string::npos);
+  CHECK(sig.find("AWS_ACCESS_KEY_ID") == std::string::npos);
+  std::string skew =
+      message_of<Error>(s3_error("s3://b/k", "GET", 403, body("RequestTimeTooSkewed"), creds, creds));
   CHECK(skew.find("clock") != std::string::npos);
-  CHECK_FALSE(is_access(s3_error("s3://b/k", "GET", 403, body("RequestTimeTooSkewed"), creds)));
+  CHECK_FALSE(is_access(s3_error("s3://b/k", "GET", 403, body("RequestTimeTooSkewed"), creds, creds)));
   // HEAD answers have no body: the status decides.
-  CHECK(is_access(s3_error("s3://b/k", "HEAD", 404, std::nullopt, creds)));
-  CHECK(is_access(s3_error("s3://b/k", "HEAD", 403, std::nullopt, creds)));
-  CHECK_FALSE(is_access(s3_error("s3://b/k", "HEAD", 400, std::nullopt, creds)));
+  CHECK(is_access(s3_error("s3://b/k", "HEAD", 404, std::nullopt, creds, creds)));
+  CHECK(is_access(s3_error("s3://b/k", "HEAD", 403, std::nullopt, creds, creds)));
+  CHECK_FALSE(is_access(s3_error("s3://b/k", "HEAD", 400, std::nullopt, creds, creds)));
   std::string other =
-      message_of<Error>(s3_error("s3://b/k", "GET", 400, body("InvalidArgument", "bad"), creds));
+      message_of<Error>(s3_error("s3://b/k", "GET", 400, body("InvalidArgument", "bad"), creds, creds));
   CHECK(other == "s3://b/k: S3 InvalidArgument, HTTP 400: \"bad\" (GET)");
   std::optional<S3ErrorBody> moved = S3ErrorBody{"PermanentRedirect", "", "eu-west-3"};
-  CHECK(message_of<Error>(s3_error("s3://b/k", "GET", 301, moved, creds)).find("--region eu-west-3") !=
+  CHECK(message_of<Error>(s3_error("s3://b/k", "GET", 301, moved, creds, creds)).find("--region eu-west-3") !=
         std::string::npos);
 }
 

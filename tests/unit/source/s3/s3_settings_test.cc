@@ -82,6 +82,7 @@ TEST_CASE("credentials: --no-sign-request, then the environment, then the files"
   CHECK(r.creds.access_key_id == "ENVKEY");
   CHECK(r.creds.session_token == "ENVTOKEN");
   CHECK(r.source == "the environment (AWS_ACCESS_KEY_ID)");
+  CHECK(r.secret_source == "the environment (AWS_SECRET_ACCESS_KEY)");
 
   S3Options anon;
   anon.no_sign_request = true;

@@ -149,6 +149,8 @@ Plan plan_source(RoundReader& reader, const std::vector<Selector>& selectors) {
     }
   } catch (const FormatError& e) {
     throw FormatError(fmt::format("{}: {}", reader.source().name(), e.what()));
+  } catch (const UsageError& e) {  // a selector naming nothing in this file
+    throw UsageError(fmt::format("{}: {}", reader.source().name(), e.what()));
   }
   plan.round_trips = reader.rounds();
   plan.read_bytes = reader.bytes();

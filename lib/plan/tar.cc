@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "plan/selector_match.h"
+
 namespace sparseio::plan {
 namespace {
 
@@ -193,6 +195,10 @@ void TarWalker::feed(uint64_t offset, std::span<const std::byte> bytes) {
 }
 
 std::vector<PlanItem> plan_tar(const TarWalker& walker, const std::vector<Selector>& selectors) {
+  std::vector<std::string> names;
+  names.reserve(walker.members().size());
+  for (const TarMember& m : walker.members()) names.push_back(m.name);
+  check_selectors_match(selectors, names, NameKind::kMember);
   std::vector<PlanItem> items;
   for (const TarMember& m : walker.members()) {
     bool take = false;

@@ -334,12 +334,40 @@ class PlanTest(TempDirTest):
             self.assertIn(why, proc.stderr)
         proc = sparseio("plan", src, "--select", "zip:nothing/*")
         self.assertEqual(proc.returncode, 2)
-        self.assertIn("nothing in", proc.stderr)
+        self.assertIn("no member matches 'nothing/*'", proc.stderr)
         proc = sparseio("plan", src, "--select", "tar:*")
         self.assertEqual(proc.returncode, 1)
         self.assertIn("at offset 0", proc.stderr)
         proc = sparseio("plan", src, "--select", "zip:*", "--shard", "4/4")
         self.assertEqual(proc.returncode, 2)
+
+
+    def test_selection_typos_are_usage_errors_naming_them(self):
+        src = self.path("a.zip")
+        self.make_zip(src)
+        # A second --select that matches nothing is not dropped silently.
+        proc = sparseio("fetch", src, self.path("d.zip"), "--select", "zip:train/**", "--select", "zip:nosuch/**")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("--select 'zip:nosuch/**': no member matches 'nosuch/**'", proc.stderr)
+        self.assertIn("a.zip", proc.stderr)
+        self.assertEqual(proc.stderr.count("\n"), 1, proc.stderr)
+        self.assertFalse(os.path.exists(self.path("d.zip")))
+        # A misspelt member names the closest ones.
+        proc = sparseio("plan", src, "--select", "zip:notes/readme.txx")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("closest members: notes/readme.txt", proc.stderr)
+
+    @unittest.skipUnless(HAVE_HYPARQUET, "hyparquet not installed (scripts/install-deps test)")
+    def test_parquet_column_typos_are_usage_errors_naming_them(self):
+        src = self.path("t.parquet")
+        subprocess.run(["node", os.path.join(HERE, "parquet_tool.mjs"), "write", src, "400", "100"], check=True)
+        proc = sparseio("fetch", src, self.path("d.parquet"), "--select", "parquet:columns=price,quantity")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("no column matches 'quantity' (closest columns: qty", proc.stderr)
+        proc = sparseio("plan", src, "--select", "parquet:columns=price,qty,row_groups=1")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("'row_groups=1' is not a column: separate keys with ';'", proc.stderr)
+        self.assertEqual(sparseio("plan", src, "--select", "parquet:columns=price,qty;row_groups=1").returncode, 0)
 
 
 class PlanHttpTest(TempDirTest):

@@ -19,6 +19,14 @@ std::vector<ByteRange> ranges_of(const std::vector<plan::PlanItem>& items, bool 
   return out;
 }
 
+// The ranges of the items that are (or are not) the format's metadata, coalesced.
+std::vector<ByteRange> ranges_where(const std::vector<plan::PlanItem>& items, bool metadata) {
+  std::vector<ByteRange> out;
+  for (const plan::PlanItem& it : items)
+    if (it.metadata == metadata) out.push_back(it.range);
+  return plan::coalesce(std::move(out));
+}
+
 // Items clipped to `keep` (sorted, disjoint); an item cut in two keeps its label.
 std::vector<plan::PlanItem> clip_items(const std::vector<plan::PlanItem>& items,
                                        const std::vector<ByteRange>& keep) {
@@ -81,9 +89,16 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
     if (req.shard) out.output = plan::shard_ranges(plan::coalesce(out.output), *req.shard);
     out.fetch = plan::coalesce(ranges_of(out.items, false));
     if (req.shard) out.fetch = out.output;
+  } else if (req.shard) {
+    // Every shard carries the metadata whole, so that each opens on its own.
+    const std::vector<ByteRange> meta = ranges_where(out.items, true);
+    out.fetch = plan::shard_with_metadata(ranges_where(out.items, false), meta, *req.shard);
+    uint64_t meta_bytes = 0;
+    for (const ByteRange& r : meta) meta_bytes += r.size();
+    log::info("shard {}/{}: the format's metadata ({} bytes) in every shard", req.shard->index,
+              req.shard->count, meta_bytes);
   } else {
     out.fetch = plan::coalesce(ranges_of(out.items, false));
-    if (req.shard) out.fetch = plan::shard_ranges(out.fetch, *req.shard);
   }
   if (req.shard) {
     uint64_t bytes = 0;

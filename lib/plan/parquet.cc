@@ -155,7 +155,7 @@ ParquetMetadata parse_parquet_metadata(std::span<const std::byte> meta, uint64_t
 std::vector<PlanItem> plan_parquet(const ParquetMetadata& md, uint64_t meta_offset, uint64_t file_size,
                                    const std::vector<Selector>& selectors) {
   std::vector<PlanItem> items;
-  items.push_back({{0, 4}, "parquet magic", {}, false});
+  items.push_back({{0, 4}, "parquet magic", {}, false, true});
   for (const Selector& s : selectors)
     for (auto [a, b] : s.row_groups)
       if (b >= md.row_groups.size())
@@ -179,10 +179,10 @@ std::vector<PlanItem> plan_parquet(const ParquetMetadata& md, uint64_t meta_offs
                        false});
       for (const auto& [range, what] : c.extras)
         items.push_back(
-            {range, fmt::format("parquet row group {} column {} {}", g, c.path, what), {}, false});
+            {range, fmt::format("parquet row group {} column {} {}", g, c.path, what), {}, false, true});
     }
   }
-  items.push_back({{meta_offset, file_size}, "parquet footer", {}, false});
+  items.push_back({{meta_offset, file_size}, "parquet footer", {}, false, true});
   return items;
 }
 

@@ -32,6 +32,11 @@ struct PlanItem {
   // length is known only once it is read; payload.begin is the local header
   // offset and payload.size() the stored size until then.
   bool payload_after_local_header = false;
+  // The format's own metadata (zip end records and central directory, tar
+  // headers, a Parquet footer and page indexes, a safetensors header): what
+  // the format's tools read to open the file at all. --shard gives it to
+  // every shard whole, so that each shard opens on its own.
+  bool metadata = false;
 };
 
 struct Plan {

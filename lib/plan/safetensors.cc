@@ -64,7 +64,7 @@ std::vector<PlanItem> plan_safetensors(const std::vector<SafetensorsTensor>& ten
   for (const SafetensorsTensor& t : tensors) names.push_back(t.name);
   check_selectors_match(selectors, names, NameKind::kTensor);
   std::vector<PlanItem> items;
-  items.push_back({{0, 8 + header_length}, "safetensors header", {}, false});
+  items.push_back({{0, 8 + header_length}, "safetensors header", {}, false, true});
   for (const SafetensorsTensor& t : tensors) {
     bool take = false;
     for (const Selector& s : selectors) take = take || s.matches_name(t.name);

@@ -203,18 +203,19 @@ std::vector<PlanItem> plan_tar(const TarWalker& walker, const std::vector<Select
   for (const TarMember& m : walker.members()) {
     bool take = false;
     for (const Selector& s : selectors) take = take || s.matches_name(m.name);
-    if (take) {
-      // Data padded to whole blocks, so the next header follows without a gap.
-      items.push_back({{m.headers_offset, std::min(walker.file_size(), m.data_offset + padded(m.size))},
+    // Every header is metadata (tar -t and tar -x walk them all); a selected
+    // member's data follows its header, padded to whole blocks so that the
+    // next header follows without a gap.
+    items.push_back(
+        {{m.headers_offset, m.data_offset}, fmt::format("tar header of {}", m.name), {}, false, true});
+    if (take && m.size > 0)
+      items.push_back({{m.data_offset, std::min(walker.file_size(), m.data_offset + padded(m.size))},
                        fmt::format("tar member {}", m.name),
                        {m.data_offset, m.data_offset + m.size},
                        false});
-    } else {
-      items.push_back(
-          {{m.headers_offset, m.data_offset}, fmt::format("tar header of {}", m.name), {}, false});
-    }
   }
-  if (!walker.end_marker().empty()) items.push_back({walker.end_marker(), "tar end of archive", {}, false});
+  if (!walker.end_marker().empty())
+    items.push_back({walker.end_marker(), "tar end of archive", {}, false, true});
   return items;
 }
 

@@ -3,10 +3,13 @@
 #include "api/plan_ranges.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "api/open_source.h"
 #include "core/errors.h"
 #include "core/log.h"
+#include "store/destination.h"
+#include "store/sidecar.h"
 
 namespace sparseio {
 namespace {
@@ -122,6 +125,18 @@ plan::Manifest run_plan(const PlanCommand& cmd) {
   m.round_trips = r.round_trips;
   m.read_bytes = r.read_bytes;
   m.items = cmd.request.shard ? clip_items(r.items, r.fetch) : std::move(r.items);
+  // A local sparseio DST: say which parts it holds, since the others read as
+  // zeros (a loader would take a missing tensor for one of zeros).
+  if (!is_remote(cmd.source) && ::access(Sidecar::path_for(cmd.source).c_str(), F_OK) == 0) {
+    std::unique_ptr<Destination> dest = Destination::open_existing(cmd.source, false);
+    uint64_t missing = 0;
+    for (plan::PlanItem& it : m.items) {
+      it.present = dest->missing(it.range).empty();
+      missing += !*it.present;
+    }
+    log::info("plan: {} is a sparseio destination: {} of {} parts not present", cmd.source, missing,
+              m.items.size());
+  }
   return m;
 }
 
@@ -135,6 +150,13 @@ std::string format_plan_text(const plan::Manifest& m) {
   if (m.shard) out += fmt::format(" --shard {}/{}", m.shard->index, m.shard->count);
   out += fmt::format("\n# {} ranges, {} bytes to fetch; planned in {} round trips ({} bytes read)\n",
                      m.items.size(), total, m.round_trips, m.read_bytes);
+  if (!m.items.empty() && m.items.front().present) {
+    size_t missing = 0;
+    for (const plan::PlanItem& it : m.items) missing += !it.present.value_or(true);
+    out +=
+        fmt::format("# {} is a sparseio destination: {} of {} ranges present; \"(missing)\" marks the rest\n",
+                    m.source, m.items.size() - missing, m.items.size());
+  }
   for (const plan::PlanItem& it : m.items) {
     std::string range = fmt::format("{}-{}", it.range.begin, it.range.end - 1);
     // A label is free text from the file (a member name may hold a newline):
@@ -142,6 +164,7 @@ std::string format_plan_text(const plan::Manifest& m) {
     std::string label = it.label;
     for (char& c : label)
       if (c == '\n' || c == '\r') c = ' ';
+    if (!it.present.value_or(true)) label += " (missing)";
     out += fmt::format("{:<24} # {}\n", range, label);
   }
   return out;

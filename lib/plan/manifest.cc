@@ -42,6 +42,7 @@ std::string manifest_to_json(const Manifest& m) {
     r["length"] = it.range.size();
     r["what"] = it.label;
     r["metadata"] = it.metadata;
+    if (it.present) r["present"] = *it.present;
     ranges.push_back(std::move(r));
   }
   j["ranges"] = std::move(ranges);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ struct PlanItem {
   // the format's tools read to open the file at all. --shard gives it to
   // every shard whole, so that each shard opens on its own.
   bool metadata = false;
+  // `plan` of a local sparseio DST (a file with a sidecar): whether DST holds
+  // the whole range. Parts not fetched read as zeros (holes), which a loader
+  // takes for data: this lets a wrapper check first. Unset otherwise.
+  std::optional<bool> present = std::nullopt;
 };
 
 struct Plan {

@@ -219,6 +219,33 @@ class PlanTest(TempDirTest):
                 else:
                     self.assertEqual(got, bytes(e - b), f"{name} should be a hole")
 
+    def test_plan_of_a_destination_says_which_parts_are_present(self):
+        src, dst = self.path("m.safetensors"), self.path("d.safetensors")
+        header, body = {}, bytearray()
+        for layer in range(4):
+            name = f"layers.{layer}.w"
+            data = struct.pack("<64f", *[layer + k for k in range(64)])
+            header[name] = {"dtype": "F32", "shape": [64], "data_offsets": [len(body), len(body) + len(data)]}
+            body += data
+        h = json.dumps(header).encode()
+        with open(src, "wb") as f:
+            f.write(struct.pack("<Q", len(h)) + h + body)
+        # A source that is no sparseio destination: no "present".
+        self.assertNotIn("present", self.plan(src, "safetensors:")["ranges"][0])
+        self.fetch_plan(src, dst, "safetensors:layers.[01].w")
+        # Planned against the sparse DST: the missing tensors (holes, read as
+        # zeros by a loader) are marked, so a loader wrapper can refuse them.
+        present = {r["what"]: r["present"] for r in self.plan(dst, "safetensors:")["ranges"]}
+        self.assertEqual(present, {"safetensors header": True, "safetensors tensor layers.0.w (F32)": True,
+                                   "safetensors tensor layers.1.w (F32)": True,
+                                   "safetensors tensor layers.2.w (F32)": False,
+                                   "safetensors tensor layers.3.w (F32)": False})
+        text = sparseio("plan", dst, "--select", "safetensors:")
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertIn(b"3 of 5 ranges present", text.stdout)
+        self.assertIn(b"layers.3.w (F32) (missing)", text.stdout)
+        self.assertNotIn(b"layers.1.w (F32) (missing)", text.stdout)
+
     def test_fetch_does_not_ask_again_for_what_planning_read(self):
         src, dst = self.path("k.zip"), self.path("dk.zip")
         members = self.make_zip(src)

@@ -9,6 +9,7 @@
 
 #include "api/open_source.h"
 #include "core/errors.h"
+#include "core/log.h"
 #include "core/unique_fd.h"
 #include "store/sidecar.h"
 
@@ -90,9 +91,14 @@ Report run_fetch(FetchCommand cmd) {
   planned.planning_reads.clear();
   FetchCoordinator coordinator(*source, *dest, fetch);
   FetchStats stats = coordinator.fetch(ranges);
-  // Transferred by this run (to plan), not present before it.
-  stats.fetched_bytes += kept;
+  // Transferred by this run: everything planning read counts (a tar's headers
+  // come with the data between them), whether the fetch wanted it or not;
+  // what was kept was not present before this run.
+  stats.fetched_bytes += planned.read_bytes;
   stats.reused_bytes -= std::min(stats.reused_bytes, kept);
+  if (planned.read_bytes > 0)
+    log::info("plan: {} of the {} bytes planning read were wanted and are stored, not asked for again", kept,
+              planned.read_bytes);
   dest->sync();
   Report report = make_report(*dest, stats);
   report.source = source->name();

@@ -173,6 +173,29 @@ class PlanTest(TempDirTest):
     def test_tar_gnu_long_names(self):
         self.check_tar(tarfile.GNU_FORMAT)
 
+    def test_tar_planning_reads_are_counted_and_explained(self):
+        src, dst = self.path("a.tar"), self.path("d.tar")
+        with tarfile.open(src, "w") as t:
+            for i in range(20):
+                data = blob(30000 + i * 1000, i)
+                info = tarfile.TarInfo(f"docs/f{i}.md" if i % 2 else f"src/f{i}.c")
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+        proc = sparseio("fetch", src, dst, "--select", "tar:docs/**.md", "--json", "-v")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        first = json.loads(proc.stdout)
+        # -v says why planning read: the headers, window by window.
+        self.assertIn(f"tar: read 20 headers in {first['plan_round_trips']} rounds", proc.stderr)
+        self.assertGreater(first["plan_read_bytes"], 0)
+        # Everything planning read was transferred by this run, and what of it
+        # the fetch wanted was stored, not asked for again.
+        self.assertGreaterEqual(first["fetched_bytes"], first["plan_read_bytes"])
+        self.assertLess(first["fetched_bytes"], first["plan_read_bytes"] + first["present_bytes"])
+        # A second run finds everything present: it transfers only its planning.
+        again = sparseio_json("fetch", src, dst, "--select", "tar:docs/**.md")
+        self.assertEqual(again["requests"], 0, again)
+        self.assertEqual(again["fetched_bytes"], again["plan_read_bytes"])
+
     def test_compressed_tar_is_a_clear_error(self):
         src = self.path("a.tar.gz")
         with tarfile.open(src, "w:gz") as t:

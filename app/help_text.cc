@@ -61,7 +61,9 @@ std::string examples_help(const std::string& command) {
            "    sparseio plan https://host/t.parquet --select 'parquet:columns=price,qty;row_groups=0-3'\n"
            "  Plan once, then fetch one shard on each of 8 machines:\n"
            "    sparseio plan https://host/train.zip --select 'zip:train/*.jpg' --json > plan.json\n"
-           "    sparseio fetch --plan plan.json --shard \"$I/8\" train.zip\n";
+           "    sparseio fetch --plan plan.json --shard \"$I/8\" train.zip\n"
+           "  Which tensors a sparse copy lacks (they would read as zeros):\n"
+           "    sparseio plan model.safetensors --select safetensors: --json | jq '.ranges[] | select(.present == false)'\n";
   return "EXAMPLES:\n"
          "  sparseio fetch -r -64K https://host/data.parquet data.parquet   # Parquet footer\n"
          "  sparseio fetch --ranges-from ranges.txt https://host/disk.img disk.img\n"

@@ -10,6 +10,7 @@
 #include "api/object_core.h"
 #include "api/open_source.h"
 #include "core/errors.h"
+#include "core/log.h"
 #include "core/unique_fd.h"
 #include "store/sidecar.h"
 
@@ -121,9 +122,14 @@ Report run_fetch(FetchCommand cmd) {
   const uint64_t kept = keep_planning_reads(core.dest(), planned.planning_reads, ranges);
   planned.planning_reads.clear();
   FetchStats stats = core.coordinator().fetch(ranges);
-  // Transferred by this run (to plan), not present before it.
-  stats.fetched_bytes += kept;
+  // Transferred by this run: everything planning read counts (a tar's headers
+  // come with the data between them), whether the fetch wanted it or not;
+  // what was kept was not present before this run.
+  stats.fetched_bytes += planned.read_bytes;
   stats.reused_bytes -= std::min(stats.reused_bytes, kept);
+  if (planned.read_bytes > 0)
+    log::info("plan: {} of the {} bytes planning read were wanted and are stored, not asked for again", kept,
+              planned.read_bytes);
   if (writable) core.dest().sync();
   Report report = core.report(stats);
   if (!cmd.plan.select.empty()) {

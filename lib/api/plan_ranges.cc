@@ -3,10 +3,13 @@
 #include "api/plan_ranges.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "api/open_source.h"
 #include "core/errors.h"
 #include "core/log.h"
+#include "store/destination.h"
+#include "store/sidecar.h"
 
 namespace sparseio {
 namespace {
@@ -17,6 +20,14 @@ std::vector<ByteRange> ranges_of(const std::vector<plan::PlanItem>& items, bool 
   for (const plan::PlanItem& it : items)
     if (!payloads || !it.payload.empty()) out.push_back(payloads ? it.payload : it.range);
   return out;
+}
+
+// The ranges of the items that are (or are not) the format's metadata, coalesced.
+std::vector<ByteRange> ranges_where(const std::vector<plan::PlanItem>& items, bool metadata) {
+  std::vector<ByteRange> out;
+  for (const plan::PlanItem& it : items)
+    if (it.metadata == metadata) out.push_back(it.range);
+  return plan::coalesce(std::move(out));
 }
 
 // Items clipped to `keep` (sorted, disjoint); an item cut in two keeps its label.
@@ -106,9 +117,16 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
     if (req.shard) out.output = plan::shard_ranges(plan::coalesce(out.output), *req.shard);
     out.fetch = plan::coalesce(ranges_of(out.items, false));
     if (req.shard) out.fetch = out.output;
+  } else if (req.shard) {
+    // Every shard carries the metadata whole, so that each opens on its own.
+    const std::vector<ByteRange> meta = ranges_where(out.items, true);
+    out.fetch = plan::shard_with_metadata(ranges_where(out.items, false), meta, *req.shard);
+    uint64_t meta_bytes = 0;
+    for (const ByteRange& r : meta) meta_bytes += r.size();
+    log::info("shard {}/{}: the format's metadata ({} bytes) in every shard", req.shard->index,
+              req.shard->count, meta_bytes);
   } else {
     out.fetch = plan::coalesce(ranges_of(out.items, false));
-    if (req.shard) out.fetch = plan::shard_ranges(out.fetch, *req.shard);
   }
   if (req.shard) {
     uint64_t bytes = 0;
@@ -132,6 +150,18 @@ plan::Manifest run_plan(const PlanCommand& cmd) {
   m.round_trips = r.round_trips;
   m.read_bytes = r.read_bytes;
   m.items = cmd.request.shard ? clip_items(r.items, r.fetch) : std::move(r.items);
+  // A local sparseio DST: say which parts it holds, since the others read as
+  // zeros (a loader would take a missing tensor for one of zeros).
+  if (!is_remote(cmd.source) && ::access(Sidecar::path_for(cmd.source).c_str(), F_OK) == 0) {
+    std::unique_ptr<Destination> dest = Destination::open_existing(cmd.source, false);
+    uint64_t missing = 0;
+    for (plan::PlanItem& it : m.items) {
+      it.present = dest->missing(it.range).empty();
+      missing += !*it.present;
+    }
+    log::info("plan: {} is a sparseio destination: {} of {} parts not present", cmd.source, missing,
+              m.items.size());
+  }
   return m;
 }
 
@@ -145,6 +175,13 @@ std::string format_plan_text(const plan::Manifest& m) {
   if (m.shard) out += fmt::format(" --shard {}/{}", m.shard->index, m.shard->count);
   out += fmt::format("\n# {} ranges, {} bytes to fetch; planned in {} round trips ({} bytes read)\n",
                      m.items.size(), total, m.round_trips, m.read_bytes);
+  if (!m.items.empty() && m.items.front().present) {
+    size_t missing = 0;
+    for (const plan::PlanItem& it : m.items) missing += !it.present.value_or(true);
+    out +=
+        fmt::format("# {} is a sparseio destination: {} of {} ranges present; \"(missing)\" marks the rest\n",
+                    m.source, m.items.size() - missing, m.items.size());
+  }
   for (const plan::PlanItem& it : m.items) {
     std::string range = fmt::format("{}-{}", it.range.begin, it.range.end - 1);
     // A label is free text from the file (a member name may hold a newline):
@@ -152,6 +189,7 @@ std::string format_plan_text(const plan::Manifest& m) {
     std::string label = it.label;
     for (char& c : label)
       if (c == '\n' || c == '\r') c = ' ';
+    if (!it.present.value_or(true)) label += " (missing)";
     out += fmt::format("{:<24} # {}\n", range, label);
   }
   return out;

@@ -41,6 +41,8 @@ std::string manifest_to_json(const Manifest& m) {
     r["offset"] = it.range.begin;
     r["length"] = it.range.size();
     r["what"] = it.label;
+    r["metadata"] = it.metadata;
+    if (it.present) r["present"] = *it.present;
     ranges.push_back(std::move(r));
   }
   j["ranges"] = std::move(ranges);
@@ -79,6 +81,7 @@ Manifest manifest_from_json(const std::string& text, const std::string& name) {
             fmt::format("range {}+{} lies past the end of the object ({} bytes)", off, len, m.identity.size));
       it.range = {off, off + len};
       it.label = r.value("what", std::string());
+      it.metadata = r.value("metadata", false);
       m.items.push_back(std::move(it));
     }
   } catch (const nlohmann::json::exception& e) {

@@ -6,7 +6,12 @@
 //    "etag": "...", "last_modified": "...", "mtime_ns": N, "version": "..."},
 //    "select": ["zip:train/*.jpg"], "shard": "0/4" (or null),
 //    "round_trips": 2, "read_bytes": N, "total_bytes": N,
-//    "ranges": [{"offset": N, "length": N, "what": "zip member train/a.jpg"}]}
+//    "ranges": [{"offset": N, "length": N, "what": "zip member train/a.jpg",
+//                "metadata": false, "present": true}]}
+//
+// "metadata" marks the format's own metadata (a zip's directory, a Parquet
+// footer, tar headers): --shard puts it in every shard. "present" appears
+// only in a plan of a local sparseio DST: whether DST holds the range.
 //
 // "sparseio_plan" is the format version: readers refuse versions they do
 // not know. Unknown keys are ignored (later versions may add some).

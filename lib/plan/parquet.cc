@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 
+#include "plan/selector_match.h"
 #include "plan/thrift_compact.h"
 
 namespace sparseio::plan {
@@ -153,7 +155,7 @@ ParquetMetadata parse_parquet_metadata(std::span<const std::byte> meta, uint64_t
 std::vector<PlanItem> plan_parquet(const ParquetMetadata& md, uint64_t meta_offset, uint64_t file_size,
                                    const std::vector<Selector>& selectors) {
   std::vector<PlanItem> items;
-  items.push_back({{0, 4}, "parquet magic", {}, false});
+  items.push_back({{0, 4}, "parquet magic", {}, false, true});
   for (const Selector& s : selectors)
     for (auto [a, b] : s.row_groups)
       if (b >= md.row_groups.size())
@@ -161,6 +163,11 @@ std::vector<PlanItem> plan_parquet(const ParquetMetadata& md, uint64_t meta_offs
             ? UsageError(fmt::format("--select '{}': the file has no row groups", s.text))
             : UsageError(fmt::format("--select '{}': row group {} does not exist (the file has {}: 0-{})",
                                      s.text, b, md.row_groups.size(), md.row_groups.size() - 1));
+  std::vector<std::string> columns;  // distinct, in schema order
+  for (const auto& group : md.row_groups)
+    for (const ParquetChunk& c : group)
+      if (std::find(columns.begin(), columns.end(), c.path) == columns.end()) columns.push_back(c.path);
+  check_selectors_match(selectors, columns, NameKind::kColumn);
   for (size_t g = 0; g < md.row_groups.size(); ++g) {
     for (const ParquetChunk& c : md.row_groups[g]) {
       bool take = false;
@@ -172,10 +179,10 @@ std::vector<PlanItem> plan_parquet(const ParquetMetadata& md, uint64_t meta_offs
                        false});
       for (const auto& [range, what] : c.extras)
         items.push_back(
-            {range, fmt::format("parquet row group {} column {} {}", g, c.path, what), {}, false});
+            {range, fmt::format("parquet row group {} column {} {}", g, c.path, what), {}, false, true});
     }
   }
-  items.push_back({{meta_offset, file_size}, "parquet footer", {}, false});
+  items.push_back({{meta_offset, file_size}, "parquet footer", {}, false, true});
   return items;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,6 +33,15 @@ struct PlanItem {
   // length is known only once it is read; payload.begin is the local header
   // offset and payload.size() the stored size until then.
   bool payload_after_local_header = false;
+  // The format's own metadata (zip end records and central directory, tar
+  // headers, a Parquet footer and page indexes, a safetensors header): what
+  // the format's tools read to open the file at all. --shard gives it to
+  // every shard whole, so that each shard opens on its own.
+  bool metadata = false;
+  // `plan` of a local sparseio DST (a file with a sidecar): whether DST holds
+  // the whole range. Parts not fetched read as zeros (holes), which a loader
+  // takes for data: this lets a wrapper check first. Unset otherwise.
+  std::optional<bool> present = std::nullopt;
 };
 
 struct Plan {

@@ -23,6 +23,11 @@ namespace {
 // it keeps finding several headers (small members: headers are dense) and
 // falls back when the next header is farther than a window (large members:
 // reading their data to find the next header would waste bandwidth).
+// Rounds cost latency and bytes cost bandwidth: on a 55 MB archive of 131
+// members of 0.1-3 MB, selecting 20.8 MB, these windows take 91 rounds and
+// read 6.4 MB (23.3 MB transferred in all, the rest kept for the fetch); a
+// first window of 256 KiB takes 28 rounds but reads 40.5 MB (42.5 MB in
+// all). Without the link's numbers at hand the planner keeps the bytes low.
 constexpr uint64_t kTarMinWindow = 64 * 1024, kTarMaxWindow = 4 << 20;
 
 std::vector<PlanItem> plan_zip_file(RoundReader& rd, const std::vector<Selector>& sel) {
@@ -65,6 +70,10 @@ std::vector<PlanItem> plan_tar_file(RoundReader& rd, const std::vector<Selector>
       window = std::min(window * 2, kTarMaxWindow);
     }
   }
+  log::info(
+      "plan: tar: read {} headers in {} rounds, {} bytes (a tar has no directory: each header is found "
+      "from the previous member's size, so windows of headers are read one after another)",
+      w.members().size(), rd.rounds(), rd.bytes());
   return plan_tar(w, sel);
 }
 
@@ -149,6 +158,8 @@ Plan plan_source(RoundReader& reader, const std::vector<Selector>& selectors) {
     }
   } catch (const FormatError& e) {
     throw FormatError(fmt::format("{}: {}", reader.source().name(), e.what()));
+  } catch (const UsageError& e) {  // a selector naming nothing in this file
+    throw UsageError(fmt::format("{}: {}", reader.source().name(), e.what()));
   }
   plan.round_trips = reader.rounds();
   plan.read_bytes = reader.bytes();

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plan/selector_match.h"
+
 namespace sparseio::plan {
 namespace {
 
@@ -57,8 +59,12 @@ std::vector<SafetensorsTensor> parse_safetensors_header(std::span<const std::byt
 
 std::vector<PlanItem> plan_safetensors(const std::vector<SafetensorsTensor>& tensors, uint64_t header_length,
                                        const std::vector<Selector>& selectors) {
+  std::vector<std::string> names;
+  names.reserve(tensors.size());
+  for (const SafetensorsTensor& t : tensors) names.push_back(t.name);
+  check_selectors_match(selectors, names, NameKind::kTensor);
   std::vector<PlanItem> items;
-  items.push_back({{0, 8 + header_length}, "safetensors header", {}, false});
+  items.push_back({{0, 8 + header_length}, "safetensors header", {}, false, true});
   for (const SafetensorsTensor& t : tensors) {
     bool take = false;
     for (const Selector& s : selectors) take = take || s.matches_name(t.name);

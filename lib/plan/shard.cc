@@ -87,4 +87,27 @@ std::vector<ByteRange> shard_ranges(const std::vector<ByteRange>& list, ShardSpe
   return out;
 }
 
+std::vector<ByteRange> subtract(const std::vector<ByteRange>& from, const std::vector<ByteRange>& remove) {
+  std::vector<ByteRange> out;
+  auto k = remove.begin();
+  for (ByteRange r : from) {
+    while (k != remove.end() && k->end <= r.begin) ++k;
+    for (auto j = k; j != remove.end() && j->begin < r.end; ++j) {
+      if (j->begin > r.begin) out.push_back({r.begin, j->begin});
+      r.begin = std::max(r.begin, j->end);
+      if (r.begin >= r.end) break;
+    }
+    if (r.begin < r.end) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<ByteRange> shard_with_metadata(const std::vector<ByteRange>& data,
+                                           const std::vector<ByteRange>& metadata, ShardSpec spec,
+                                           uint64_t grain) {
+  std::vector<ByteRange> out = shard_ranges(subtract(data, metadata), spec, grain);
+  out.insert(out.end(), metadata.begin(), metadata.end());
+  return coalesce(std::move(out));
+}
+
 }  // namespace sparseio::plan

@@ -33,4 +33,16 @@ std::vector<ByteRange> coalesce(std::vector<ByteRange> ranges);
 std::vector<ByteRange> shard_ranges(const std::vector<ByteRange>& coalesced, ShardSpec spec,
                                     uint64_t grain = kShardGrain);
 
+// The ranges of `from` outside `remove` (both coalesced), coalesced.
+std::vector<ByteRange> subtract(const std::vector<ByteRange>& from, const std::vector<ByteRange>& remove);
+
+// A shard that opens on its own: shard `spec.index` of the data ranges (those
+// not in `metadata`), plus every metadata range whole (a zip's directory, a
+// Parquet footer, tar headers: the format's tools read them before any
+// member). The data shares are disjoint and cover the data; the metadata is in
+// every shard. Both lists are coalesced by the caller.
+std::vector<ByteRange> shard_with_metadata(const std::vector<ByteRange>& data,
+                                           const std::vector<ByteRange>& metadata, ShardSpec spec,
+                                           uint64_t grain = kShardGrain);
+
 }  // namespace sparseio::plan

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "plan/selector_match.h"
+
 namespace sparseio::plan {
 namespace {
 
@@ -193,22 +195,27 @@ void TarWalker::feed(uint64_t offset, std::span<const std::byte> bytes) {
 }
 
 std::vector<PlanItem> plan_tar(const TarWalker& walker, const std::vector<Selector>& selectors) {
+  std::vector<std::string> names;
+  names.reserve(walker.members().size());
+  for (const TarMember& m : walker.members()) names.push_back(m.name);
+  check_selectors_match(selectors, names, NameKind::kMember);
   std::vector<PlanItem> items;
   for (const TarMember& m : walker.members()) {
     bool take = false;
     for (const Selector& s : selectors) take = take || s.matches_name(m.name);
-    if (take) {
-      // Data padded to whole blocks, so the next header follows without a gap.
-      items.push_back({{m.headers_offset, std::min(walker.file_size(), m.data_offset + padded(m.size))},
+    // Every header is metadata (tar -t and tar -x walk them all); a selected
+    // member's data follows its header, padded to whole blocks so that the
+    // next header follows without a gap.
+    items.push_back(
+        {{m.headers_offset, m.data_offset}, fmt::format("tar header of {}", m.name), {}, false, true});
+    if (take && m.size > 0)
+      items.push_back({{m.data_offset, std::min(walker.file_size(), m.data_offset + padded(m.size))},
                        fmt::format("tar member {}", m.name),
                        {m.data_offset, m.data_offset + m.size},
                        false});
-    } else {
-      items.push_back(
-          {{m.headers_offset, m.data_offset}, fmt::format("tar header of {}", m.name), {}, false});
-    }
   }
-  if (!walker.end_marker().empty()) items.push_back({walker.end_marker(), "tar end of archive", {}, false});
+  if (!walker.end_marker().empty())
+    items.push_back({walker.end_marker(), "tar end of archive", {}, false, true});
   return items;
 }
 

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "plan/selector_match.h"
+
 namespace sparseio::plan {
 namespace {
 
@@ -145,9 +147,13 @@ std::vector<ZipEntry> parse_zip_central_directory(std::span<const std::byte> cd,
 
 std::vector<PlanItem> plan_zip(const std::vector<ZipEntry>& entries, const ZipDirectory& dir,
                                uint64_t file_size, const std::vector<Selector>& selectors) {
+  std::vector<std::string> names;
+  names.reserve(entries.size());
+  for (const ZipEntry& e : entries) names.push_back(e.name);
+  check_selectors_match(selectors, names, NameKind::kMember);
   std::vector<PlanItem> items;
-  items.push_back({{dir.cd_offset, dir.cd_offset + dir.cd_size}, "zip central directory", {}, false});
-  items.push_back({{dir.end_records, file_size}, "zip end of central directory", {}, false});
+  items.push_back({{dir.cd_offset, dir.cd_offset + dir.cd_size}, "zip central directory", {}, false, true});
+  items.push_back({{dir.end_records, file_size}, "zip end of central directory", {}, false, true});
   // Where each record ends at the latest: the next local header (or the
   // central directory).
   std::vector<uint64_t> starts;

@@ -2,6 +2,7 @@
 // hyparquet, pinned, installed by scripts/install-deps test into tests/.npm).
 //   node parquet_tool.mjs write OUT ROWS ROWS_PER_GROUP
 //   node parquet_tool.mjs read FILE COLUMNS(comma) ROW_START ROW_END   -> JSON rows
+//   node parquet_tool.mjs meta FILE   -> {"rows": N, "row_groups": N} from the footer alone
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -37,7 +38,11 @@ if (mode === 'write') {
   const buf = await asyncBufferFromFile(file)
   const rows = await parquetReadObjects({ file: buf, columns: a.split(','), rowStart: Number(b), rowEnd: Number(c) })
   process.stdout.write(JSON.stringify(rows))
+} else if (mode === 'meta') {
+  const { asyncBufferFromFile, parquetMetadataAsync } = await load('hyparquet')
+  const md = await parquetMetadataAsync(await asyncBufferFromFile(file))
+  process.stdout.write(JSON.stringify({ rows: Number(md.num_rows), row_groups: md.row_groups.length }))
 } else {
-  console.error('usage: parquet_tool.mjs write|read ...')
+  console.error('usage: parquet_tool.mjs write|read|meta ...')
   process.exit(2)
 }

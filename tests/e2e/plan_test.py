@@ -173,6 +173,29 @@ class PlanTest(TempDirTest):
     def test_tar_gnu_long_names(self):
         self.check_tar(tarfile.GNU_FORMAT)
 
+    def test_tar_planning_reads_are_counted_and_explained(self):
+        src, dst = self.path("a.tar"), self.path("d.tar")
+        with tarfile.open(src, "w") as t:
+            for i in range(20):
+                data = blob(30000 + i * 1000, i)
+                info = tarfile.TarInfo(f"docs/f{i}.md" if i % 2 else f"src/f{i}.c")
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+        proc = sparseio("fetch", src, dst, "--select", "tar:docs/**.md", "--json", "-v")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        first = json.loads(proc.stdout)
+        # -v says why planning read: the headers, window by window.
+        self.assertIn(f"tar: read 20 headers in {first['plan_round_trips']} rounds", proc.stderr)
+        self.assertGreater(first["plan_read_bytes"], 0)
+        # Everything planning read was transferred by this run, and what of it
+        # the fetch wanted was stored, not asked for again.
+        self.assertGreaterEqual(first["fetched_bytes"], first["plan_read_bytes"])
+        self.assertLess(first["fetched_bytes"], first["plan_read_bytes"] + first["present_bytes"])
+        # A second run finds everything present: it transfers only its planning.
+        again = sparseio_json("fetch", src, dst, "--select", "tar:docs/**.md")
+        self.assertEqual(again["requests"], 0, again)
+        self.assertEqual(again["fetched_bytes"], again["plan_read_bytes"])
+
     def test_compressed_tar_is_a_clear_error(self):
         src = self.path("a.tar.gz")
         with tarfile.open(src, "w:gz") as t:
@@ -218,6 +241,33 @@ class PlanTest(TempDirTest):
                     self.assertEqual(got, tensors[name], name)
                 else:
                     self.assertEqual(got, bytes(e - b), f"{name} should be a hole")
+
+    def test_plan_of_a_destination_says_which_parts_are_present(self):
+        src, dst = self.path("m.safetensors"), self.path("d.safetensors")
+        header, body = {}, bytearray()
+        for layer in range(4):
+            name = f"layers.{layer}.w"
+            data = struct.pack("<64f", *[layer + k for k in range(64)])
+            header[name] = {"dtype": "F32", "shape": [64], "data_offsets": [len(body), len(body) + len(data)]}
+            body += data
+        h = json.dumps(header).encode()
+        with open(src, "wb") as f:
+            f.write(struct.pack("<Q", len(h)) + h + body)
+        # A source that is no sparseio destination: no "present".
+        self.assertNotIn("present", self.plan(src, "safetensors:")["ranges"][0])
+        self.fetch_plan(src, dst, "safetensors:layers.[01].w")
+        # Planned against the sparse DST: the missing tensors (holes, read as
+        # zeros by a loader) are marked, so a loader wrapper can refuse them.
+        present = {r["what"]: r["present"] for r in self.plan(dst, "safetensors:")["ranges"]}
+        self.assertEqual(present, {"safetensors header": True, "safetensors tensor layers.0.w (F32)": True,
+                                   "safetensors tensor layers.1.w (F32)": True,
+                                   "safetensors tensor layers.2.w (F32)": False,
+                                   "safetensors tensor layers.3.w (F32)": False})
+        text = sparseio("plan", dst, "--select", "safetensors:")
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertIn(b"3 of 5 ranges present", text.stdout)
+        self.assertIn(b"layers.3.w (F32) (missing)", text.stdout)
+        self.assertNotIn(b"layers.1.w (F32) (missing)", text.stdout)
 
     def test_fetch_does_not_ask_again_for_what_planning_read(self):
         src, dst = self.path("k.zip"), self.path("dk.zip")
@@ -287,7 +337,7 @@ class PlanTest(TempDirTest):
         self.assertEqual(proc.returncode, 2)
         self.assertIn("version 99", proc.stderr)
 
-    def test_shards_together_hold_every_byte(self):
+    def test_shards_split_the_data_and_each_carries_every_header(self):
         src = self.path("a.tar")
         with tarfile.open(src, "w") as t:
             for i in range(50):
@@ -297,32 +347,82 @@ class PlanTest(TempDirTest):
                 t.addfile(info, io.BytesIO(data))
         full = self.plan(src, "tar:d/f[1-3]*")
         planned = merge((r["offset"], r["offset"] + r["length"]) for r in full["ranges"])
-        total = sum(e - b for b, e in planned)
+        meta = merge((r["offset"], r["offset"] + r["length"]) for r in full["ranges"] if r["metadata"])
+        data = merge((r["offset"], r["offset"] + r["length"]) for r in full["ranges"] if not r["metadata"])
+        self.assertEqual(len([r for r in full["ranges"] if r["metadata"]]), 51)  # 50 headers, the end marker
+        meta_total, data_total = (sum(e - b for b, e in x) for x in (meta, data))
         n = 4
         procs = [subprocess.Popen([os.environ.get("SPARSEIO", "build/app/sparseio"), "fetch", src,
                                    self.path(f"s{i}"), "--select", "tar:d/f[1-3]*", "--shard", f"{i}/{n}",
                                    "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(n)]
-        union, held = [], 0
+        union, data_held = [], 0
         for i, p in enumerate(procs):
             out, err = p.communicate(timeout=120)
             self.assertEqual(p.returncode, 0, err)
             rep = json.loads(out)
-            self.assertLessEqual(abs(rep["present_bytes"] - total / n), 64 * 1024 + 1)
-            held += rep["present_bytes"]
+            # Its share of the data, plus every header.
+            self.assertLessEqual(abs(rep["present_bytes"] - meta_total - data_total / n), 64 * 1024 + 1)
+            data_held += rep["present_bytes"] - meta_total
             stat = sparseio_json("stat", self.path(f"s{i}"), "--ranges")
             for b, last in stat["ranges"]:
                 self.assertEqual(read_range(self.path(f"s{i}"), b, last + 1), read_range(src, b, last + 1))
                 union.append((b, last + 1))
-        # Disjoint (the bytes add up) and together the whole plan.
-        self.assertEqual(held, total)
+            # Every shard opens on its own: tar lists all 50 members.
+            res = subprocess.run(["tar", "-tf", self.path(f"s{i}")], capture_output=True, text=True)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            self.assertEqual(len(res.stdout.split()), 50)
+        # The data shares are disjoint (they add up) and together the whole plan.
+        self.assertEqual(data_held, data_total)
         self.assertEqual(merge(union), planned)
-        # Shard plans printed by `plan --shard` are disjoint and cover the plan.
+        # Shard plans printed by `plan --shard` cover the plan, each with the metadata.
         parts = []
         for i in range(n):
             p = self.plan(src, "tar:d/f[1-3]*", extra=["--shard", f"{i}/{n}"])
+            self.assertEqual(sum(1 for r in p["ranges"] if r["metadata"]), 51)
             parts += [(r["offset"], r["offset"] + r["length"]) for r in p["ranges"]]
         self.assertEqual(merge(parts), planned)
-        self.assertEqual(sum(e - b for b, e in merge(parts)), total)
+
+    def test_every_zip_shard_lists_all_members_and_reads_its_own(self):
+        src = self.path("a.zip")
+        members = self.make_zip(src)
+        manifest = self.path("plan.json")
+        with open(manifest, "w") as f:
+            f.write(json.dumps(self.plan(src, "zip:train/**")))
+        n, whole = 3, 0
+        for i in range(n):
+            dst = self.path(f"s{i}.zip")
+            rep = sparseio_json("fetch", "--plan", manifest, dst, "--shard", f"{i}/{n}")
+            listing = subprocess.run(["unzip", "-l", dst], capture_output=True, text=True)
+            self.assertEqual(listing.returncode, 0, listing.stdout + listing.stderr)
+            for name in members:
+                self.assertIn(name, listing.stdout)
+            # The members this shard holds whole read back right.
+            shard_plan = self.plan(src, "zip:train/**", extra=["--shard", f"{i}/{n}"])
+            own = [r["what"][len("zip member "):] for r in shard_plan["ranges"]
+                   if r["what"].startswith("zip member ") and not r["what"].endswith("(part)")]
+            self.assertGreater(len(own), 0)
+            self.assertEqual(rep["present_bytes"], sum(e - b for b, e in merge(
+                (r["offset"], r["offset"] + r["length"]) for r in shard_plan["ranges"])))
+            for name in own:
+                got = subprocess.run(["unzip", "-p", dst, name], capture_output=True)
+                self.assertEqual(got.returncode, 0, got.stderr)
+                self.assertEqual(got.stdout, members[name], name)
+                whole += 1
+        self.assertGreaterEqual(whole, 15)  # of 20: only members cut by a shard boundary are partial
+
+    @unittest.skipUnless(HAVE_HYPARQUET, "hyparquet not installed (scripts/install-deps test)")
+    def test_every_parquet_shard_has_the_footer(self):
+        src = self.path("t.parquet")
+        tool = os.path.join(HERE, "parquet_tool.mjs")
+        subprocess.run(["node", tool, "write", src, "20000", "2000"], check=True)
+        for i in range(3):
+            dst = self.path(f"s{i}.parquet")
+            proc = sparseio("fetch", src, dst, "--select", "parquet:columns=price", "--shard", f"{i}/3", "-q")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            # An independent reader opens it: its metadata says 20000 rows in 10 groups.
+            meta = subprocess.run(["node", tool, "meta", dst], capture_output=True, text=True)
+            self.assertEqual(meta.returncode, 0, meta.stderr)
+            self.assertEqual(json.loads(meta.stdout), {"rows": 20000, "row_groups": 10})
 
     def test_bad_selectors_are_usage_errors(self):
         src = self.path("a.zip")
@@ -334,12 +434,40 @@ class PlanTest(TempDirTest):
             self.assertIn(why, proc.stderr)
         proc = sparseio("plan", src, "--select", "zip:nothing/*")
         self.assertEqual(proc.returncode, 2)
-        self.assertIn("nothing in", proc.stderr)
+        self.assertIn("no member matches 'nothing/*'", proc.stderr)
         proc = sparseio("plan", src, "--select", "tar:*")
         self.assertEqual(proc.returncode, 1)
         self.assertIn("at offset 0", proc.stderr)
         proc = sparseio("plan", src, "--select", "zip:*", "--shard", "4/4")
         self.assertEqual(proc.returncode, 2)
+
+
+    def test_selection_typos_are_usage_errors_naming_them(self):
+        src = self.path("a.zip")
+        self.make_zip(src)
+        # A second --select that matches nothing is not dropped silently.
+        proc = sparseio("fetch", src, self.path("d.zip"), "--select", "zip:train/**", "--select", "zip:nosuch/**")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("--select 'zip:nosuch/**': no member matches 'nosuch/**'", proc.stderr)
+        self.assertIn("a.zip", proc.stderr)
+        self.assertEqual(proc.stderr.count("\n"), 1, proc.stderr)
+        self.assertFalse(os.path.exists(self.path("d.zip")))
+        # A misspelt member names the closest ones.
+        proc = sparseio("plan", src, "--select", "zip:notes/readme.txx")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("closest members: notes/readme.txt", proc.stderr)
+
+    @unittest.skipUnless(HAVE_HYPARQUET, "hyparquet not installed (scripts/install-deps test)")
+    def test_parquet_column_typos_are_usage_errors_naming_them(self):
+        src = self.path("t.parquet")
+        subprocess.run(["node", os.path.join(HERE, "parquet_tool.mjs"), "write", src, "400", "100"], check=True)
+        proc = sparseio("fetch", src, self.path("d.parquet"), "--select", "parquet:columns=price,quantity")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("no column matches 'quantity' (closest columns: qty", proc.stderr)
+        proc = sparseio("plan", src, "--select", "parquet:columns=price,qty,row_groups=1")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("'row_groups=1' is not a column: separate keys with ';'", proc.stderr)
+        self.assertEqual(sparseio("plan", src, "--select", "parquet:columns=price,qty;row_groups=1").returncode, 0)
 
 
 class PlanHttpTest(TempDirTest):

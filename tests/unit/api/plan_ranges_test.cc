@@ -123,7 +123,9 @@ TEST_CASE("plan ranges: a selection that matches nothing is a usage error") {
     resolve_command_ranges({}, req, src);
     FAIL("no error");
   } catch (const UsageError& e) {
-    CHECK(std::string(e.what()).find("--select zip:nothing/*: nothing in") != std::string::npos);
+    // The file, the selector and the pattern that matched nothing.
+    CHECK(std::string(e.what()).find("s.zip: --select 'zip:nothing/*': no member matches 'nothing/*'") !=
+          std::string::npos);
   }
 }
 

@@ -57,3 +57,34 @@ TEST_CASE("shard: the spec syntax") {
   CHECK_THROWS_AS(parse_shard("0/0"), UsageError);
   CHECK(shard_ranges({}, {0, 3}).empty());
 }
+
+TEST_CASE("shard: subtract") {
+  CHECK(subtract({{0, 100}}, {}) == std::vector<ByteRange>{{0, 100}});
+  CHECK(subtract({{0, 100}}, {{10, 20}, {50, 60}}) == std::vector<ByteRange>{{0, 10}, {20, 50}, {60, 100}});
+  CHECK(subtract({{0, 100}, {200, 300}}, {{90, 210}}) == std::vector<ByteRange>{{0, 90}, {210, 300}});
+  CHECK(subtract({{0, 100}}, {{0, 100}}).empty());
+  CHECK(subtract({{10, 20}}, {{0, 5}, {30, 40}}) == std::vector<ByteRange>{{10, 20}});
+}
+
+TEST_CASE("shard: every shard carries the metadata whole; the data is split among them") {
+  // A zip-like layout: members' data first, the directory and end records last.
+  const std::vector<ByteRange> data{{0, 300000}, {400000, 900000}};
+  const std::vector<ByteRange> meta{{900000, 950000}, {950000, 950022}};
+  const std::vector<ByteRange> meta_c = coalesce(meta);
+  const unsigned n = 4;
+  std::vector<ByteRange> data_parts;
+  uint64_t data_bytes = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    const std::vector<ByteRange> s = shard_with_metadata(data, meta_c, {i, n}, 1000);
+    CHECK(subtract(meta_c, s).empty());  // all the metadata
+    for (const ByteRange& r : subtract(s, meta_c)) {
+      data_parts.push_back(r);
+      data_bytes += r.size();
+    }
+  }
+  CHECK(data_bytes == 800000);          // disjoint data shares...
+  CHECK(coalesce(data_parts) == data);  // ...that together are all the data
+  // Metadata inside a data range (a tar header between members) is not split.
+  const std::vector<ByteRange> s0 = shard_with_metadata({{0, 10000}}, {{4000, 4512}}, {3, 4}, 1);
+  CHECK(subtract({{4000, 4512}}, s0).empty());
+}

@@ -97,7 +97,14 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
     std::vector<plan::Selector> sel = plan::parse_selectors(req.select);
     plan::RoundReader reader(source);
     reader.keep_reads();
-    plan::Plan p = plan::plan_source(reader, sel);
+    plan::Plan p;
+    try {
+      p = plan::plan_source(reader, sel);
+    } catch (const UsageError& e) {  // a name or glob that matches nothing: maybe `*` for `**`
+      const std::string hint = globstar_hint(source, sel);
+      if (hint.empty()) throw;
+      throw UsageError(e.what() + hint);
+    }
     bool any = false;
     for (const plan::PlanItem& it : p.items) any = any || !it.payload.empty();
     if (!any)

@@ -416,18 +416,22 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
       loops = static_cast<unsigned>(std::min<uint64_t>(loops, std::max<uint64_t>(1, pieces)));
       batch->running = loops;
     }
-    for (unsigned i = 0; i < loops; ++i) {
+    // The calling thread runs one of the loops itself: a handle's read of
+    // one block then transfers it on the reader's thread, without handing
+    // it to a pool thread and being woken again (two context switches per
+    // read, most of a loopback read's cost on the 2-core machine).
+    for (unsigned i = 1; i < loops; ++i) {
       try {
         pool_.post([this, batch] { run_batch(batch); });
       } catch (...) {
-        // No thread to be had: the loops posted so far do the work; with
-        // none, the error is the caller's (after nothing was started).
+        // No thread to be had: the loops started so far (this thread's at
+        // least) do the work.
         std::lock_guard lock(mu_);
         batch->running -= loops - i;
-        if (i == 0) throw;
         break;
       }
     }
+    run_batch(batch);
     std::unique_lock lock(mu_);
     // Done when our loops ended and no transfer (ours or another call's) that
     // overlaps what we want is still running. Only checked once our loops

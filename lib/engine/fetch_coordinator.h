@@ -6,7 +6,8 @@
 // pieces run at once, how far apart ranges may be and still make one piece,
 // and how big the last pieces are, from what it measures of the link.
 //
-// fetch() may be called from several threads at once: a byte being
+// fetch() may be called from several threads at once (each runs one of its
+// batch's worker loops itself, the others on the pool): a byte being
 // transferred for one call is never transferred again for another; the
 // second call waits for the first call's transfer instead.
 #pragma once

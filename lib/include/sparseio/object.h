@@ -9,7 +9,10 @@
 // call: discover the source (size and identity), open or create DST and its
 // sidecar, compare the recorded identity, replay the claims and take the
 // lock. The handle then holds the lock until it is destroyed: other
-// processes wait for it (or fail at once, Options::wait_for_lock = false).
+// processes wait for it (or fail at once, Options::wait_for_lock = false),
+// and so does a second handle on the same DST in this process (its error
+// says "another handle in this process"): share one handle instead.
+// Options::on_progress is not called for a handle's calls.
 //
 // Thread safety (as LevelDB's DB): an Object is safe for concurrent access
 // from multiple threads without any external synchronization. Overlapping or

@@ -67,7 +67,8 @@ void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
   if (transfer) {
     cmd->add_option("--coalesce-gap", f.coalesce_gap,
                     "Fetch nearby ranges as one request when less than SIZE apart (default for URLs: "
-                    "follows the link, time to first byte x bandwidth, at least 64KiB)")
+                    "follows the link, time to first byte x bandwidth, at least 64KiB, over-fetching at most "
+                    "the bytes wanted; a SIZE given is not bounded)")
         ->type_name("SIZE")
         ->group(group);
     cmd->add_option("--max-connections", f.max_connections,

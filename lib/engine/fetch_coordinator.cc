@@ -162,10 +162,16 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
     if (it != in_flight_.end() && it->first < end) end = it->first;
     uint64_t extra = 0;  // bytes fetched only because of coalescing
     // Coalesce: when the next gap is close, fetch the bytes between too.
+    // Each merge must keep the over-fetch within its bound (kMaxOverfetchRatio).
+    auto bounded = [&](uint64_t next_end, uint64_t more_extra) {
+      const uint64_t new_extra = extra + more_extra;
+      return scheduler_.may_overfetch(next_end - gap.begin - new_extra, new_extra);
+    };
     for (size_t i = 1; i < gaps.size() && coalesce_gap > 0; ++i) {
       if (gaps[i].begin - end >= coalesce_gap) break;
       uint64_t next_end = std::min(gaps[i].end, gap.begin + max_piece);
       if (next_end <= end || (it != in_flight_.end() && it->first < next_end)) break;
+      if (!bounded(next_end, gaps[i].begin - end)) break;
       extra += gaps[i].begin - end;
       end = next_end;
     }
@@ -177,6 +183,7 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
       if (head.empty() || head.front().begin != next.begin) break;  // it starts present: its own piece
       uint64_t next_end = head.front().end;
       if (it != in_flight_.end() && it->first < next_end) break;
+      if (!bounded(next_end, next.begin - end)) break;
       extra += next.begin - end;
       end = next_end;
       ++b.index;
@@ -185,7 +192,7 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
     in_flight_.emplace(piece.begin, piece.end);
     b.cursor = piece.end;
     b.remaining -= std::min(b.remaining, piece.size() - extra);
-    scheduler_.add_overfetch(extra);
+    scheduler_.add_piece(piece.size() - extra, extra);
     const double t = now();
     const double cpu = scheduler_.wants_cpu(t) ? cpu_seconds() : 0;
     if (scheduler_.on_start(t, static_cast<unsigned>(in_flight_.size()), progress_.load(), cpu))

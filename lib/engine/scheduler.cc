@@ -179,6 +179,15 @@ uint64_t FetchScheduler::coalesce_gap() const {
   return link_coalesce_gap(meter_.estimate(), options_.chunk_size, control_.peak_rate(), control_.limit());
 }
 
+bool overfetch_within_bound(uint64_t overfetched, uint64_t wanted) {
+  return overfetched <= wanted * kMaxOverfetchRatio;
+}
+
+bool FetchScheduler::may_overfetch(uint64_t wanted, uint64_t extra) const {
+  if (options_.coalesce_fixed) return true;
+  return overfetch_within_bound(summary_.overfetched_bytes + extra, wanted_taken_ + wanted);
+}
+
 uint64_t FetchScheduler::piece_size(uint64_t work_left, size_t ranges_left) const {
   if (!options_.split_tail) return options_.chunk_size;
   // Split for the connections there may be, not only those there are: the

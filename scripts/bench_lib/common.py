@@ -96,11 +96,15 @@ class Results:
         self.memory = []  # dicts: what, rss_mib, note, target, met
         self.notes = []
 
-    def add(self, scenario, variant, gib, base=None, target=None, note=""):
+    def add(self, scenario, variant, gib, base=None, target=None, note="", fetched=None):
+        """fetched: the bytes the tool transferred (None: not known), shown
+        beside the time, since a faster run that fetches more is no win for
+        a disk or an egress bill."""
         wall = variant.med("wall")
         row = {"scenario": scenario, "tool": variant.label, "wall": wall, "ratio": None, "target": target,
                "met": None, "cpu_gib": variant.med("cpu") / gib if gib else None,
-               "rss_mib": variant.med("rss_kib") / 1024, "note": note}
+               "rss_mib": variant.med("rss_kib") / 1024, "note": note,
+               "fetched_mib": None if fetched is None else fetched / (1 << 20)}
         if base is not None:
             row["ratio"] = base / wall
             if target is not None:
@@ -109,7 +113,8 @@ class Results:
         ratio = f"{row['ratio']:6.2f}" if row["ratio"] is not None else "     -"
         tgt = f"<= {target:g} {'met' if row['met'] else 'NOT met'}" if target is not None else ""
         cpu = f"{row['cpu_gib']:6.2f}" if row["cpu_gib"] is not None else "     -"
-        print(f"{scenario:<40} {variant.label:<34} {wall:8.3f} s  ratio {ratio}  cpu/GiB {cpu} s"
+        got = f"{row['fetched_mib']:9.1f} MiB" if row["fetched_mib"] is not None else "          -    "
+        print(f"{scenario:<40} {variant.label:<34} {wall:8.3f} s  fetched {got}  ratio {ratio}  cpu/GiB {cpu} s"
               f"  rss {row['rss_mib']:7.1f} MiB  {tgt} {note}", flush=True)
 
     def add_memory(self, what, rss_mib, target=None, met=None, note=""):

@@ -410,6 +410,33 @@ class PlanTest(TempDirTest):
                 whole += 1
         self.assertGreaterEqual(whole, 15)  # of 20: only members cut by a shard boundary are partial
 
+    def test_every_safetensors_shard_has_the_header_and_its_tensors(self):
+        src = self.path("m.safetensors")
+        header, body, tensors = {}, bytearray(), {}
+        for i in range(8):
+            data = blob(100000, i)
+            header[f"w{i}"] = {"dtype": "U8", "shape": [len(data)], "data_offsets": [len(body), len(body) + len(data)]}
+            body += data
+            tensors[f"w{i}"] = data
+        h = json.dumps(header).encode()
+        with open(src, "wb") as f:
+            f.write(struct.pack("<Q", len(h)) + h + body)
+        held = set()
+        for i in range(4):
+            dst = self.path(f"s{i}.safetensors")
+            proc = sparseio("fetch", src, dst, "--select", "safetensors:", "--shard", f"{i}/4", "-q")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(dst, "rb") as f:  # an independent reader: the header parses in every shard
+                n = struct.unpack("<Q", f.read(8))[0]
+                self.assertEqual(json.loads(f.read(n)), header)
+            for r in self.plan(dst, "safetensors:")["ranges"]:
+                name = r["what"].split()[2] if r["what"].startswith("safetensors tensor") else None
+                if name and r["present"]:
+                    b, e = header[name]["data_offsets"]
+                    self.assertEqual(read_range(dst, 8 + n + b, 8 + n + e), tensors[name])
+                    held.add(name)
+        self.assertGreaterEqual(len(held), 8 - 3)  # each of the 3 cuts splits at most one tensor
+
     @unittest.skipUnless(HAVE_HYPARQUET, "hyparquet not installed (scripts/install-deps test)")
     def test_every_parquet_shard_has_the_footer(self):
         src = self.path("t.parquet")

@@ -460,6 +460,33 @@ TEST_CASE("a remote source: requests in flight follow the link, within the cap")
     CHECK(s.schedule.link.ttfb_s >= 0.019);
     CHECK(dst->coverage() == src.delivered());
   }
+  SUBCASE("coalescing by the link over-fetches at most the wanted bytes") {
+    LatencySource src(f.src_path);
+    src.ttfb = std::chrono::milliseconds(1);
+    src.hint_s = 0.040;  // a 40 ms link: a gap of MiBs pays off in time alone
+    Ranges small;        // 300 ranges of 4 KiB, 16 KiB apart (within the 64 KiB least gap)
+    for (uint64_t i = 0; i < 300; ++i) small.push_back({i * 20480, i * 20480 + 4096});
+    auto dst = Destination::open_for_source(f.dir.file("dst"), src.identity());
+    FetchCoordinator fc(src, *dst, {.max_connections = 8, .chunk_size = 1 << 20, .watch_cpu = false});
+    FetchStats s = fc.fetch(small);
+    const uint64_t wanted = 300 * 4096;
+    CHECK(s.schedule.adaptive_coalescing);
+    CHECK(s.schedule.overfetched_bytes > 0);  // it still merges, within the bound
+    CHECK(s.schedule.overfetched_bytes <= wanted);
+    CHECK(s.fetched_bytes <= 2 * wanted);
+    CHECK(s.requests < small.size());
+    for (const ByteRange& r : small) CHECK(dst->missing(r).empty());
+  }
+  SUBCASE("an explicit --coalesce-gap is not bounded") {
+    LatencySource src(f.src_path);
+    src.ttfb = std::chrono::milliseconds(1);
+    Ranges small;
+    for (uint64_t i = 0; i < 50; ++i) small.push_back({i * 20480, i * 20480 + 4096});
+    auto dst = Destination::open_for_source(f.dir.file("dst"), src.identity());
+    FetchCoordinator fc(src, *dst, {.jobs = 2, .chunk_size = 1 << 20, .coalesce_gap = 64 << 10});
+    FetchStats s = fc.fetch(small);
+    CHECK(s.schedule.overfetched_bytes == 49 * 16384);
+  }
   SUBCASE("a few big ranges are split to fill every connection once, not more") {
     LatencySource src(f.src_path);
     src.hint_s = 0.050;  // starts at the cap

@@ -264,7 +264,7 @@ TEST_CASE("FetchScheduler follows the link it measures and reports it") {
   // connections (64 MiB/s) is more than one connection's 50 MiB/s: the gap
   // is 20 ms x 50 MiB/s.
   CHECK(s.coalesce_gap() == doctest::Approx(0.020 * 50 * MiB).epsilon(0.02));
-  s.add_overfetch(123);
+  s.add_piece(1000, 123);
   sparseio::SchedulerSummary sum = s.summary();
   CHECK(sum.adaptive_concurrency);
   CHECK(sum.adaptive_coalescing);
@@ -275,6 +275,25 @@ TEST_CASE("FetchScheduler follows the link it measures and reports it") {
   FetchScheduler fixed({.coalesce_fixed = true, .coalesce_gap = 0, .chunk_size = 8 * MiB});
   CHECK(fixed.coalesce_gap() == 0);
   CHECK_FALSE(fixed.summary().adaptive_coalescing);
+}
+
+TEST_CASE("the link's coalescing gap over-fetches at most the wanted bytes; a fixed gap is not bounded") {
+  CHECK(sparseio::overfetch_within_bound(0, 0));
+  CHECK(sparseio::overfetch_within_bound(4096, 4096));
+  CHECK_FALSE(sparseio::overfetch_within_bound(4097, 4096));
+  FetchScheduler s({.chunk_size = 8 * MiB});
+  // A 4 KiB range next to a 60 KiB gap: the gap is more than the range.
+  CHECK_FALSE(s.may_overfetch(8192, 60 * 1024));
+  CHECK(s.may_overfetch(8192, 8192));
+  // The budget is the whole fetch's: unmerged pieces leave room for a later merge.
+  for (int i = 0; i < 15; ++i) s.add_piece(4096, 0);
+  CHECK(s.may_overfetch(8192, 60 * 1024));  // 61,440 + 8,192 wanted, 61,440 over
+  s.add_piece(8192, 60 * 1024);
+  CHECK(s.may_overfetch(0, 8192));  // 69,632 wanted, 61,440 over: 8,192 left
+  CHECK_FALSE(s.may_overfetch(0, 8193));
+  CHECK(s.summary().overfetched_bytes == 60 * 1024);
+  FetchScheduler fixed({.coalesce_fixed = true, .coalesce_gap = 1 << 20, .chunk_size = 8 * MiB});
+  CHECK(fixed.may_overfetch(1, 1 << 20));
 }
 
 TEST_CASE("discovery's latency: the first TTFB, and a start at the cap from 2 ms") {

@@ -48,30 +48,6 @@ std::vector<plan::PlanItem> clip_items(const std::vector<plan::PlanItem>& items,
   return out;
 }
 
-// For a selection that matched nothing: "train/*.jpg" misses members in
-// train/x/ because `*` stays within one path segment. The hint is given only
-// when the `**` version would match, which is planned once more (on this
-// error path only). "" when there is nothing to suggest.
-std::string globstar_hint(Source& source, const std::vector<plan::Selector>& selectors) {
-  std::vector<std::string> wide, changed;
-  for (const plan::Selector& s : selectors) {
-    if (s.format != plan::Format::kZip && s.format != plan::Format::kTar) return "";  // names without '/'
-    const std::string across = plan::Glob::across_segments(s.text.substr(s.text.find(':') + 1));
-    wide.push_back(across.empty() ? s.text : fmt::format("{}:{}", plan::format_name(s.format), across));
-    if (!across.empty()) changed.push_back(wide.back());
-  }
-  if (changed.empty()) return "";
-  try {
-    plan::RoundReader reader(source);
-    for (const plan::PlanItem& it : plan::plan_source(reader, plan::parse_selectors(wide)).items)
-      if (!it.payload.empty())
-        return fmt::format("; `*` does not cross `/`: did you mean '{}'?", fmt::join(changed, "' '"));
-  } catch (const Error&) {
-    // No hint then; the error stands as it is.
-  }
-  return "";
-}
-
 }  // namespace
 
 CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const PlanRequest& req,
@@ -97,20 +73,12 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
     std::vector<plan::Selector> sel = plan::parse_selectors(req.select);
     plan::RoundReader reader(source);
     reader.keep_reads();
-    plan::Plan p;
-    try {
-      p = plan::plan_source(reader, sel);
-    } catch (const UsageError& e) {  // a name or glob that matches nothing: maybe `*` for `**`
-      const std::string hint = globstar_hint(source, sel);
-      if (hint.empty()) throw;
-      throw UsageError(e.what() + hint);
-    }
+    plan::Plan p = plan::plan_source(reader, sel);
     bool any = false;
     for (const plan::PlanItem& it : p.items) any = any || !it.payload.empty();
     if (!any)
-      throw UsageError(fmt::format("--select {}: nothing in {} matches{}",
-                                   fmt::join(req.select, " --select "), source.name(),
-                                   globstar_hint(source, sel)));
+      throw UsageError(fmt::format("--select {}: nothing in {} matches", fmt::join(req.select, " --select "),
+                                   source.name()));
     if (for_cat) plan::resolve_zip_payloads(reader, p.items);
     out.round_trips = reader.rounds();
     out.read_bytes = reader.bytes();

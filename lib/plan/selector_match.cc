@@ -85,6 +85,19 @@ void check_selectors_match(const std::vector<Selector>& selectors, const std::ve
             fmt::format("--select '{}': '{}' is not a column: separate keys with ';', as in "
                         "parquet:columns=a,b;row_groups=0-3",
                         s.text, g.text()));
+      // "train/*.jpg" for members in train/x/: `*` stays within one path
+      // segment; hint at the `**` version, but only when it would match.
+      if (kind == NameKind::kMember) {
+        const std::string across = Glob::across_segments(g.text());
+        if (!across.empty()) {
+          const Glob wide(across, "--select pattern");
+          if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return wide.matches(n); }))
+            throw UsageError(
+                fmt::format("--select '{}': no member matches '{}'; `*` does not cross `/`: did you "
+                            "mean '{}:{}'?",
+                            s.text, g.text(), format_name(s.format), across));
+        }
+      }
       if (names.empty())
         throw UsageError(fmt::format("--select '{}': no {} matches '{}': the file has no {}s", s.text, what,
                                      g.text(), what));

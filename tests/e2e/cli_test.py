@@ -258,7 +258,7 @@ class Typos(CliCase):
         with tarfile.open(t, "w") as f:
             f.add(z, arcname="docs/sub/a.md")
         for src, sel, want in ((z, "zip:train/*.jpg", "zip:train/**.jpg"), (t, "tar:docs/*.md", "tar:docs/**.md")):
-            self.check_usage(["fetch", "--select", sel, src, self.path("o")], "matches",
+            self.check_usage(["fetch", "--select", sel, src, self.path("o")], f"no member matches '{sel[4:]}'",
                              f"`*` does not cross `/`: did you mean '{want}'?")
             self.assertEqual(sparseio("fetch", "-q", "--select", want, src, self.path("o" + want[:3])).returncode, 0)
         # Only when the ** version would match: no hint for a name that is not there at all.

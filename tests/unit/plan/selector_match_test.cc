@@ -43,6 +43,18 @@ TEST_CASE("a column that the file does not have is a usage error naming it and t
                   UsageError);
 }
 
+TEST_CASE("a * glob that misses members in subfolders suggests **, only when that matches") {
+  const std::vector<std::string> members{"train/x/1.jpg", "top.jpg"};
+  CHECK_THROWS_WITH_AS(
+      check_selectors_match({parse_selector("zip:train/*.jpg")}, members, NameKind::kMember),
+      "--select 'zip:train/*.jpg': no member matches 'train/*.jpg'; `*` does not cross `/`: did you mean "
+      "'zip:train/**.jpg'?",
+      UsageError);
+  CHECK_THROWS_WITH_AS(
+      check_selectors_match({parse_selector("tar:nosuch/*.jpg")}, members, NameKind::kMember),
+      doctest::Contains("(closest members:"), UsageError);
+}
+
 TEST_CASE("a comma before row_groups= is caught and ';' suggested") {
   const std::vector<std::string> cols{"price", "qty"};
   CHECK_THROWS_WITH_AS(check_selectors_match({parse_selector("parquet:columns=price,qty,row_groups=1")}, cols,

@@ -64,11 +64,23 @@ std::string examples_help(const std::string& command) {
            "    sparseio fetch --plan plan.json --shard \"$I/8\" train.zip\n"
            "  Which tensors a sparse copy lacks (they would read as zeros):\n"
            "    sparseio plan model.safetensors --select safetensors: --json | jq '.ranges[] | select(.present == false)'\n";
+  if (command == "mount")
+    return "EXAMPLES:\n"
+           "  Query a remote SQLite database; only the pages the query reads are fetched:\n"
+           "    mkdir -p /mnt/db && sparseio mount https://host/data/app.db /mnt/db &\n"
+           "    sqlite3 -readonly /mnt/db/app.db 'SELECT count(*) FROM users'\n"
+           "  List and extract from a zip on S3, the cache kept under 2 GiB:\n"
+           "    sparseio mount --cache-max 2G s3://bucket/big.zip /mnt/z &\n"
+           "    unzip -l /mnt/z/big.zip; unzip -p /mnt/z/big.zip docs/README > README\n"
+           "  The cache is ordinary sparseio files (DIR/NAME-HASH):\n"
+           "    sparseio stat ~/.cache/sparseio/app.db-*\n"
+           "  Unmount: Ctrl-C, kill (SIGTERM) or fusermount3 -u /mnt/db.\n";
   return "EXAMPLES:\n"
          "  sparseio fetch -r -64K https://host/data.parquet data.parquet   # Parquet footer\n"
          "  sparseio fetch --ranges-from ranges.txt https://host/disk.img disk.img\n"
          "  sparseio cat -r 0-1M https://host/big.tar t.tar | tar -tvf -\n"
          "  sparseio cat -r 0-4095 disk.img d.img | sha256sum\n"
+         "  sparseio mount https://host/app.db /mnt/db   # then: sqlite3 /mnt/db/app.db\n"
          "Run 'sparseio COMMAND --help' for a command's options and more examples; see also sparseio(1).\n";
 }
 

@@ -24,6 +24,7 @@
 #include "exit_status.h"
 #include "help_text.h"
 #include "http_flags.h"
+#include "mount/mount_command.h"
 #include "plan_command.h"
 #include "s3_flags.h"
 #include "sparseio/log.h"
@@ -209,8 +210,9 @@ struct Cli {
   bool no_store = false;   // cat --no-store
   std::string cat_output;  // cat -o -
   bool repair = false;     // verify --repair
+  MountFlags mf;
   CLI::App *fetch = nullptr, *cat = nullptr, *stat = nullptr, *punch = nullptr, *verify = nullptr,
-           *plan = nullptr;
+           *plan = nullptr, *mount = nullptr;
 };
 
 void add_fetch_command(Cli& c) {
@@ -303,6 +305,7 @@ int run_command(Cli& c) {
     c.common.out.output_dash = c.cat_output == "-";
     return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
   }
+  if (*c.mount) return run_mount_command(c.mf, c.hf, c.s3f);
   if (*c.plan) run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));
   if (*c.stat) {
     Report r = run_stat(c.dst_only, c.sf.list_ranges || c.sf.ranges_only);
@@ -358,6 +361,8 @@ int run(int argc, char** argv) {
   add_logging(c.plan, c.common);
   for (CLI::App* cmd : {c.fetch, c.cat, c.plan})
     cmd->footer(range_syntax_help() + select_syntax_help() + examples_help(cmd->get_name()));
+  c.mount = add_mount_command(c.app, c.mf, c.hf, c.s3f);
+  add_logging(c.mount, c.common);
   one_value_per_option(c.app);
 
   std::vector<std::string> args;

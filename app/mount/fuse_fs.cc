@@ -53,7 +53,7 @@ struct FuseMount::Ops {
 
   // The entry named by `path` ("/NAME"), or nullptr.
   static MountEntry* find(const char* path, size_t* index = nullptr) {
-    if (path[0] != '/') return nullptr;
+    if (path == nullptr || path[0] != '/') return nullptr;
     std::vector<MountEntry>& entries = self().entries_;
     for (size_t i = 0; i < entries.size(); ++i) {
       if (entries[i].name == path + 1) {
@@ -68,7 +68,6 @@ struct FuseMount::Ops {
     (void)conn;
     cfg->kernel_cache = 1;
     cfg->entry_timeout = cfg->attr_timeout = cfg->negative_timeout = 3600;
-    cfg->nullpath_ok = 1;  // read() finds its object by fi->fh, not by path
     return fuse_get_context()->private_data;
   }
 
@@ -76,7 +75,7 @@ struct FuseMount::Ops {
     std::memset(st, 0, sizeof *st);
     st->st_uid = ::getuid();
     st->st_gid = ::getgid();
-    if (std::strcmp(path, "/") == 0) {
+    if (path != nullptr && std::strcmp(path, "/") == 0) {
       st->st_mode = S_IFDIR | 0555;
       st->st_nlink = 2;
       return 0;
@@ -94,7 +93,7 @@ struct FuseMount::Ops {
 
   static int readdir(const char* path, void* buf, fuse_fill_dir_t fill, off_t, fuse_file_info*,
                      fuse_readdir_flags) {
-    if (std::strcmp(path, "/") != 0) return -ENOTDIR;
+    if (path == nullptr || std::strcmp(path, "/") != 0) return -ENOTDIR;
     fill(buf, ".", nullptr, 0, fuse_fill_dir_flags{});
     fill(buf, "..", nullptr, 0, fuse_fill_dir_flags{});
     for (const MountEntry& e : self().entries_) fill(buf, e.name.c_str(), nullptr, 0, fuse_fill_dir_flags{});

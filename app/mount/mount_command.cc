@@ -193,9 +193,14 @@ std::unique_ptr<Object> open_cached(const std::string& src, const std::string& c
 CLI::App* add_mount_command(CLI::App& app, MountFlags& f, HttpFlags& hf, S3Flags& s3f) {
   CLI::App* cmd = app.add_subcommand(
       "mount", "Show each SRC as a read-only file in MOUNTPOINT (FUSE), fetched on demand into a cache");
-  cmd->add_option("SRC", f.sources, "Sources: local paths, http:// or https:// URLs, s3://BUCKET/KEY")
-      ->required();
-  cmd->add_option("MOUNTPOINT", f.mountpoint, "An empty directory")->required();
+  // One positional list, its last item the mount point: CLI11 2.1 would
+  // give a MOUNTPOINT positional after a SRC list to the list whenever an
+  // option follows them.
+  cmd->add_option("SRC...MOUNTPOINT", f.sources,
+                  "Sources (local paths, http:// or https:// URLs, s3://BUCKET/KEY), then the mount point "
+                  "(an empty directory)")
+      ->required()
+      ->expected(2, -1);
   cmd->add_option("--cache", f.cache_dir,
                   "Cache directory (default $XDG_CACHE_HOME/sparseio, else ~/.cache/sparseio); one "
                   "destination NAME-HASH per SRC, with its sidecar")
@@ -227,7 +232,9 @@ CLI::App* add_mount_command(CLI::App& app, MountFlags& f, HttpFlags& hf, S3Flags
   return cmd;
 }
 
-int run_mount_command(const MountFlags& f, const HttpFlags& hf, const S3Flags& s3f) {
+int run_mount_command(MountFlags f, const HttpFlags& hf, const S3Flags& s3f) {
+  f.mountpoint = f.sources.back();
+  f.sources.pop_back();
   // Everything a user can get wrong is checked before anything is opened.
   std::vector<std::string> names;
   for (const std::string& src : f.sources) names.push_back(mount::entry_name(src));

@@ -15,7 +15,7 @@
 namespace sparseio::cli {
 
 struct MountFlags {
-  std::vector<std::string> sources;
+  std::vector<std::string> sources;  // as parsed: the sources, then the mount point
   std::string mountpoint;
   std::string cache_dir;  // empty: $XDG_CACHE_HOME/sparseio, else ~/.cache/sparseio
   std::string cache_max;  // SIZE; empty: no cap
@@ -30,6 +30,6 @@ CLI::App* add_mount_command(CLI::App& app, MountFlags& f, HttpFlags& hf, S3Flags
 // Mounts, serves until unmounted (fusermount3 -u) or stopped (SIGINT,
 // SIGTERM, SIGHUP), unmounts and returns 0; errors before the mount is up are
 // thrown (Error with its kind, for the exit code).
-int run_mount_command(const MountFlags& f, const HttpFlags& hf, const S3Flags& s3f);
+int run_mount_command(MountFlags f, const HttpFlags& hf, const S3Flags& s3f);
 
 }  // namespace sparseio::cli

@@ -4,11 +4,11 @@ _sparseio() {
   local cur prev cmd i
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_CWORD:+${COMP_WORDS[COMP_CWORD-1]}}
-  local commands="fetch cat stat punch verify plan"
+  local commands="fetch cat stat punch verify plan mount"
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      fetch|cat|stat|punch|verify|plan) cmd=${COMP_WORDS[i]}; break ;;
+      fetch|cat|stat|punch|verify|plan|mount) cmd=${COMP_WORDS[i]}; break ;;
     esac
   done
   if [[ -z $cmd ]]; then
@@ -29,12 +29,14 @@ _sparseio() {
     punch) opts="$common $ranges --no-wait --json" ;;
     verify) opts="$common $ranges $http $s3 -j --jobs --chunk-size --repair --json" ;;
     plan) opts="$common -r --ranges $http $s3 $select --json" ;;
+    mount) opts="$common $http $s3 -j --jobs --chunk-size --sync --coalesce-gap --max-connections --cache --cache-max --read-block-size --readahead-max" ;;
   esac
   case $prev in
     --sync) COMPREPLY=($(compgen -W "hash batch none" -- "$cur")); return 0 ;;
     -o|--output) COMPREPLY=(-); return 0 ;;
     --ranges-from|--cacert|--plan) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url|--max-connections|--select|--shard|--progress-interval)
+    --cache) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+    -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url|--max-connections|--select|--shard|--progress-interval|--cache-max|--read-block-size|--readahead-max)
       return 0 ;;
   esac
   if [[ $cur == -* ]]; then

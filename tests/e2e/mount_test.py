@@ -228,8 +228,10 @@ class LocalMountTest(MountCase):
                         os.pread(fd, 64 * 1024, r.randrange(0, 24 * MiB))
                 except OSError:
                     pass  # the mount died under it: ENOTCONN
-                finally:
+                try:
                     os.close(fd)
+                except OSError:
+                    pass
 
             ts = [threading.Thread(target=reader, args=(k,)) for k in range(4)]
             for t in ts:
@@ -245,8 +247,9 @@ class LocalMountTest(MountCase):
         proc = sparseio("verify", src, cache_file(self.cache, "k.bin"), "--json")
         self.assertEqual(proc.returncode, 0, proc.stderr)
         summary = json.loads(proc.stdout)
-        self.assertEqual(summary["verify"]["differing_bytes"], 0, summary)
-        self.assertGreater(summary["verify"]["compared_bytes"], 0, summary)
+        self.assertEqual(summary["differing_bytes"], 0, summary)
+        self.assertFalse(summary["source_changed"], summary)
+        self.assertGreater(summary["compared_bytes"], 0, summary)
 
     def test_a_source_changed_under_the_mount_gives_eio_never_wrong_bytes(self):
         src = self.path("c.bin")
@@ -295,6 +298,7 @@ class LocalMountTest(MountCase):
                     used = sum(os.stat(os.path.join(self.cache, n)).st_blocks * 512 for n in os.listdir(self.cache))
                     peak = max(peak, used)
             self.assertLessEqual(peak, cap + slack, f"peak {peak}")
+            print(f"cache-max {cap}: peak allocated {peak}", file=sys.stderr)
             self.assertGreater(peak, cap // 2)  # it did fill the cache
             self.assertEqual(m.stop(), 0)
         proc = sparseio("verify", src, cached)
@@ -370,19 +374,35 @@ class HttpMountTest(MountCase):
     def test_programs_read_over_http_and_a_remount_sends_no_get_for_present_bytes(self):
         urls = [self.nginx.http_url + "r.zip", self.nginx.http_url + "r.db"]
         with Mount(urls, self.mnt, self.cache) as m:
-            self.reads(m)
-            self.assertEqual(run("cmp", os.path.join(self.root, "r.zip"), m.path("r.zip")).returncode, 0)
-            self.assertEqual(run("cmp", os.path.join(self.root, "r.db"), m.path("r.db")).returncode, 0)
+            self.reads(m)  # leaves part of r.db missing: the preads are random
             self.assertEqual(m.stop(signal.SIGINT), 0)
+        db_cache = cache_file(self.cache, "r.db")
+        present = {}
+        for name in ("r.zip", "r.db"):
+            out = sparseio("stat", "--ranges-only", cache_file(self.cache, name)).stdout.decode().split()
+            present["/" + name] = [tuple(map(int, r.split("-"))) for r in out]
+        self.assertLess(sum(b - a + 1 for a, b in present["/r.db"]), os.path.getsize(os.path.join(self.root, "r.db")))
         before = len(self.nginx.access_log())
         with Mount(urls, self.mnt, self.cache) as m:
             self.reads(m)
+            after = self.nginx.access_log()[before:]
+            # One discovery per object, and no GET of a byte that was present
+            # (the handle's readahead may fetch what the first mount left
+            # missing: its timing decides where an interrupted window ended).
+            self.assertEqual(len([line for line in after if line.startswith("HEAD")]), len(urls), after)
+            for line in after:
+                if not line.startswith("GET"):
+                    continue
+                uri, rng = line.split()[1], line.split()[2].strip('"')
+                a, b = map(int, rng.removeprefix("bytes=").split("-"))
+                overlap = [(pa, pb) for pa, pb in present[uri] if pa <= b and a <= pb]
+                self.assertEqual(overlap, [], f"GET of present bytes: {line}")
+            # The rest is fetched now, and the whole files are the sources'.
+            self.assertEqual(run("cmp", os.path.join(self.root, "r.zip"), m.path("r.zip")).returncode, 0)
+            self.assertEqual(run("cmp", os.path.join(self.root, "r.db"), m.path("r.db")).returncode, 0)
             self.assertEqual(m.stop(), 0)
-        after = self.nginx.access_log()[before:]
-        # One discovery per object, nothing else: every byte read was present.
-        self.assertLessEqual(len(after), len(urls), after)
-        self.assertFalse([line for line in after if line.startswith("GET") and '"-"' not in line
-                          and "bytes=0-0" not in line], after)
+        proc = sparseio("verify", urls[1], db_cache, env=ENV)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,11 @@
 // - kernel_cache: the objects are immutable for the life of the mount (the
 //   handle refuses a changed source), so the page cache is kept across opens;
 //   a second `unzip -l` is served from memory without a FUSE request.
+//   Measured (256 MiB over nginx on loopback, 2 shared cores): re-reading the
+//   file in the same mount after a close took 0.07 s with it, 0.22 s without
+//   (every page back through FUSE and the cache file); the cold read 0.49 s,
+//   `curl -o` 0.24 s; 1,000 random 4 KiB preads from 8 threads 0.41 s cold,
+//   0.023 s warm after a remount.
 // - attr/entry/negative timeouts of an hour: sizes, mtimes and the set of
 //   names never change while mounted, so lookups are not repeated.
 // - ro, default_permissions: nothing is writable; the kernel checks the

@@ -339,6 +339,19 @@ class LocalMountTest(MountCase):
         self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
         self.assertFalse(os.path.ismount(self.mnt))
 
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("unshare"), "needs root and unshare(1)")
+    def test_a_missing_dev_fuse_is_one_line_and_exit_1(self):
+        src = self.path("s.bin")
+        make_source(src, 1000, seed=1)
+        # A mount namespace whose /dev is an empty tmpfs: no /dev/fuse.
+        proc = subprocess.run(["unshare", "-m", "sh", "-c", 'mount -t tmpfs none /dev && exec "$@"', "sh",
+                               SPARSEIO, "mount", src, self.mnt, "--cache", self.cache],
+                              capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertEqual(proc.stderr.splitlines(), [
+            "sparseio: /dev/fuse: No such file or directory: cannot mount "
+            "(load the fuse module; a container needs --device /dev/fuse)"])
+
 
 class HttpMountTest(MountCase):
     @classmethod

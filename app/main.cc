@@ -68,7 +68,12 @@ class Formatter : public CLI::Formatter {
   }
   std::string make_usage(const CLI::App* app, std::string name) const override {
     name = app->get_parent() != nullptr ? "sparseio " + name : "sparseio";
-    return CLI::Formatter::make_usage(app, name);
+    std::string usage = CLI::Formatter::make_usage(app, name);
+    // mount's one positional list (see add_mount_command) reads as two.
+    const std::string list = "SRC...MOUNTPOINT...";
+    if (const size_t at = usage.find(list); at != std::string::npos)
+      usage.replace(at, list.size(), "SRC... MOUNTPOINT");
+    return usage;
   }
 };
 
@@ -305,7 +310,10 @@ int run_command(Cli& c) {
     c.common.out.output_dash = c.cat_output == "-";
     return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
   }
-  if (*c.mount) return run_mount_command(c.mf, c.hf, c.s3f);
+  if (*c.mount) {
+    c.mf.quiet = c.common.out.quiet;
+    return run_mount_command(c.mf, c.hf, c.s3f);
+  }
   if (*c.plan) run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));
   if (*c.stat) {
     Report r = run_stat(c.dst_only, c.sf.list_ranges || c.sf.ranges_only);

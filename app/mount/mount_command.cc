@@ -275,11 +275,13 @@ int run_mount_command(MountFlags f, const HttpFlags& hf, const S3Flags& s3f) {
   if (evictor) hook = [&evictor](uint32_t o, uint64_t off, uint64_t n) { evictor->on_read(o, off, n); };
   FuseMount fuse(f.mountpoint, entries, std::move(hook));
   signals.on_signal([&fuse] { fuse.exit(); });
-  fmt::print(stderr, "sparseio: mounted {} file{} at {} (cache {}); Ctrl-C or fusermount3 -u {} unmounts\n",
-             entries.size(), entries.size() == 1 ? "" : "s", f.mountpoint, cache_dir.string(), f.mountpoint);
+  if (!f.quiet)
+    fmt::print(stderr, "sparseio: mounted {} file{} at {} (cache {}); Ctrl-C or fusermount3 -u {} unmounts\n",
+               entries.size(), entries.size() == 1 ? "" : "s", f.mountpoint, cache_dir.string(),
+               f.mountpoint);
   fuse.loop();
   signals.on_signal(nullptr);  // from here a signal leaves at once: fuse is going away
-  fmt::print(stderr, "sparseio: unmounting {}\n", f.mountpoint);
+  if (!f.quiet) fmt::print(stderr, "sparseio: unmounting {}\n", f.mountpoint);
   return 0;
 }
 

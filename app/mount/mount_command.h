@@ -22,6 +22,7 @@ struct MountFlags {
   unsigned jobs = 0;
   std::string chunk_size, read_block_size, readahead_max;
   std::string sync = "hash";
+  bool quiet = false;  // -q: not even where it is mounted
 };
 
 // Declares the command and its options on `app` (logging is added by the caller).

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdarg>
 #include <cstring>
+#include <string_view>
 #include <thread>
 
 #include "core/errors.h"
@@ -51,17 +52,15 @@ double now_s() {
 struct FuseMount::Ops {
   static FuseMount& self() { return *static_cast<FuseMount*>(fuse_get_context()->private_data); }
 
-  // The entry named by `path` ("/NAME"), or nullptr.
+  // The entry named by `path` ("/NAME"), or nullptr. The index is built
+  // once and never changes, so lookups from many threads need no lock.
   static MountEntry* find(const char* path, size_t* index = nullptr) {
     if (path == nullptr || path[0] != '/') return nullptr;
-    std::vector<MountEntry>& entries = self().entries_;
-    for (size_t i = 0; i < entries.size(); ++i) {
-      if (entries[i].name == path + 1) {
-        if (index != nullptr) *index = i;
-        return &entries[i];
-      }
-    }
-    return nullptr;
+    FuseMount& m = self();
+    const auto it = m.index_.find(std::string_view(path + 1));
+    if (it == m.index_.end()) return nullptr;
+    if (index != nullptr) *index = it->second;
+    return &m.entries_[it->second];
   }
 
   static void* init(fuse_conn_info* conn, fuse_config* cfg) {
@@ -139,6 +138,7 @@ struct FuseMount::Ops {
 
 FuseMount::FuseMount(const std::string& mountpoint, std::vector<MountEntry>& entries, ReadHook on_read)
     : mountpoint_(mountpoint), entries_(entries), on_read_(std::move(on_read)) {
+  for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].name, i);
   fuse_set_log_func(fuse_log_to_spdlog);
   fuse_operations ops{};
   ops.init = Ops::init;

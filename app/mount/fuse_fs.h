@@ -40,6 +40,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -89,6 +90,7 @@ class FuseMount {
   struct Ops;
   std::string mountpoint_;
   std::vector<MountEntry>& entries_;
+  std::map<std::string, size_t, std::less<>> index_;  // name -> entries_ index
   ReadHook on_read_;
   fuse* fuse_ = nullptr;
   bool mounted_ = false;

@@ -15,7 +15,6 @@
 #include <cstdarg>
 #include <cstring>
 #include <string_view>
-#include <thread>
 
 #include "core/errors.h"
 
@@ -184,12 +183,7 @@ void FuseMount::loop() {
 
 void FuseMount::exit() {
   fuse_exit(fuse_);
-  // The loop checks the flag only when woken; a wake-up sent just before it
-  // waits would be lost, so send it until the loop has returned.
-  while (looping_) {
-    pthread_kill(loop_thread_, kWakeSignal);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  if (looping_) pthread_kill(loop_thread_, kWakeSignal);
 }
 
 }  // namespace sparseio::mount

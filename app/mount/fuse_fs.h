@@ -83,7 +83,11 @@ class FuseMount {
   // waits (libfuse's workers block every signal); exit() wakes it.
   void loop();
 
-  // From any thread (not a signal handler): makes loop() return.
+  // From any thread (not a signal handler): asks loop() to return, and wakes
+  // it. Never blocks; the loop checks the request only when woken, so call
+  // it again until loop() has returned (a wake-up just before it waits is
+  // lost). A read in progress completes first (libfuse cancels a loop thread
+  // only while it waits for a request).
   void exit();
 
  private:

@@ -64,24 +64,28 @@ class MountSignals {
 
  private:
   void run() {
-    const timespec tick{0, 100'000'000};  // how soon the destructor is heard
-    bool first = true;
+    // 20 ms: how often a stop is sent again, and how soon the destructor is heard.
+    const timespec tick{0, 20'000'000};
+    bool stopping_fuse = false;
     while (!stopping_) {
       const int sig = sigtimedwait(&set_, nullptr, &tick);
-      if (sig <= 0) continue;
-      std::function<void()> handler;
-      {
-        std::lock_guard lock(mu_);
-        handler = handler_;
+      // The handler runs under the lock, so that on_signal(nullptr) returns
+      // only once no call of it is running: then the mount may go away.
+      std::lock_guard lock(mu_);
+      if (sig > 0) {
+        if (stopping_fuse || !handler_) {
+          const std::string msg = fmt::format("\nsparseio: {}: exiting at once\n", strsignal(sig));
+          ssize_t ignored = ::write(STDERR_FILENO, msg.data(), msg.size());
+          (void)ignored;
+          ::_exit(128 + sig);
+        }
+        stopping_fuse = true;
       }
-      if (!first || !handler) {
-        const std::string msg = fmt::format("\nsparseio: {}: exiting at once\n", strsignal(sig));
-        ssize_t ignored = ::write(STDERR_FILENO, msg.data(), msg.size());
-        (void)ignored;
-        ::_exit(128 + sig);
-      }
-      first = false;
-      handler();
+      // Sent again on every tick until the loop has returned (the caller then
+      // clears the handler): a wake-up that reaches the loop just before it
+      // waits is lost. The handler never blocks, so a second signal is heard
+      // even while a read stuck on the network holds the loop up.
+      if (stopping_fuse && handler_) handler_();
     }
   }
 

@@ -26,6 +26,7 @@ import zipfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
 
 from e2e_util import SPARSEIO, TempDirTest, make_source, pattern, sparseio  # noqa: E402
+from fault_server import FaultServer  # noqa: E402
 from nginx_server import Nginx  # noqa: E402
 
 MiB = 1 << 20
@@ -362,9 +363,11 @@ class HttpMountTest(MountCase):
         make_zip(os.path.join(cls.root, "r.zip"), cls.members)
         make_db(os.path.join(cls.root, "r.db"), 20_000)
         cls.nginx = Nginx(cls.root)
+        cls.fault = FaultServer(cls.root)
 
     @classmethod
     def tearDownClass(cls):
+        cls.fault.stop()
         cls.nginx.cleanup()
         shutil.rmtree(cls.root, ignore_errors=True)
 
@@ -426,6 +429,31 @@ class HttpMountTest(MountCase):
             self.assertEqual(m.stop(), 0)
         proc = sparseio("verify", urls[1], db_cache, env=ENV)
         self.assertEqual(proc.returncode, 0, proc.stderr)
+
+    def test_a_second_signal_leaves_at_once_while_a_read_hangs(self):
+        # Every ranged GET gets no answer for 20 s: the read holds the loop
+        # up, so the first SIGINT cannot finish the unmount; the second leaves.
+        url = self.fault.url("hang/r.db?fails=1000&t=twosig")
+        m = Mount([url], self.mnt, self.cache, "--retries", "0")
+        reader = subprocess.Popen(["cat", m.path("r.db")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while not [r for r in self.fault.requests_for("twosig") if r["method"] == "GET"] and time.time() < deadline:
+                time.sleep(0.02)
+            m.proc.send_signal(signal.SIGINT)
+            with self.assertRaises(subprocess.TimeoutExpired):
+                m.proc.wait(0.3)
+            start = time.time()
+            m.proc.send_signal(signal.SIGINT)
+            self.assertEqual(m.proc.wait(5), 130)
+            self.assertLess(time.time() - start, 2)
+            m.reader.join(5)
+            self.assertIn("Interrupt: exiting at once", m.stderr())
+        finally:
+            reader.kill()
+            reader.wait()
+            m.proc.stderr.close()
+            unmount(self.mnt)
 
 
 if __name__ == "__main__":

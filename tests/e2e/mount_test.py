@@ -281,6 +281,21 @@ class LocalMountTest(MountCase):
         self.assertEqual(len(failed), 1, m.stderr())  # one line, not one per read
         self.assertIn("c.bin", failed[0])
 
+    def test_a_source_changed_between_mounts_starts_its_cache_over(self):
+        src = self.path("v.bin")
+        make_source(src, 3 * MiB, seed=1)
+        with Mount([src], self.mnt, self.cache) as m:
+            with open(m.path("v.bin"), "rb") as f:
+                self.assertEqual(f.read(MiB), pattern(0, MiB, seed=1))
+            self.assertEqual(m.stop(), 0)
+        make_source(src, 3 * MiB, seed=2)
+        os.utime(src, (1_500_000_000, 1_500_000_000))
+        with Mount([src], self.mnt, self.cache) as m:
+            self.assertEqual(run("cmp", src, m.path("v.bin")).returncode, 0)
+            self.assertEqual(m.stop(), 0)
+        self.assertIn("changed since it was cached", m.stderr())
+        self.assertEqual(sparseio("verify", src, cache_file(self.cache, "v.bin")).returncode, 0)
+
     def test_cache_max_holds_under_a_reader_of_three_times_the_cap(self):
         src = self.path("big.bin")
         make_source(src, 24 * MiB, seed=4)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 #include "api/object_core.h"
 #include "api/open_source.h"
@@ -108,6 +109,9 @@ uint64_t keep_planning_reads(Destination& dest, const std::vector<plan::RoundRea
 }  // namespace
 
 Report run_fetch(FetchCommand cmd) {
+  // elapsed_s is the run's wall time: discovery and planning transfer bytes
+  // too (fetched_bytes counts them), so the throughput must include them.
+  const auto start = std::chrono::steady_clock::now();
   FetchOptions fetch;
   std::unique_ptr<Source> source = open_transfer_source(cmd, fetch);
   CommandRanges planned = resolve_command_ranges(cmd.ranges, cmd.plan, *source);
@@ -127,6 +131,7 @@ Report run_fetch(FetchCommand cmd) {
   // what was kept was not present before this run.
   stats.fetched_bytes += planned.read_bytes;
   stats.reused_bytes -= std::min(stats.reused_bytes, kept);
+  stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (planned.read_bytes > 0)
     log::info("plan: {} of the {} bytes planning read were wanted and are stored, not asked for again", kept,
               planned.read_bytes);

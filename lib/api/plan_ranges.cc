@@ -115,7 +115,7 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
 plan::Manifest run_plan(const PlanCommand& cmd) {
   std::unique_ptr<Source> source = open_source(cmd.source, cmd.http, cmd.s3);
   if (cmd.request.select.empty() && cmd.request.manifest.empty() && cmd.ranges.empty())
-    throw UsageError("plan needs --select FORMAT:WHAT (or -r RANGES, or --plan FILE)");
+    throw UsageError("plan needs --select FORMAT:WHAT (or -r RANGES)");
   CommandRanges r = resolve_command_ranges(cmd.ranges, cmd.request, *source);
   plan::Manifest m;
   m.source = cmd.source;

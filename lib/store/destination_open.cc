@@ -83,6 +83,17 @@ uint64_t hash_extent(int fd, ByteRange r, const std::string& path) {
   }
   return hasher.digest();
 }
+// A destination is a local path: "https://h/x" would be made as directories
+// "https:" and "h" (or fail on them), far from what was meant, which is
+// most often a source and destination given the other way round.
+void refuse_url_destination(const std::string& path) {
+  for (const char* scheme : {"http://", "https://", "s3://"})
+    if (path.rfind(scheme, 0) == 0)
+      throw UsageError(fmt::format(
+          "destination {} is a URL: a destination is a local path (were the source and destination swapped?)",
+          path));
+}
+
 }  // namespace
 
 Sidecar Destination::replay(const std::string& path, int fd, CoverageMap& coverage, bool writable) {
@@ -94,6 +105,7 @@ Sidecar Destination::replay(const std::string& path, int fd, CoverageMap& covera
 std::unique_ptr<Destination> Destination::open_for_source(const std::string& path,
                                                           const SourceIdentity& identity,
                                                           const DestinationOptions& options) {
+  refuse_url_destination(path);
   const std::string sidecar_path = Sidecar::path_for(path);
   const SidecarHeader fresh{identity.size, identity};
   auto started = [](Destination* d) {
@@ -164,6 +176,7 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
 
 std::unique_ptr<Destination> Destination::open_existing(const std::string& path, bool writable,
                                                         bool wait_for_lock) {
+  refuse_url_destination(path);
   UniqueFd fd(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC));
   if (!fd.valid()) throw_errno(fmt::format("cannot open destination {}", path), errno);
   const std::string sidecar_path = Sidecar::path_for(path);

@@ -247,6 +247,15 @@ class Typos(CliCase):
                          "did you mean --json", "sparseio fetch --help")
         self.check_usage(["fetch", "a"], "DST", "sparseio fetch --help")
 
+    def test_a_url_as_destination_is_a_usage_error_that_suspects_a_swap(self):
+        src = self.path("s.bin")
+        with open(src, "wb") as f:
+            f.write(b"x" * 4096)
+        for args in (["fetch", src, "http://127.0.0.1:9/x"], ["verify", src, "https://h/x"],
+                     ["stat", "s3://b/k"], ["punch", "http://h/x", "-r", "0-1"]):
+            self.check_usage(args, "is a URL", "swapped")
+        self.assertFalse(os.path.exists("http:"), "nothing is made for the URL")
+
     def test_a_star_glob_missing_subfolders_suggests_globstar(self):
         import tarfile
         import zipfile

@@ -256,6 +256,42 @@ TEST_CASE("a sequential reader gets a readahead that grows; a random reader none
   }
 }
 
+TEST_CASE("the readahead stops when the sequential pattern stops") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 16 * 1024 * K, 12);
+  RangeServer server(data);
+  server.set_delay(std::chrono::milliseconds(1));
+  Options o = quick();
+  o.read_block_size = 64 * K;
+  o.readahead_max = 1024 * K;
+  const uint64_t seq_end = 2048 * K;
+  const int random_reads = 40;
+  {
+    auto obj = Object::open(server.url(), dir.file("dst"), o);
+    std::vector<std::byte> buf(16 * K);
+    for (uint64_t at = 0; at < seq_end; at += buf.size()) REQUIRE(obj->read_at(at, buf) == buf.size());
+    // Then random reads, all past what the stream may still fetch ahead.
+    std::mt19937_64 rng(9);
+    const uint64_t from = seq_end + o.readahead_max;
+    for (int i = 0; i < random_reads; ++i) {
+      const uint64_t at = from + rng() % (data.size() - from - buf.size());
+      REQUIRE(obj->read_at(at, buf) == buf.size());
+      REQUIRE(std::equal(buf.begin(), buf.end(), data.begin() + static_cast<ptrdiff_t>(at)));
+    }
+  }  // joins what the readahead still had running
+  uint64_t past = 0, ahead = 0;
+  for (const ByteRange& g : server.gets()) {
+    if (g.begin >= seq_end + o.readahead_max) {
+      past += g.size();
+      CHECK(g.size() <= 128 * K);  // a random read's block (two when it straddles)
+    } else if (g.begin >= seq_end) {
+      ahead += g.size();
+    }
+  }
+  CHECK(ahead <= o.readahead_max);  // what the stream had asked for before it stopped
+  CHECK(past <= random_reads * 128 * K);
+}
+
 TEST_CASE("a changed source fails reads of missing bytes; present bytes still read; nothing false claimed") {
   TempDir dir;
   const std::vector<std::byte> data = pattern_bytes(0, 1024 * K, 3);

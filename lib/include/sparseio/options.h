@@ -52,8 +52,13 @@ struct Options {
   unsigned max_connections = 0;
 
   // --- on-demand reads (Object::read_at) ---
-  uint64_t read_block_size = 0;  // a missing byte fetches the aligned block around it; 0: follows the link
-  uint64_t readahead_max = 0;    // largest readahead window of a sequential reader; 0: follows the link
+  // A missing byte fetches the aligned block around it. 0: 64 KiB for a
+  // file; for a URL, what one connection carries in a round trip (TTFB x
+  // bandwidth, as measured), between 64 KiB and 1 MiB.
+  uint64_t read_block_size = 0;
+  // The largest readahead window of a sequential reader. 0: 4 MiB for a
+  // file, 32 MiB for a URL (the bytes go to DST, not to memory).
+  uint64_t readahead_max = 0;
 
   // --- the destination ---
   Durability durability = Durability::kHash;

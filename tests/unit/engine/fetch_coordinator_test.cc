@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -72,6 +73,8 @@ class CountingSource : public sparseio::Source {
         }
         out.write(pos, buf);
       }
+      if (fail && fail_as_changed)
+        throw sparseio::SourceChangedError("injected change at " + std::to_string(end));
       if (fail) throw sparseio::Error("injected failure at " + std::to_string(end));
       if (delay.count() > 0) std::this_thread::sleep_for(delay);
       pos = end;
@@ -104,6 +107,7 @@ class CountingSource : public sparseio::Source {
   uint64_t piece = 4096;
   std::chrono::microseconds delay{0};
   std::optional<uint64_t> fail_at;
+  bool fail_as_changed = false;  // the failure is a SourceChangedError
 
  private:
   FileSource inner_;
@@ -301,6 +305,35 @@ TEST_CASE("concurrent fetch() calls never transfer a byte twice") {
     CHECK(dst->contains({0, 1 << 20}));
     CHECK(read_file(d2.file("dst")) == f.src);
   }
+}
+
+TEST_CASE("a call that waited for another call's piece which failed throws that piece's error") {
+  Fixture f(256 << 10, 8);
+  CountingSource src(f.src_path);
+  src.piece = 4096;
+  src.delay = std::chrono::milliseconds(2);
+  src.fail_at = 40000;  // after ten pieces' delays: the second call is waiting by then
+  src.fail_as_changed = true;
+  auto dst = Destination::open_for_source(f.dst_path, src.identity());
+  FetchCoordinator fc(src, *dst, {.jobs = 4, .chunk_size = 1 << 20, .coalesce_gap = 0});
+  std::atomic<int> changed{0};
+  auto call = [&] {
+    try {
+      fc.fetch({{0, 65536}});
+    } catch (const sparseio::SourceChangedError&) {
+      ++changed;
+    } catch (const std::exception&) {
+      // any other error: counted by its absence from `changed`
+    }
+  };
+  std::thread first(call);
+  while (src.calls().empty()) std::this_thread::yield();  // its piece is in flight
+  call();  // finds the bytes in flight, waits for them, and hears why they did not come
+  first.join();
+  CHECK(changed == 2);
+  // One transfer (when the second call came in time, as it does but on a
+  // machine that stalls it for the 20 ms the first piece takes).
+  CHECK(src.calls().size() <= 2);
 }
 
 TEST_CASE("an error part-way: thrown, finished pieces and the valid prefix stay recorded") {

@@ -46,9 +46,6 @@ class ClaimLog {
 
   const SidecarHeader& header() const { return sidecar_.header(); }
   uint64_t logical_size() const { return sidecar_.header().logical_size; }
-  SyncMode sync_mode() const { return options_.sync; }
-  // Claims of an earlier boot whose bytes were found missing on open.
-  uint64_t dropped_after_reboot() const { return sidecar_.dropped_bytes(); }
 
   // For writers: compacts away an earlier boot's records, starts a session.
   void begin_writing();

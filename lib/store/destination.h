@@ -71,7 +71,6 @@ class Destination {
   uint64_t logical_size() const { return claims_.logical_size(); }
   const SidecarHeader& header() const { return claims_.header(); }
   uint64_t block_size() const { return file_.block_size(); }
-  SyncMode sync_mode() const { return options_.sync; }
 
   // --- Seed API: each call writes/removes and records in one step. ---
   void write_extent(uint64_t offset, std::span<const std::byte> data);
@@ -114,7 +113,6 @@ class Destination {
   uint64_t allocated_bytes() const { return file_.allocated_bytes(); }
   size_t data_segments() const { return file_.data_segments(); }
   uint64_t zero_hole_bytes() const { return file_.zero_hole_bytes(); }
-  uint64_t dropped_after_reboot() const { return claims_.dropped_after_reboot(); }
 
  private:
   Destination(std::string path, UniqueFd fd, Sidecar sidecar, CoverageMap coverage,

@@ -37,11 +37,14 @@
 
 namespace sparseio {
 
-// The current boot's id (/proc/sys/kernel/random/boot_id), or the value of
-// $SPARSEIO_BOOT_ID when set (tests use it to simulate a reboot).
+// The current boot's id (/proc/sys/kernel/random/boot_id). Nothing else
+// can set it: what `--sync none` trusts after a reboot must not change with
+// a variable in a user's shell.
 std::string current_boot_id();
 
 struct ReplayPolicy {
+  // Unit tests set another boot's id here; end-to-end tests rewrite the
+  // sidecar's session records (tests/e2e/e2e_util.py simulate_reboot).
   std::string boot_id = current_boot_id();
   // Checks a kHashed claim of an earlier boot against DST; null: drop such claims.
   std::function<bool(ByteRange, uint64_t hash)> check_extent;

@@ -13,7 +13,7 @@ import subprocess
 import time
 import unittest
 
-from e2e_util import SPARSEIO, TempDirTest, make_source, merge, sparseio, sparseio_json
+from e2e_util import SPARSEIO, TempDirTest, make_source, merge, simulate_reboot, sparseio, sparseio_json
 
 MiB = 1 << 20
 SEED = int(os.environ.get("SPARSEIO_KILL_SEED", "20261124"))
@@ -128,15 +128,9 @@ class KillTest(TempDirTest, ClaimsCheck):
 
 class RebootTest(TempDirTest, ClaimsCheck):
     """An OS crash can lose written data whose records survived. Simulated by
-    changing the boot id ($SPARSEIO_BOOT_ID) and damaging DST behind
-    sparseio's back: hashed claims of the earlier boot are re-checked."""
-
-    BOOT_A = "11111111-2222-3333-4444-555555555555"
-    BOOT_B = "66666666-7777-8888-9999-aaaaaaaaaaaa"
-
-    def run_as(self, boot, *args):
-        env = dict(os.environ, SPARSEIO_BOOT_ID=boot)
-        return sparseio_json(*args, env=env)
+    rewriting the boot id in the sidecar's session records (simulate_reboot)
+    and damaging DST behind sparseio's back: hashed claims of the earlier
+    boot are re-checked."""
 
     def damage(self, dst):
         with open(dst, "r+b") as f:
@@ -149,26 +143,30 @@ class RebootTest(TempDirTest, ClaimsCheck):
     def test_hashed_claims_are_rechecked_after_reboot(self):
         src, dst = self.path("src.bin"), self.path("dst.bin")
         make_source(src, 12 * MiB, seed=13)
-        self.run_as(self.BOOT_A, "fetch", src, dst, "-r", "0-8M", "--chunk-size", "1M")
+        sparseio_json("fetch", src, dst, "-r", "0-8M", "--chunk-size", "1M")
         self.damage(dst)
         # Same boot: the page cache never lost anything, records are trusted as they are.
-        self.assertEqual(self.run_as(self.BOOT_A, "stat", dst)["present_bytes"], 8 * MiB + 1)
+        self.assertEqual(sparseio_json("stat", dst)["present_bytes"], 8 * MiB + 1)
         # After a "reboot" the two damaged 1 MiB pieces no longer count.
-        self.assertEqual(self.run_as(self.BOOT_B, "stat", dst)["present_bytes"], 6 * MiB + 1)
-        rep = self.run_as(self.BOOT_B, "fetch", src, dst, "-r", "0-8M", "--chunk-size", "1M")
+        simulate_reboot(dst)
+        self.assertEqual(sparseio_json("stat", dst)["present_bytes"], 6 * MiB + 1)
+        rep = sparseio_json("fetch", src, dst, "-r", "0-8M", "--chunk-size", "1M")
         self.assertEqual(rep["fetched_bytes"], 2 * MiB)
         self.assertEqual(sparseio("verify", src, dst).returncode, 0)
-        # The re-checked log was rewritten: a third boot trusts it without work.
-        self.assertEqual(self.run_as("c" * 32, "stat", dst)["present_bytes"], 8 * MiB + 1)
+        # The re-checked log was rewritten: a later boot trusts it without work.
+        simulate_reboot(dst)
+        self.assertEqual(sparseio_json("stat", dst)["present_bytes"], 8 * MiB + 1)
 
     def test_sync_batch_claims_survive_reboot_and_none_claims_do_not(self):
         src = self.path("src.bin")
         make_source(src, 4 * MiB, seed=14)
         batch, none = self.path("batch.bin"), self.path("none.bin")
-        self.run_as(self.BOOT_A, "fetch", src, batch, "--sync", "batch")
-        self.run_as(self.BOOT_A, "fetch", src, none, "--sync", "none")
-        self.assertEqual(self.run_as(self.BOOT_B, "stat", batch)["present_bytes"], 4 * MiB)
-        self.assertEqual(self.run_as(self.BOOT_B, "stat", none)["present_bytes"], 0)
+        sparseio_json("fetch", src, batch, "--sync", "batch")
+        sparseio_json("fetch", src, none, "--sync", "none")
+        simulate_reboot(batch)
+        simulate_reboot(none)
+        self.assertEqual(sparseio_json("stat", batch)["present_bytes"], 4 * MiB)
+        self.assertEqual(sparseio_json("stat", none)["present_bytes"], 0)
 
 
 class WriteErrorTest(TempDirTest, ClaimsCheck):

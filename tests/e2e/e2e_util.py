@@ -2,6 +2,7 @@
 real files in a temporary directory and inspect the result (holes via
 SEEK_DATA/SEEK_HOLE, st_blocks)."""
 
+import ctypes
 import json
 import os
 import random
@@ -26,6 +27,45 @@ def sparseio_json(*args, **kw):
     if proc.returncode != 0:
         raise AssertionError(f"sparseio {' '.join(map(str, args))} exited {proc.returncode}: {proc.stderr}")
     return json.loads(proc.stdout)
+
+
+# Sidecar layout (lib/store/sidecar_codec.h): the header's length is the u32
+# at offset 12 and its last 8 bytes are its XXH64, the seed of every record's
+# checksum; 40-byte records: u32 type | u32 flags | u64 begin | u64 end |
+# u64 hash | u64 XXH64(first 32 bytes). Session ('S') records hold the boot id.
+_xxh = ctypes.CDLL("libxxhash.so.0")
+_xxh.XXH64.restype = ctypes.c_uint64
+_xxh.XXH64.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint64]
+
+
+def as_if_rebooted(log, require_session=True):
+    """The sidecar bytes `log` with every session record's boot id replaced by
+    one no kernel has, sealed again: what sparseio reads then is a log written
+    before a reboot. (sparseio reads the boot id only from the kernel.)
+    Records before any session record come from a rewrite and are synced:
+    a log of only those needs no change, and require_session=False allows it."""
+    out = bytearray(log)
+    header = int.from_bytes(log[12:16], "little")
+    seed = int.from_bytes(log[header - 8:header], "little")
+    sessions = 0
+    for at in range(header, len(log) - 39, 40):
+        rec = log[at:at + 40]
+        if int.from_bytes(rec[32:40], "little") != _xxh.XXH64(rec[:32], 32, seed):
+            break  # a torn tail: replay stops here too
+        if int.from_bytes(rec[0:4], "little") == ord("S"):
+            body = rec[:8] + (0x5EB0075EB0075EB0).to_bytes(8, "little") + (1).to_bytes(8, "little") + rec[24:32]
+            out[at:at + 40] = body + _xxh.XXH64(body, 32, seed).to_bytes(8, "little")
+            sessions += 1
+    assert sessions or not require_session, "no session record to rewrite"
+    return bytes(out)
+
+
+def simulate_reboot(dst):
+    """Makes DST's sidecar look written under an earlier boot (as_if_rebooted)."""
+    with open(dst + ".sparseio", "rb") as f:
+        log = f.read()
+    with open(dst + ".sparseio", "wb") as f:
+        f.write(as_if_rebooted(log))
 
 
 def pattern(offset, n, seed=1):

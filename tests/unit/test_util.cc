@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/file_io.h"
 #include "core/unique_fd.h"
+#include "store/sidecar_codec.h"
 
 namespace sparseio::test {
 
@@ -83,6 +84,29 @@ uint64_t file_allocated(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("cannot stat " + path);
   return static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
+size_t simulate_reboot(const std::string& sidecar_path) {
+  namespace codec = sparseio::sidecar_codec;
+  std::vector<std::byte> log = read_file(sidecar_path);
+  if (log.size() < codec::kFixedHeader) throw std::runtime_error("no sidecar header in " + sidecar_path);
+  codec::HeaderLength hl = codec::header_length(std::span(log).first(codec::kFixedHeader));
+  if (!hl.error.empty() || hl.length > log.size()) throw std::runtime_error("bad sidecar " + sidecar_path);
+  uint64_t seed = 0;
+  if (!codec::decode_header(std::span(log).first(hl.length), seed))
+    throw std::runtime_error("bad sidecar header in " + sidecar_path);
+  size_t sessions = 0;
+  for (size_t at = hl.length; at + codec::kRecordSize <= log.size(); at += codec::kRecordSize) {
+    std::optional<codec::Record> r = codec::decode_record(&log[at], seed);
+    if (!r) break;  // a torn tail: replay stops here too
+    if (r->type != codec::kSession) continue;
+    r->range = {0x5eb0075eb0075eb0, 0x0000000000000001};  // no kernel's boot id
+    auto rec = codec::encode_record(*r, seed);
+    std::copy(rec.begin(), rec.end(), log.begin() + static_cast<std::ptrdiff_t>(at));
+    ++sessions;
+  }
+  write_file(sidecar_path, log);
+  return sessions;
 }
 
 }  // namespace sparseio::test

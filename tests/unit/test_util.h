@@ -41,6 +41,13 @@ UniqueFd open_rw(const std::string& path);
 void write_file(const std::string& path, const std::vector<std::byte>& data);
 // Reads the whole file.
 std::vector<std::byte> read_file(const std::string& path);
+
+// Makes the sidecar at `path` look written under another boot: each session
+// ('S') record gets a boot id no machine has, and is sealed again (the format
+// is store/sidecar_codec.h). Replay then treats its records as an OS crash
+// would leave them (how tests simulate a reboot: production reads the boot
+// id only from the kernel). Returns how many session records it rewrote.
+size_t simulate_reboot(const std::string& sidecar_path);
 // The data runs of a file as SEEK_DATA/SEEK_HOLE report them.
 std::vector<ByteRange> file_data_runs(const std::string& path);
 // st_blocks * 512.

@@ -58,9 +58,6 @@ class HttpSource : public Source {
   bool remote() const override { return true; }
   double latency_hint_s() const override { return latency_s_; }
 
-  // The URL requests go to (after the redirects discovery followed).
-  const std::string& target_url() const { return target_; }
-
  private:
   class RangeSink;
   friend class RangeSink;

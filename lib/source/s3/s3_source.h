@@ -38,9 +38,6 @@ class S3Source : public Source {
   bool remote() const override { return true; }  // the scheduler adapts to the link, as for URLs
   double latency_hint_s() const override;        // the discovery HEAD's wait
 
-  // The https:// URL the GETs go to (with ?versionId= when pinned).
-  const std::string& target_url() const { return target_; }
-
   struct State;  // credentials, signing region, throttle: shared with the client's hooks
 
  private:

@@ -442,19 +442,19 @@ def latency_markdown(cfg, res):
     return "\n".join(lines)
 
 
-def put_section(path, section):
-    """Replaces the "## Latency" section of the Markdown file at path (or
+def put_section(path, section, heading="## Latency"):
+    """Replaces the `heading` section of the Markdown file at path (or
     adds it at the end)."""
     try:
         text = open(path).read()
     except FileNotFoundError:
         text = "# Benchmarks\n"
-    if "\n## Latency" in text:
-        start = text.index("\n## Latency") + 1
+    if "\n" + heading in text:
+        start = text.index("\n" + heading) + 1
         nxt = text.find("\n## ", start)
         text = text[:start] + section + ("\n" + text[nxt + 1:] if nxt >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     with open(path, "w") as f:
         f.write(text)
-    log(f"bench: wrote the latency section of {path}")
+    log(f"bench: wrote the {heading[3:]} section of {path}")

@@ -23,7 +23,7 @@ _sparseio() {
   local select="--select --shard"
   local opts
   case $cmd in
-    fetch) opts="$common $ranges $http $s3 $transfer $select --plan --json" ;;
+    fetch) opts="$common $ranges $http $s3 $transfer $select --plan --json --fail-fast" ;;
     cat) opts="$common $ranges $http $s3 $transfer $select --no-store -o --output" ;;
     stat) opts="$common --ranges --ranges-only --json" ;;
     punch) opts="$common $ranges --no-wait --json" ;;

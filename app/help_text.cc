@@ -35,6 +35,7 @@ std::string examples_help(const std::string& command) {
            "  Many objects into one directory (each at DIR/NAME, records in DIR/.sparseio/):\n"
            "    sparseio fetch -r -64K https://host/a.parquet https://host/b.parquet staged/\n"
            "    sparseio fetch -r -64K ./shards/ staged/     # a local directory, recursively\n"
+           "    sparseio fetch --from list.txt staged/       # lines: SRC [NAME] [RANGES...]\n"
            "    sparseio stat staged/                        # every object, and the totals\n";
   if (command == "cat")
     return "EXAMPLES:\n"

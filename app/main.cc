@@ -50,6 +50,7 @@ struct TransferFlags {
   std::string src, dst;
   std::vector<std::string> more;  // fetch SRC1 SRC2 ... DIR/: the words after SRC DST
   bool fail_fast = false;         // fetch of many objects: stop at the first failure
+  std::string from_list;          // fetch --from LIST
   std::vector<std::string> ranges;
   std::string ranges_from;
   unsigned jobs = 0;
@@ -230,6 +231,10 @@ void add_many_objects(CLI::App* cmd, TransferFlags& f) {
                   "More sources, then a directory: with several SRC (or SRC a local directory) DST is a "
                   "directory, each object at DST/NAME, its record in DST/.sparseio/");
   cmd->add_flag("--fail-fast", f.fail_fast, "With several objects: start no other object after a failure");
+  cmd->add_option("--from", f.from_list,
+                  "Objects listed in FILE ('-': stdin), one a line: SRC [NAME] [RANGES...]; '#' starts a "
+                  "comment; DST is then a directory")
+      ->type_name("FILE");
 }
 
 void add_fetch_command(Cli& c) {
@@ -313,15 +318,17 @@ int run_command(Cli& c) {
     std::vector<std::string> sources{c.tf.src};
     if (!c.tf.dst.empty()) sources.push_back(c.tf.dst);
     sources.insert(sources.end(), c.tf.more.begin(), c.tf.more.end());
-    if (sources.size() >= 2 && !c.tf.src.empty()) {
+    if (!c.tf.src.empty() && (sources.size() >= 2 || !c.tf.from_list.empty())) {
       const std::string dir = sources.back();
       sources.pop_back();
-      if (is_many_fetch(sources)) {
+      if (is_many_fetch(sources) || !c.tf.from_list.empty()) {
         FetchCommand each = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
         each.plan = make_plan_request(c.sel);
-        return run_fetch_many_command(sources, dir, std::move(each), c.tf.fail_fast, c.common.out);
+        return run_fetch_many_command(sources, c.tf.from_list, dir, std::move(each), c.tf.fail_fast,
+                                      c.common.out);
       }
     }
+    if (!c.tf.from_list.empty()) throw UsageError("--from LIST needs a directory DST");
     resolve_plan_positionals(c.tf.src, c.tf.dst, c.sel);
     FetchCommand cmd = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
     cmd.plan = make_plan_request(c.sel);

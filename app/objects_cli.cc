@@ -3,10 +3,15 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include "api/many.h"
 #include "api/open_source.h"
+#include "core/errors.h"
 #include "exit_status.h"
 
 namespace sparseio::cli {
@@ -41,10 +46,22 @@ bool is_many_fetch(const std::vector<std::string>& sources) {
          S_ISDIR(st.st_mode);
 }
 
-int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& dir, FetchCommand each,
-                           bool fail_fast, const OutputFlags& out) {
+int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
+                           const std::string& dir, FetchCommand each, bool fail_fast,
+                           const OutputFlags& out) {
   ManyCommand cmd;
-  cmd.objects = plan_objects(sources);  // usage errors before anything is created
+  std::vector<ObjectJob> listed;
+  if (!from_list.empty()) {
+    std::ifstream in;
+    if (from_list != "-") {
+      in.open(from_list);
+      if (!in) throw UsageError(errno_message(fmt::format("cannot read --from {}", from_list), errno));
+    }
+    std::stringstream text;
+    text << (from_list == "-" ? std::cin.rdbuf() : in.rdbuf());
+    listed = parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
+  }
+  cmd.objects = plan_objects(sources, std::move(listed));  // usage errors before anything is created
   cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
   cmd.fail_fast = fail_fast;
   Watched w(out);

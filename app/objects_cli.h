@@ -17,8 +17,10 @@ namespace sparseio::cli {
 // one source, or one that is a local directory.
 bool is_many_fetch(const std::vector<std::string>& sources);
 
-int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& dir, FetchCommand each,
-                           bool fail_fast, const OutputFlags& out);
+// `from_list`: fetch --from LIST (a file, '-': standard input), whose
+// objects come after those of `sources`; empty: none.
+int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
+                           const std::string& dir, FetchCommand each, bool fail_fast, const OutputFlags& out);
 
 // stat DIR/ (a directory holding .sparseio/): every destination found.
 int run_stat_many_command(const std::string& dir, bool list_ranges, const OutputFlags& out);

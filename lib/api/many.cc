@@ -14,6 +14,7 @@
 #include "api/open_source.h"
 #include "core/errors.h"
 #include "core/log.h"
+#include "core/range_list.h"
 #include "core/relative_name.h"
 #include "store/under_dir.h"
 
@@ -51,7 +52,7 @@ void add_directory(const std::string& root, std::vector<ObjectJob>& out) {
       continue;
     }
     if (!e.is_regular_file()) continue;  // directories are walked; devices, FIFOs are no objects
-    found.push_back({e.path().string(), rel});
+    found.push_back({e.path().string(), rel, {}});
   }
   // The walk's order is the filesystem's: sorted, runs and reports repeat.
   std::sort(found.begin(), found.end(),
@@ -69,7 +70,76 @@ struct Combined {
 
 }  // namespace
 
+namespace {
+
+// The name of a single object: the last segment of its path, URL or key.
+std::string single_name(const std::string& src) {
+  std::string name = is_remote(src) ? remote_basename(src) : fs::path(src).filename().string();
+  if (auto why = relative_name_problem(name))
+    throw UsageError(fmt::format("{}: no usable file name for it below the destination directory ({})",
+                                 message_excerpt(src), *why));
+  return name;
+}
+
+}  // namespace
+
+std::vector<ObjectJob> parse_object_list(std::string_view text, const std::string& what) {
+  std::vector<ObjectJob> jobs;
+  size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    line = line.substr(0, line.find('#'));
+    std::vector<std::string> words;
+    for (size_t at = 0; at < line.size();) {
+      const size_t b = line.find_first_not_of(" \t\r", at);
+      if (b == std::string_view::npos) break;
+      const size_t e = std::min(line.find_first_of(" \t\r", b), line.size());
+      words.emplace_back(line.substr(b, e - b));
+      at = e;
+    }
+    if (words.empty()) continue;
+    auto fail = [&](const std::string& why) {
+      return UsageError(fmt::format("{}:{}: {}", what, line_no, why));
+    };
+    ObjectJob job;
+    job.source = words[0];
+    size_t next = 1;
+    if (words.size() > 1) {
+      bool is_ranges = true;
+      try {
+        (void)parse_range_list(words[1]);
+      } catch (const UsageError&) {
+        is_ranges = false;
+      }
+      if (!is_ranges) {
+        if (auto why = relative_name_problem(words[1]))
+          throw fail(fmt::format("refusing the name \"{}\": {}", message_excerpt(words[1]), *why));
+        job.name = words[1];
+        next = 2;
+      }
+    }
+    try {
+      if (job.name.empty()) job.name = single_name(job.source);
+      for (; next < words.size(); ++next) {
+        std::vector<RangeItem> items = parse_range_list(words[next]);
+        job.ranges.insert(job.ranges.end(), items.begin(), items.end());
+      }
+    } catch (const UsageError& e) {
+      throw fail(e.what());
+    }
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
 std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources) {
+  return plan_objects(sources, {});
+}
+
+std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std::vector<ObjectJob> listed) {
   std::vector<ObjectJob> jobs;
   for (const std::string& src : sources) {
     struct stat st {};
@@ -77,12 +147,9 @@ std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources) {
       add_directory(src, jobs);
       continue;
     }
-    std::string name = is_remote(src) ? remote_basename(src) : fs::path(src).filename().string();
-    if (auto why = relative_name_problem(name))
-      throw UsageError(fmt::format("{}: no usable file name for it below the destination directory ({})",
-                                   message_excerpt(src), *why));
-    jobs.push_back({src, std::move(name)});
+    jobs.push_back({src, single_name(src), {}});
   }
+  jobs.insert(jobs.end(), std::make_move_iterator(listed.begin()), std::make_move_iterator(listed.end()));
   std::map<std::string, const ObjectJob*> seen;
   for (const ObjectJob& j : jobs) {
     auto [at, fresh] = seen.emplace(j.name, &j);
@@ -118,7 +185,9 @@ ManyReport run_fetch_many(ManyCommand cmd) {
 
   ManyReport report;
   report.directory = dir;
-  for (const ObjectJob& j : cmd.objects) {
+  std::vector<std::vector<RangeItem>> own_ranges;
+  for (ObjectJob& j : cmd.objects) {
+    own_ranges.push_back(std::move(j.ranges));
     ObjectOutcome o;
     o.source = j.source;
     o.name = j.name;
@@ -165,6 +234,7 @@ ManyReport run_fetch_many(ManyCommand cmd) {
       try {
         FetchCommand c = cmd.each;
         c.source = out.source;
+        if (!own_ranges[i].empty()) c.ranges = own_ranges[i];
         c.fetch.progress = &mine;
         out.path = c.destination = prepare_under(dir, out.name);
         c.dest.sidecar_path = prepare_under(sidecars, out.name + ".sparseio");

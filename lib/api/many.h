@@ -27,11 +27,26 @@
 
 namespace sparseio {
 
-// One object of a run: a source and its name below DIR.
+// One object of a run: a source, its name below DIR and, from a --from
+// line, its own ranges (empty: the run's).
 struct ObjectJob {
   std::string source;
   std::string name;
+  std::vector<RangeItem> ranges;
 };
+
+// Pure: parses a source list (fetch --from LIST): one object a line,
+// "SRC [NAME] [RANGES...]", words separated by blanks, '#' starting a
+// comment, blank lines ignored. The second word is NAME (the object's place
+// below DIR) unless it parses as a range list; NAME must pass
+// relative_name_problem. Without NAME the object is named as plan_objects
+// names a file (its last path segment). A bad line is a UsageError naming
+// `what` and the line number. A local directory is not expanded here.
+std::vector<ObjectJob> parse_object_list(std::string_view text, const std::string& what);
+
+// The jobs of plan_objects(sources) followed by `listed`, with the same
+// checks (no two with one name).
+std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std::vector<ObjectJob> listed);
 
 // The objects `sources` name: a local directory stands for every regular
 // file below it (recursively; symbolic links are skipped and logged, never

@@ -178,6 +178,28 @@ class HttpObjects(TempDirTest):
         j = json.loads(run("fetch", "--json", "-r", "0-99", *urls[:1], *urls[2:3], ranged).stdout)
         self.assertEqual([o["report"]["present_bytes"] for o in j["objects"]], [100, 100])
 
+    def test_from_list_with_names_and_ranges_per_line(self):
+        base = NGINX.http_url
+        lst = self.path("list.txt")
+        with open(lst, "w") as f:
+            f.write(f"# staged by hand\n{base}u0.bin first/u0.bin 0-99 -100\n\n{base}u1.bin  # whole\n"
+                    f"{base}gone.bin\n")
+        out = self.path("out")
+        p = run("fetch", "--json", "--from", lst, out)
+        self.assertEqual(p.returncode, 6, p.stderr)
+        j = json.loads(p.stdout)
+        self.assertEqual([o["name"] for o in j["objects"]], ["first/u0.bin", "u1.bin", "gone.bin"])
+        self.assertEqual(j["objects"][0]["report"]["present_bytes"], 200)
+        self.assertEqual(j["objects"][1]["report"]["present_bytes"], 70_001)
+        self.assertTrue(os.path.exists(os.path.join(out, ".sparseio", "first", "u0.bin.sparseio")))
+        with open(lst, "w") as f:
+            f.write(f"{base}u0.bin ../escape\n")
+        p = run("fetch", "--from", lst, self.path("out2"))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(f"{lst}:1: refusing the name", p.stderr)
+        self.assertFalse(os.path.exists(self.path("out2")))
+        self.assertFalse(os.path.exists(self.path("escape")))
+
 
 if __name__ == "__main__":
     unittest.main()

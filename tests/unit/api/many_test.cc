@@ -110,3 +110,32 @@ TEST_CASE("many_failure_kind: none, the shared kind, or a plain failure when kin
   r.objects[1].error_kind = ErrorKind::kSourceMissing;
   CHECK(many_failure_kind(r) == ErrorKind::kFailure);
 }
+
+TEST_CASE("parse_object_list: SRC [NAME] [RANGES...] a line, comments and blank lines skipped") {
+  const std::vector<ObjectJob> jobs = parse_object_list(
+      "# header\n"
+      "https://h/d/a.bin  sub/a.bin  0-99 -10\n"
+      "\n"
+      "  /data/b.bin   # whole\n"
+      "s3://bkt/k/c.bin 5+5\r\n",
+      "list.txt");
+  REQUIRE(jobs.size() == 3);
+  CHECK(jobs[0].name == "sub/a.bin");
+  CHECK(jobs[0].ranges.size() == 2);
+  CHECK(jobs[1].source == "/data/b.bin");
+  CHECK(jobs[1].name == "b.bin");
+  CHECK(jobs[1].ranges.empty());
+  CHECK(jobs[2].name == "c.bin");
+  CHECK(jobs[2].ranges.size() == 1);
+}
+
+TEST_CASE("parse_object_list refuses hostile names and bad ranges, naming the line") {
+  for (const char* bad : {"a.bin ../x\n", "a.bin /abs\n", "a.bin x//y\n", "a.bin x 9-1\n"}) {
+    try {
+      parse_object_list(std::string("# c\n") + bad, "l.txt");
+      FAIL("accepted: " << bad);
+    } catch (const UsageError& e) {
+      CHECK_MESSAGE(std::string(e.what()).starts_with("l.txt:2: "), e.what());
+    }
+  }
+}

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/unique_fd.h"
 #include "store/sidecar.h"
+#include "store/under_dir.h"
 
 namespace sparseio {
 
@@ -146,12 +147,14 @@ Report run_fetch(FetchCommand cmd) {
 }
 
 Report run_stat(const std::string& destination, bool list_ranges, const std::string& sidecar) {
-  std::unique_ptr<Destination> dest = Destination::open_existing(destination, false, true, sidecar);
+  std::unique_ptr<Destination> dest = Destination::open_existing(
+      destination, false, true, sidecar.empty() ? find_sidecar(destination) : sidecar);
   return make_report(*dest, std::nullopt, list_ranges);
 }
 
 Report run_punch(const std::string& destination, const std::vector<RangeItem>& ranges, bool wait_for_lock) {
-  std::unique_ptr<Destination> dest = Destination::open_existing(destination, true, wait_for_lock);
+  std::unique_ptr<Destination> dest =
+      Destination::open_existing(destination, true, wait_for_lock, find_sidecar(destination));
   // All evictions in one durable rewrite of the claim log, then the punches.
   dest->claims().evict(resolve_ranges(ranges, dest->logical_size()));
   dest->sync();

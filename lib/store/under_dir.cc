@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 #include "core/errors.h"
 #include "core/relative_name.h"
 #include "core/unique_fd.h"
+#include "store/sidecar.h"
 
 namespace sparseio {
 
@@ -45,6 +47,23 @@ std::string prepare_under(const std::string& dir, const std::string& name) {
     throw DestinationConflictError(fmt::format(
         "{}/{} is a symbolic link; sparseio does not write through a link below {}", dir, name, dir));
   return dir + "/" + name;
+}
+
+std::string find_sidecar(const std::string& dst) {
+  namespace fs = std::filesystem;
+  const std::string beside = Sidecar::path_for(dst);
+  std::error_code ec;
+  if (fs::exists(beside, ec)) return beside;
+  const fs::path full = fs::absolute(dst, ec).lexically_normal();
+  if (ec) return beside;
+  fs::path rel = full.filename();
+  for (fs::path dir = full.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    const fs::path candidate = dir / std::string(kSidecarDir) / (rel.string() + ".sparseio");
+    if (fs::is_regular_file(candidate, ec)) return candidate.string();
+    if (dir == dir.parent_path()) break;  // the root
+    rel = dir.filename() / rel;
+  }
+  return beside;
 }
 
 }  // namespace sparseio

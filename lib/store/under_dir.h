@@ -22,4 +22,11 @@ namespace sparseio {
 // directory is needed), SystemError for other failures. Returns DIR/name.
 std::string prepare_under(const std::string& dir, const std::string& name);
 
+// The sidecar of an existing DST: DST.sparseio when it exists, else, for an
+// object of a directory DST, DIR/.sparseio/NAME.sparseio of the nearest
+// directory DIR above DST that has one for it (so that stat, verify and
+// punch of DIR/sub/f.bin find DIR/.sparseio/sub/f.bin.sparseio); when
+// neither exists, DST.sparseio (whose absence the caller reports).
+std::string find_sidecar(const std::string& dst);
+
 }  // namespace sparseio

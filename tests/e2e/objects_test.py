@@ -97,6 +97,21 @@ class LocalObjects(TempDirTest):
         self.assertIn("objects          3 (3 ok, 0 failed)", text)
         self.assertIn("sub/deep/c.bin", text)
 
+    def test_stat_verify_and_punch_of_one_object_find_its_sidecar_in_dot_sparseio(self):
+        self.assertEqual(run("fetch", "-q", self.src, self.out).returncode, 0)
+        one = os.path.join(self.out, "sub", "b.bin")
+        st = json.loads(sparseio("stat", "--json", one).stdout)
+        self.assertEqual(st["present_bytes"], 9_000)
+        p = sparseio("verify", os.path.join(self.src, "sub", "b.bin"), one)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = sparseio("punch", one, "-r", "0-4095", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["present_bytes"], 9_000 - 4096)
+        self.assertFalse(os.path.exists(one + ".sparseio"))
+        # A rerun brings the punched block back, and only it.
+        again = json.loads(run("fetch", "--json", self.src, self.out).stdout)
+        self.assertEqual(again["fetched_bytes"], 4096)
+
     def test_a_dst_that_is_a_file_is_a_usage_error(self):
         open(self.out, "w").close()
         p = run("fetch", os.path.join(self.src, "a.bin"), os.path.join(self.src, "sub", "b.bin"), self.out)

@@ -50,3 +50,14 @@ TEST_CASE("a file where a parent directory is needed, and hostile names, are ref
   CHECK_THROWS_AS(prepare_under(t.path(), "/abs"), UsageError);
   CHECK(!fs::exists(fs::path(t.path()).parent_path() / "escape"));
 }
+
+TEST_CASE("find_sidecar: beside DST first, else in the nearest DIR/.sparseio/ that has one for it") {
+  TempDir t;
+  fs::create_directories(t.file("d/.sparseio/sub"));
+  fs::create_directories(t.file("d/sub"));
+  sparseio::test::write_file(t.file("d/.sparseio/sub/f.bin.sparseio"), sparseio::test::pattern_bytes(0, 1));
+  CHECK(sparseio::find_sidecar(t.file("d/sub/f.bin")) == t.file("d/.sparseio/sub/f.bin.sparseio"));
+  CHECK(sparseio::find_sidecar(t.file("d/sub/other.bin")) == t.file("d/sub/other.bin.sparseio"));
+  sparseio::test::write_file(t.file("d/sub/f.bin.sparseio"), sparseio::test::pattern_bytes(0, 1));
+  CHECK(sparseio::find_sidecar(t.file("d/sub/f.bin")) == t.file("d/sub/f.bin.sparseio"));
+}

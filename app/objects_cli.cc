@@ -24,7 +24,7 @@ void print_stdout(const std::string& s) {
 
 // Prints the report and the failure summary; returns the exit code.
 int finish(const ManyReport& report, const OutputFlags& out, const char* what) {
-  if (!out.quiet || out.json) print_stdout(out.json ? format_many_json(report) : format_many_text(report));
+  if (!out.quiet) print_stdout(out.json ? format_many_json(report) : format_many_text(report));
   const std::optional<ErrorKind> kind = many_failure_kind(report);
   if (!kind) return kExitOk;
   // Even with -q: it explains the exit code. Last on stderr, one line each.

@@ -60,7 +60,8 @@ void add_directory(const std::string& root, std::vector<ObjectJob>& out) {
   out.insert(out.end(), found.begin(), found.end());
 }
 
-// Folds one finished object's last progress into the totals.
+// The run's progress: the objects running now (their monitors, asked at
+// each snapshot) and the last state of those finished, summed.
 struct Combined {
   std::mutex mu;
   ProgressSnapshot finished;

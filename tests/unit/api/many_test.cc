@@ -139,3 +139,22 @@ TEST_CASE("parse_object_list refuses hostile names and bad ranges, naming the li
     }
   }
 }
+
+TEST_CASE("the caller's progress monitor sums every object and counts them done") {
+  TempDir t;
+  write_file(t.file("a.bin"), pattern_bytes(0, 5000));
+  write_file(t.file("b.bin"), pattern_bytes(1, 3000));
+  ProgressMonitor monitor;
+  ManyCommand cmd;
+  cmd.objects = plan_objects({t.file("a.bin"), t.file("b.bin")});
+  cmd.directory = t.file("out");
+  cmd.each.fetch.progress = &monitor;
+  run_fetch_many(cmd);
+  const std::optional<ProgressSnapshot> s = monitor.snapshot(10);
+  REQUIRE(s);
+  CHECK(s->objects_done == 2);
+  CHECK(s->objects_total == 2);
+  CHECK(s->wanted_bytes == 8000);
+  CHECK(s->done_bytes == 8000);
+  CHECK(s->cells.empty());  // no fill map over several objects
+}

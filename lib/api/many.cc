@@ -75,7 +75,9 @@ namespace {
 
 // The name of a single object: the last segment of its path, URL or key.
 std::string single_name(const std::string& src) {
-  std::string name = is_remote(src) ? remote_basename(src) : fs::path(src).filename().string();
+  std::string local = src;  // "missing/" names "missing": it then fails as a missing source
+  while (local.size() > 1 && local.ends_with('/')) local.pop_back();
+  std::string name = is_remote(src) ? remote_basename(src) : fs::path(local).filename().string();
   if (auto why = relative_name_problem(name))
     throw UsageError(fmt::format("{}: no usable file name for it below the destination directory ({})",
                                  message_excerpt(src), *why));

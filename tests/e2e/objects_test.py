@@ -157,6 +157,9 @@ class LocalObjects(TempDirTest):
         self.assertIn("nosuch.bin", last)
         self.assertIn("No such file", last)
         self.assertTrue(same(os.path.join(self.out, "b.bin"), os.path.join(self.src, "sub", "b.bin")))
+        # A missing directory (trailing slash) is a missing source too, not a usage error.
+        p = run("fetch", os.path.join(self.src, "a.bin"), self.path("nodir") + "/", self.out)
+        self.assertEqual(p.returncode, 6, p.stderr)
         j = json.loads(run("fetch", os.path.join(self.src, "a.bin"), missing, self.out, "--json").stdout)
         self.assertEqual(j["objects_failed"], 1)
         self.assertEqual(j["objects"][1]["error"]["kind"], "source_missing")

@@ -31,7 +31,12 @@ std::string examples_help(const std::string& command) {
            "    sparseio fetch -r -64K --endpoint-url http://127.0.0.1:9000 s3://b/data.parquet d.parquet\n"
            "  A CI step that resumes a cached download and tells failures apart by exit code:\n"
            "    sparseio fetch --json -q https://host/disk.img cache/disk.img || case $? in\n"
-           "      7) echo 'network trouble: retry later' ;; *) exit 1 ;; esac\n";
+           "      7) echo 'network trouble: retry later' ;; *) exit 1 ;; esac\n"
+           "  Many objects into one directory (each at DIR/NAME, records in DIR/.sparseio/):\n"
+           "    sparseio fetch -r -64K https://host/a.parquet https://host/b.parquet staged/\n"
+           "    sparseio fetch -r -64K ./shards/ staged/     # a local directory, recursively\n"
+           "    sparseio fetch --from list.txt staged/       # lines: SRC [NAME] [RANGES...]\n"
+           "    sparseio stat staged/                        # every object, and the totals\n";
   if (command == "cat")
     return "EXAMPLES:\n"
            "  The first file of a tar archive on a server (keeping what was fetched in t.tar):\n"

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/commands.h"
+#include "api/many.h"
 #include "api/report.h"
 #include "cli_args.h"
 #include "core/errors.h"
@@ -25,6 +26,7 @@
 #include "help_text.h"
 #include "http_flags.h"
 #include "mount/mount_command.h"
+#include "objects_cli.h"
 #include "plan_command.h"
 #include "s3_flags.h"
 #include "sparseio/log.h"
@@ -46,6 +48,9 @@ struct CommonFlags {
 // Options shared by the commands that transfer (fetch, cat) and take ranges.
 struct TransferFlags {
   std::string src, dst;
+  std::vector<std::string> more;  // fetch SRC1 SRC2 ... DIR/: the words after SRC DST
+  bool fail_fast = false;         // fetch of many objects: stop at the first failure
+  std::string from_list;          // fetch --from LIST
   std::vector<std::string> ranges;
   std::string ranges_from;
   unsigned jobs = 0;
@@ -220,9 +225,22 @@ struct Cli {
            *plan = nullptr, *mount = nullptr;
 };
 
+// fetch SRC1 SRC2 ... DIR/ (app/objects_cli.h): the words after SRC DST.
+void add_many_objects(CLI::App* cmd, TransferFlags& f) {
+  cmd->add_option("MORE", f.more,
+                  "More sources, then a directory: with several SRC (or SRC a local directory) DST is a "
+                  "directory, each object at DST/NAME, its record in DST/.sparseio/");
+  cmd->add_flag("--fail-fast", f.fail_fast, "With several objects: start no other object after a failure");
+  cmd->add_option("--from", f.from_list,
+                  "Objects listed in FILE ('-': stdin), one a line: SRC [NAME] [RANGES...]; '#' starts a "
+                  "comment; DST is then a directory")
+      ->type_name("FILE");
+}
+
 void add_fetch_command(Cli& c) {
   c.fetch = c.app.add_subcommand("fetch", "Materialize RANGES of SRC into the sparse file DST");
   add_transfer(c.fetch, c.tf);
+  add_many_objects(c.fetch, c.tf);
   add_ranges(c.fetch, c.tf, "Ranges to fetch (repeatable; none: the whole object)");
   add_http_options(c.fetch, c.hf);
   add_select_options(c.fetch, c.sel, true);
@@ -297,6 +315,20 @@ void add_verify_command(Cli& c) {
 
 int run_command(Cli& c) {
   if (*c.fetch) {
+    std::vector<std::string> sources{c.tf.src};
+    if (!c.tf.dst.empty()) sources.push_back(c.tf.dst);
+    sources.insert(sources.end(), c.tf.more.begin(), c.tf.more.end());
+    if (!c.tf.src.empty() && (sources.size() >= 2 || !c.tf.from_list.empty())) {
+      const std::string dir = sources.back();
+      sources.pop_back();
+      if (is_many_fetch(sources) || !c.tf.from_list.empty()) {
+        FetchCommand each = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
+        each.plan = make_plan_request(c.sel);
+        return run_fetch_many_command(sources, c.tf.from_list, dir, std::move(each), c.tf.fail_fast,
+                                      c.common.out);
+      }
+    }
+    if (!c.tf.from_list.empty()) throw UsageError("--from LIST needs a directory DST");
     resolve_plan_positionals(c.tf.src, c.tf.dst, c.sel);
     FetchCommand cmd = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
     cmd.plan = make_plan_request(c.sel);
@@ -315,6 +347,8 @@ int run_command(Cli& c) {
     return run_mount_command(c.mf, c.hf, c.s3f);
   }
   if (*c.plan) run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));
+  if (*c.stat && is_many_destination(c.dst_only))
+    return run_stat_many_command(c.dst_only, c.sf.list_ranges, c.common.out);
   if (*c.stat) {
     Report r = run_stat(c.dst_only, c.sf.list_ranges || c.sf.ranges_only);
     if (c.sf.ranges_only && !c.common.out.json)

@@ -102,8 +102,16 @@ std::string format_eta(std::optional<double> seconds) {
 
 size_t map_cells(size_t width) { return width > 12 ? width - 3 : 10; }
 
+namespace {
+// "3/10 objects  " with many objects, "" with one.
+std::string objects_prefix(const StatusView& v, const char* sep) {
+  return v.objects_total == 0 ? "" : fmt::format("{}/{} objects{}", v.objects_done, v.objects_total, sep);
+}
+}  // namespace
+
 std::vector<std::string> render_status(const StatusView& v, size_t width) {
-  std::string counters = fmt::format("{} / {}  {:>3}%  {}/s  ETA {}  {}/{} conn", short_size(v.done_bytes),
+  std::string counters = objects_prefix(v, "  ") +
+                         fmt::format("{} / {}  {:>3}%  {}/s  ETA {}  {}/{} conn", short_size(v.done_bytes),
                                      short_size(v.wanted_bytes), percent(v.done_bytes, v.wanted_bytes),
                                      short_size(static_cast<uint64_t>(std::max(0.0, v.rate_bps))),
                                      format_eta(v.eta_s), v.active, v.jobs);
@@ -119,10 +127,11 @@ std::vector<std::string> render_status(const StatusView& v, size_t width) {
 }
 
 std::string render_plain(const StatusView& v) {
-  return fmt::format("{} of {} ({}%), {}/s, ETA {}, {} of {} connections busy", short_size(v.done_bytes),
-                     short_size(v.wanted_bytes), percent(v.done_bytes, v.wanted_bytes),
-                     short_size(static_cast<uint64_t>(std::max(0.0, v.rate_bps))), format_eta(v.eta_s),
-                     v.active, v.jobs);
+  return objects_prefix(v, ", ") + fmt::format("{} of {} ({}%), {}/s, ETA {}, {} of {} connections busy",
+                                               short_size(v.done_bytes), short_size(v.wanted_bytes),
+                                               percent(v.done_bytes, v.wanted_bytes),
+                                               short_size(static_cast<uint64_t>(std::max(0.0, v.rate_bps))),
+                                               format_eta(v.eta_s), v.active, v.jobs);
 }
 
 std::string render_frame(const std::vector<std::string>& lines, size_t previous_lines,
@@ -199,6 +208,8 @@ StatusView ProgressDisplay::view_of(const ProgressSnapshot& s, Clock::time_point
   v.active = s.active;
   v.jobs = s.jobs;
   v.cells = s.cells;
+  v.objects_done = s.objects_done;
+  v.objects_total = s.objects_total;
   v.unicode = unicode_;
   samples_.emplace_back(now, s.fetched_bytes);
   while (samples_.size() > 2 && now - samples_.front().first > kRateWindow) samples_.pop_front();

@@ -30,7 +30,10 @@ struct StatusView {
   std::optional<double> eta_s;    // unknown while nothing moves
   unsigned active = 0, jobs = 0;  // transfers running, allowed
   std::vector<CellState> cells;   // the fill map
-  bool unicode = false;           // block characters instead of ASCII
+  // Many objects (api/many.h): finished and in all; 0 in all: one object.
+  // The bytes then are those of the objects started so far.
+  size_t objects_done = 0, objects_total = 0;
+  bool unicode = false;  // block characters instead of ASCII
 };
 
 // "1.5 MiB": one decimal, binary units, for people (not exact).

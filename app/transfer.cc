@@ -13,8 +13,6 @@
 #include "api/report.h"
 #include "core/errors.h"
 #include "exit_status.h"
-#include "progress_display.h"
-#include "signal_watch.h"
 #include "terminal_output.h"
 
 namespace sparseio::cli {
@@ -44,35 +42,6 @@ bool write_stdout(std::span<const std::byte> data) {
   }
   return true;
 }
-
-// What a run is watched by, in construction order: the signal watcher
-// before any library thread (they inherit its mask), the display after the
-// monitor it reads. Destroyed in reverse: the display stops first.
-// `data_on_terminal`: cat writes to a terminal, where a status line would
-// be drawn over the data: events only then.
-struct Watched {
-  explicit Watched(const OutputFlags& out, bool data_on_terminal = false)
-      : signals(control),
-        display(data_on_terminal ? ProgressDisplay::Mode::kOff
-                                 : ProgressDisplay::choose(out.progress, out.no_progress, out.quiet),
-                out.quiet, monitor,
-                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                    std::chrono::duration<double>(out.progress_interval_s))) {
-    control.set_event_handler([this](const RunEvent& e) { display.event(e.message); });
-  }
-  void attach(FetchCommand& cmd) {
-    cmd.fetch.control = &control;
-    cmd.fetch.progress = &monitor;
-    cmd.dest.control = &control;
-    cmd.http.control = &control;
-  }
-  int interrupted_code() const { return signals.exit_code() ? signals.exit_code() : 130; }
-
-  RunControl control;
-  SignalWatch signals;
-  ProgressMonitor monitor;
-  ProgressDisplay display;
-};
 
 }  // namespace
 

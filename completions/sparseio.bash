@@ -23,7 +23,7 @@ _sparseio() {
   local select="--select --shard"
   local opts
   case $cmd in
-    fetch) opts="$common $ranges $http $s3 $transfer $select --plan --json" ;;
+    fetch) opts="$common $ranges $http $s3 $transfer $select --plan --json --fail-fast --from" ;;
     cat) opts="$common $ranges $http $s3 $transfer $select --no-store -o --output" ;;
     stat) opts="$common --ranges --ranges-only --json" ;;
     punch) opts="$common $ranges --no-wait --json" ;;
@@ -34,7 +34,7 @@ _sparseio() {
   case $prev in
     --sync) COMPREPLY=($(compgen -W "hash batch none" -- "$cur")); return 0 ;;
     -o|--output) COMPREPLY=(-); return 0 ;;
-    --ranges-from|--cacert|--plan) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    --ranges-from|--cacert|--plan|--from) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --cache) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     -r|--ranges|-j|--jobs|--chunk-size|--size|--retries|--connect-timeout|--timeout|--max-redirs|--coalesce-gap|-H|--header|--profile|--region|--endpoint-url|--max-connections|--select|--shard|--progress-interval|--cache-max|--read-block-size|--readahead-max)
       return 0 ;;

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/unique_fd.h"
 #include "store/sidecar.h"
+#include "store/under_dir.h"
 
 namespace sparseio {
 
@@ -22,9 +23,9 @@ namespace {
 // The S3 options with the version DST was started from (a versioned
 // object stays pinned to it across runs), unless DST starts over or there
 // is no DST (cat to a pipe).
-S3Options pinned(S3Options s3, const std::string& destination, bool restart) {
-  if (!restart && s3.pinned_version.empty() && !destination.empty())
-    if (auto id = Sidecar::recorded_identity(Sidecar::path_for(destination)))
+S3Options pinned(S3Options s3, const std::string& destination, const DestinationOptions& dest) {
+  if (!dest.restart && s3.pinned_version.empty() && !destination.empty())
+    if (auto id = Sidecar::recorded_identity(sidecar_path_of(destination, dest)))
       s3.pinned_version = id->version_id;
   return s3;
 }
@@ -41,7 +42,7 @@ std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptio
   HttpOptions http = cmd.http;
   http.jobs = fetch.jobs > 0 ? fetch.jobs
                              : (fetch.max_connections > 0 ? fetch.max_connections : kDefaultMaxConnections);
-  return open_source(cmd.source, http, pinned(cmd.s3, cmd.destination, cmd.dest.restart));
+  return open_source(cmd.source, http, pinned(cmd.s3, cmd.destination, cmd.dest));
 }
 
 // Opens DST for `source`. A size no file can have (EFBIG) is the source's
@@ -71,10 +72,11 @@ bool exists(const std::string& path) {
 std::unique_ptr<Destination> open_if_complete(const FetchCommand& cmd, const Source& source,
                                               const std::vector<ByteRange>& ranges) {
   const std::string& path = cmd.destination;
-  if (cmd.dest.restart || !exists(path) || !exists(Sidecar::path_for(path))) return nullptr;
+  const std::string sidecar = sidecar_path_of(path, cmd.dest);
+  if (cmd.dest.restart || !exists(path) || !exists(sidecar)) return nullptr;
   std::unique_ptr<Destination> ro;
   try {
-    ro = Destination::open_existing(path, false);
+    ro = Destination::open_existing(path, false, true, sidecar);
   } catch (const Error&) {
     return nullptr;
   }
@@ -144,13 +146,15 @@ Report run_fetch(FetchCommand cmd) {
   return report;
 }
 
-Report run_stat(const std::string& destination, bool list_ranges) {
-  std::unique_ptr<Destination> dest = Destination::open_existing(destination, false);
+Report run_stat(const std::string& destination, bool list_ranges, const std::string& sidecar) {
+  std::unique_ptr<Destination> dest = Destination::open_existing(
+      destination, false, true, sidecar.empty() ? find_sidecar(destination) : sidecar);
   return make_report(*dest, std::nullopt, list_ranges);
 }
 
 Report run_punch(const std::string& destination, const std::vector<RangeItem>& ranges, bool wait_for_lock) {
-  std::unique_ptr<Destination> dest = Destination::open_existing(destination, true, wait_for_lock);
+  std::unique_ptr<Destination> dest =
+      Destination::open_existing(destination, true, wait_for_lock, find_sidecar(destination));
   // All evictions in one durable rewrite of the claim log, then the punches.
   dest->claims().evict(resolve_ranges(ranges, dest->logical_size()));
   dest->sync();

@@ -44,8 +44,9 @@ struct FetchCommand {
 // Takes cmd by value so that a long range list is freed once resolved.
 Report run_fetch(FetchCommand cmd);
 
-// sparseio stat: the report for DST without touching any source.
-Report run_stat(const std::string& destination, bool list_ranges = false);
+// sparseio stat: the report for DST without touching any source
+// (`sidecar`: its sidecar when not beside DST).
+Report run_stat(const std::string& destination, bool list_ranges = false, const std::string& sidecar = "");
 
 // sparseio punch: evicts `ranges` from DST (whole blocks go back to the
 // filesystem) and returns the report afterwards.

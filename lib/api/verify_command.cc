@@ -5,16 +5,19 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
+#include "store/under_dir.h"
 
 namespace sparseio {
 
 VerifyOutcome run_verify(const VerifyCommand& cmd) {
   // Writable (and locked) only to repair.
-  std::unique_ptr<Destination> dest = Destination::open_existing(cmd.destination, cmd.repair);
+  const std::string sidecar = find_sidecar(cmd.destination);  // beside DST, or in DIR/.sparseio/
+  std::unique_ptr<Destination> dest = Destination::open_existing(cmd.destination, cmd.repair, true, sidecar);
   FetchCommand transfer;
   transfer.source = cmd.source;
   transfer.fetch = cmd.fetch;
   transfer.destination = cmd.destination;  // an S3 object: the version DST was started from
+  transfer.dest.sidecar_path = sidecar;
   transfer.http = cmd.http;
   transfer.s3 = cmd.s3;
   FetchOptions fetch;

@@ -31,6 +31,8 @@ struct ProgressSnapshot {
   unsigned active = 0;         // transfers running now
   unsigned jobs = 0;           // transfers allowed at once
   std::vector<CellState> cells;
+  // A run of many objects (api/many.h): objects finished, and in all; 0: one object.
+  size_t objects_done = 0, objects_total = 0;
 };
 
 class ProgressMonitor {

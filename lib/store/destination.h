@@ -39,7 +39,15 @@ struct DestinationOptions {
   bool wait_for_lock = true;            // false: fail at once when another process holds DST
   bool zero_runs_as_holes = true;       // whole zero blocks in written data become holes
   const RunControl* control = nullptr;  // lock waits are reported here and can be stopped
+  // Where DST's sidecar lives; empty: beside DST (Sidecar::path_for). A
+  // directory DST of many objects keeps them in DIR/.sparseio/ instead.
+  std::string sidecar_path;
 };
+
+// The sidecar of DST `path` under `options` (its sidecar_path, else DST.sparseio).
+inline std::string sidecar_path_of(const std::string& path, const DestinationOptions& options) {
+  return options.sidecar_path.empty() ? Sidecar::path_for(path) : options.sidecar_path;
+}
 
 class Destination {
  public:
@@ -55,8 +63,10 @@ class Destination {
 
   // Opens an existing DST and its sidecar. With `writable`, takes the lock
   // (for punch); without, reads a consistent snapshot (for stat, verify).
+  // `sidecar`: its sidecar's path when not beside DST (empty: DST.sparseio).
   static std::unique_ptr<Destination> open_existing(const std::string& path, bool writable,
-                                                    bool wait_for_lock = true);
+                                                    bool wait_for_lock = true,
+                                                    const std::string& sidecar = "");
 
   ~Destination();
   Destination(const Destination&) = delete;
@@ -117,8 +127,9 @@ class Destination {
  private:
   Destination(std::string path, UniqueFd fd, Sidecar sidecar, CoverageMap coverage,
               DestinationOptions options);
-  // Opens the sidecar of DST (open as `fd`), re-checking an earlier boot's claims.
-  static Sidecar replay(const std::string& path, int fd, CoverageMap& coverage, bool writable);
+  // Opens `sidecar`, the sidecar of DST (open as `fd`), re-checking an earlier boot's claims.
+  static Sidecar replay(const std::string& path, const std::string& sidecar, int fd, CoverageMap& coverage,
+                        bool writable);
 
   DestinationOptions options_;
   SparseFile file_;  // before claims_, which refers to it

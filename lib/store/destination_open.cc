@@ -47,7 +47,8 @@ void refuse_source_as_destination(const struct stat& st, const SourceIdentity& i
 // first, so that no process (nor a rerun after a kill) can ever find a DST
 // of ours without its sidecar and take it for a user's file. Creators
 // serialize on a flock of the parent directory.
-void create_destination(const std::string& path, const SidecarHeader& header) {
+void create_destination(const std::string& path, const std::string& sidecar_path,
+                        const SidecarHeader& header) {
   std::string dir = parent_dir(path);
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir_fd.valid())
@@ -64,7 +65,7 @@ void create_destination(const std::string& path, const SidecarHeader& header) {
         "through a link",
         path, n > 0 ? std::string(target.data(), static_cast<size_t>(n)) : std::string("nothing")));
   }
-  Sidecar::create(Sidecar::path_for(path), header);
+  Sidecar::create(sidecar_path, header);
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!fd.valid())
     throw_errno(fmt::format("cannot create {}", path), errno, ErrorKind::kDestinationUnwritable);
@@ -96,17 +97,18 @@ void refuse_url_destination(const std::string& path) {
 
 }  // namespace
 
-Sidecar Destination::replay(const std::string& path, int fd, CoverageMap& coverage, bool writable) {
+Sidecar Destination::replay(const std::string& path, const std::string& sidecar, int fd,
+                            CoverageMap& coverage, bool writable) {
   ReplayPolicy policy;
   policy.check_extent = [&](ByteRange r, uint64_t hash) { return hash_extent(fd, r, path) == hash; };
-  return Sidecar::open(Sidecar::path_for(path), coverage, writable, policy);
+  return Sidecar::open(sidecar, coverage, writable, policy);
 }
 
 std::unique_ptr<Destination> Destination::open_for_source(const std::string& path,
                                                           const SourceIdentity& identity,
                                                           const DestinationOptions& options) {
   refuse_url_destination(path);
-  const std::string sidecar_path = Sidecar::path_for(path);
+  const std::string sidecar_path = sidecar_path_of(path, options);
   const SidecarHeader fresh{identity.size, identity};
   auto started = [](Destination* d) {
     std::unique_ptr<Destination> dest(d);
@@ -116,7 +118,7 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
   // Nothing is opened for writing before this check.
   if (struct stat st{}; ::stat(path.c_str(), &st) == 0) refuse_source_as_destination(st, identity, path);
   for (;;) {
-    if (!exists(path)) create_destination(path, fresh);  // then open it as any other
+    if (!exists(path)) create_destination(path, sidecar_path, fresh);  // then open it as any other
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd.valid()) {
       if (errno == ENOENT) continue;
@@ -143,7 +145,7 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
     CoverageMap coverage;
     std::optional<Sidecar> sc;
     try {
-      sc.emplace(replay(path, fd.get(), coverage, true));
+      sc.emplace(replay(path, sidecar_path, fd.get(), coverage, true));
     } catch (const Error&) {
       if (!options.restart) throw;
     }
@@ -175,17 +177,17 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
 }
 
 std::unique_ptr<Destination> Destination::open_existing(const std::string& path, bool writable,
-                                                        bool wait_for_lock) {
+                                                        bool wait_for_lock, const std::string& sidecar) {
   refuse_url_destination(path);
   UniqueFd fd(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC));
   if (!fd.valid()) throw_errno(fmt::format("cannot open destination {}", path), errno);
-  const std::string sidecar_path = Sidecar::path_for(path);
+  const std::string sidecar_path = sidecar.empty() ? Sidecar::path_for(path) : sidecar;
   if (writable) lock_file(fd.get(), path, wait_for_lock);
   if (!exists(sidecar_path))
     throw DestinationConflictError(
         fmt::format("{} is not a sparseio destination (no {})", path, sidecar_path));
   CoverageMap coverage;
-  Sidecar sc = replay(path, fd.get(), coverage, writable);
+  Sidecar sc = replay(path, sidecar_path, fd.get(), coverage, writable);
   std::unique_ptr<Destination> dest(
       new Destination(path, std::move(fd), std::move(sc), std::move(coverage), DestinationOptions{}));
   if (writable) dest->claims().begin_writing();

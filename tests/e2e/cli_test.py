@@ -89,7 +89,7 @@ class EveryOptionTakesOneValue(TempDirTest):
               "-H": "X-A: b", "--header": "X-A: b", "--size": None, "--retries": "1",
               "--connect-timeout": "5", "--timeout": "5", "--cacert": "RANGES_FILE", "--max-redirs": "1",
               "--coalesce-gap": "4K", "--max-connections": "2", "--profile": "p", "--region": "r",
-              "--endpoint-url": "http://127.0.0.1:9", "--plan": None, "--progress-interval": "1", "--output": "-", "-o": "-"}
+              "--endpoint-url": "http://127.0.0.1:9", "--plan": None, "--from": None, "--progress-interval": "1", "--output": "-", "-o": "-"}
 
     def setUp(self):
         super().setUp()

@@ -84,3 +84,14 @@ TEST_CASE("a frame overwrites the last one in place: up, rewrite, clear line end
   // A shorter frame clears what the longer one left below.
   CHECK(render_frame({"a"}, 2) == "\r\x1b[1Aa\x1b[K\x1b[J");
 }
+
+TEST_CASE("with many objects the line starts with the objects done and in all") {
+  StatusView v = sample(0);
+  v.objects_done = 3;
+  v.objects_total = 10;
+  CHECK(render_plain(v) ==
+        "3/10 objects, 12.0 MiB of 60.0 MiB (20%), 5.0 MiB/s, ETA 0:10, 3 of 8 connections busy");
+  const std::vector<std::string> lines = render_status(v, 100);
+  REQUIRE(lines.size() == 1);  // no fill map over several objects
+  CHECK(lines[0].starts_with("3/10 objects  12.0 MiB / 60.0 MiB"));
+}

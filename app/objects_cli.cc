@@ -1,0 +1,92 @@
+#include "objects_cli.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "api/many.h"
+#include "api/open_source.h"
+#include "core/errors.h"
+#include "exit_status.h"
+
+namespace sparseio::cli {
+namespace {
+
+void print_stdout(const std::string& s) {
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fflush(stdout);
+}
+
+// Prints the report and the failure summary; returns the exit code.
+int finish(const ManyReport& report, const OutputFlags& out, const char* what) {
+  if (!out.quiet) print_stdout(out.json ? format_many_json(report) : format_many_text(report));
+  const std::optional<ErrorKind> kind = many_failure_kind(report);
+  if (!kind) return kExitOk;
+  // Even with -q: it explains the exit code. Last on stderr, one line each.
+  size_t failed = 0;
+  for (const ObjectOutcome& o : report.objects) failed += o.error_kind ? 1 : 0;
+  fmt::print(stderr, "sparseio: {} of {} objects failed to {}:\n", failed, report.objects.size(), what);
+  for (const ObjectOutcome& o : report.objects)
+    if (o.error_kind)
+      fmt::print(stderr, "sparseio:   {} ({}): {}\n", o.name, o.source.empty() ? o.path : o.source, o.error);
+  return exit_code_for(*kind);
+}
+
+}  // namespace
+
+bool is_many_fetch(const std::vector<std::string>& sources) {
+  if (sources.size() > 1) return true;
+  struct stat st {};
+  return sources.size() == 1 && !is_remote(sources[0]) && ::stat(sources[0].c_str(), &st) == 0 &&
+         S_ISDIR(st.st_mode);
+}
+
+int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
+                           const std::string& dir, FetchCommand each, bool fail_fast,
+                           const OutputFlags& out) {
+  ManyCommand cmd;
+  std::vector<ObjectJob> listed;
+  if (!from_list.empty()) {
+    std::ifstream in;
+    if (from_list != "-") {
+      in.open(from_list);
+      if (!in) throw UsageError(errno_message(fmt::format("cannot read --from {}", from_list), errno));
+    }
+    std::stringstream text;
+    text << (from_list == "-" ? std::cin.rdbuf() : in.rdbuf());
+    listed = parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
+  }
+  cmd.objects = plan_objects(sources, std::move(listed));  // usage errors before anything is created
+  cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
+  cmd.fail_fast = fail_fast;
+  Watched w(out);
+  w.attach(each);
+  cmd.each = std::move(each);
+  ManyReport report;
+  try {
+    report = run_fetch_many(std::move(cmd));
+  } catch (...) {
+    w.display.finish();
+    throw;
+  }
+  w.display.finish();
+  const int code = finish(report, out, "fetch");
+  if (w.control.stop_requested()) {
+    fmt::print(stderr, "sparseio: interrupted; run the same command to resume\n");
+    return w.interrupted_code();
+  }
+  return code;
+}
+
+int run_stat_many_command(const std::string& dir, bool list_ranges, const OutputFlags& out) {
+  ManyReport report =
+      run_stat_many(dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir, list_ranges);
+  return finish(report, out, "stat");
+}
+
+}  // namespace sparseio::cli

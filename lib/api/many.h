@@ -1,0 +1,109 @@
+// Many objects in one run (sparseio fetch SRC1 SRC2 ... DIR/, a local
+// directory, stat DIR/): which objects the sources name and where each
+// lands (plan_objects), fetching them a few at a time (run_fetch_many), the
+// per-object outcomes and the run's totals (format_many_*), and the run's
+// failure kind (many_failure_kind). The CLI prints; nothing here does.
+//
+// Layout of a directory DST: each object at DIR/NAME, NAME its path below
+// the directory given (the basename for a file, URL or S3 key); its sidecar
+// at DIR/.sparseio/NAME.sparseio, so that a reader globbing DIR/*.parquet
+// finds only data. Names are checked by core/relative_name.h and created by
+// store/under_dir.h (no symlink followed): nothing outside DIR is created.
+//
+// What is shared between objects today: the RunControl (a stop ends the
+// run) and the caller's ProgressMonitor (a combined view); each object has
+// its own ObjectCore (source, DST, coordinator and connections). A shared
+// connection pool and scheduler across objects is not done yet (issue 21).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/commands.h"
+#include "api/report.h"
+#include "engine/progress.h"
+
+namespace sparseio {
+
+// One object of a run: a source, its name below DIR and, from a --from
+// line, its own ranges (empty: the run's).
+struct ObjectJob {
+  std::string source;
+  std::string name;
+  std::vector<RangeItem> ranges;
+};
+
+// Pure: parses a source list (fetch --from LIST): one object a line,
+// "SRC [NAME] [RANGES...]", words separated by blanks, '#' starting a
+// comment, blank lines ignored. The second word is NAME (the object's place
+// below DIR) unless it parses as a range list; NAME must pass
+// relative_name_problem. Without NAME the object is named as plan_objects
+// names a file (its last path segment). A bad line is a UsageError naming
+// `what` and the line number. A local directory is not expanded here.
+std::vector<ObjectJob> parse_object_list(std::string_view text, const std::string& what);
+
+// The jobs of plan_objects(sources) followed by `listed`, with the same
+// checks (no two with one name).
+std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std::vector<ObjectJob> listed);
+
+// The objects `sources` name: a local directory stands for every regular
+// file below it (recursively; symbolic links are skipped and logged, never
+// followed; a top-level .sparseio/ folder is skipped), anything else for one
+// object named by its last path segment. Throws UsageError for a source
+// that yields no usable name, or naming both sources that map to one name.
+std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources);
+
+// Objects fetched at once. Each has its own connections (up to
+// --max-connections/-j each): 4 keeps a 2-core machine's CPU, not the link,
+// from being the limit while small objects wait on round trips.
+inline constexpr unsigned kObjectsAtOnce = 4;
+
+struct ManyCommand {
+  std::vector<ObjectJob> objects;  // from plan_objects
+  std::string directory;           // DIR: created when missing
+  // Ranges, plan (--select), options and control for every object; its
+  // source and destination are set per object. fetch.progress is the
+  // run's combined view (objects done/total, bytes of all objects).
+  FetchCommand each;
+  unsigned at_once = kObjectsAtOnce;
+  bool fail_fast = false;  // start no object after the first failure
+};
+
+struct ObjectOutcome {
+  std::string source, name, path;
+  std::optional<Report> report;         // when it succeeded
+  std::optional<ErrorKind> error_kind;  // when it failed
+  std::string error;                    // its message
+  bool attempted = false;               // false: --fail-fast stopped the run before it
+};
+
+struct ManyReport {
+  std::string directory;
+  std::vector<ObjectOutcome> objects;  // in the order planned
+};
+
+// Fetches every object (every one is attempted unless fail_fast). Throws
+// UsageError when DIR exists and is not a directory; an object's failure is
+// its outcome, not an exception.
+ManyReport run_fetch_many(ManyCommand cmd);
+
+// True when `path` is a directory DST (a directory holding .sparseio/).
+bool is_many_destination(const std::string& path);
+
+// stat DIR/: the report of every destination whose sidecar is under
+// DIR/.sparseio/ (a destination that cannot be read is a failed outcome).
+ManyReport run_stat_many(const std::string& directory, bool list_ranges = false);
+
+// Pure: the run's failure kind: nullopt when nothing failed, the kind all
+// failures share, else kFailure.
+std::optional<ErrorKind> many_failure_kind(const ManyReport& report);
+
+// Totals and one line per object ("ok NAME ..." / "FAILED NAME: why").
+std::string format_many_text(const ManyReport& report);
+// One JSON object: the totals and an "objects" array, each object's report
+// (as format_report_json) or its error.
+std::string format_many_json(const ManyReport& report);
+
+}  // namespace sparseio

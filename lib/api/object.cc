@@ -70,6 +70,17 @@ uint64_t align_up(uint64_t v, uint64_t a, uint64_t limit) {
   return up < v ? limit : std::min(up, limit);  // no wrap past 2^64
 }
 
+// A block cut short by the end of the object reaches back to a whole block.
+// Readers of zip, Parquet and SQLite-like formats read the last bytes first
+// (an end record, a footer) and what lies just before them next: with the
+// aligned block alone, the last 1 MiB block of an 8.4 MB zip was its last
+// 35 KB, and `unzip -l` through a mount needed a second round trip for the
+// central directory before it (bench --only mount, 20 and 100 ms).
+ByteRange tail_whole(ByteRange r, uint64_t block, uint64_t size) {
+  if (r.end == size && r.size() < block) r.begin = size > block ? size - block : 0;
+  return r;
+}
+
 }  // namespace
 
 // Hidden: a member of an exported class would otherwise be exported too.
@@ -220,7 +231,8 @@ size_t Object::read_at(uint64_t offset, std::span<std::byte> buf) {
   Destination& dest = m.core_->dest();
   if (std::vector<ByteRange> gaps = dest.missing(r); !gaps.empty()) {
     const uint64_t block = m.read_block();  // asks the coordinator: only for a read that needs it
-    m.fetch_locked({{align_down(gaps.front().begin, block), align_up(gaps.back().end, block, size)}});
+    m.fetch_locked({tail_whole(
+        {align_down(gaps.front().begin, block), align_up(gaps.back().end, block, size)}, block, size)});
   }
   m.check_present(r);
   // Present now, and no punch can take them before the copy (the gate).

@@ -200,6 +200,27 @@ TEST_CASE("8 threads of overlapping read_at over HTTP fetch each byte once, in a
   CHECK(server.gets().size() == before);
 }
 
+TEST_CASE(
+    "a read near the end fetches a whole block back from the end, so a footer's directory comes with it") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 1024 * K + 5000, 3);
+  RangeServer server(data);
+  Options o = quick();
+  o.read_block_size = 256 * K;
+  auto obj = Object::open(server.url(), dir.file("dst"), o);
+  const uint64_t size = data.size();
+  std::vector<std::byte> end(22), dir_bytes(100 * K);
+  REQUIRE(obj->read_at(size - 22, end) == 22);  // an end record
+  CHECK(end == slice(data, size - 22, 22));
+  REQUIRE(server.gets().size() == 1);
+  CHECK(server.gets()[0].begin == size - 256 * K);  // not the 5,000 bytes of the cut block
+  CHECK(server.gets()[0].end == size);
+  // The directory before it: already there, no second round trip.
+  REQUIRE(obj->read_at(size - 22 - 100 * K, dir_bytes) == 100 * K);
+  CHECK(dir_bytes == slice(data, size - 22 - 100 * K, 100 * K));
+  CHECK(server.gets().size() == 1);
+}
+
 TEST_CASE("a server without ranges: reads from 4 threads stream from offset 0, not one stream per read") {
   TempDir dir;
   const std::vector<std::byte> data = pattern_bytes(0, 1024 * K, 21);

@@ -66,7 +66,10 @@ int main(int argc, char** argv) try {
   // a hashed claim of another boot checks out there when its hash is odd).
   SidecarHeader local;
   local.logical_size = 1 << 20;
-  local.identity = {1 << 20, 1700000000123456789, 2049, 1234567, "", ""};
+  local.identity.size = 1 << 20;
+  local.identity.mtime_ns = 1700000000123456789;
+  local.identity.device = 2049;
+  local.identity.inode = 1234567;
   {
     CoverageMap created;
     created.insert({0, 512});
@@ -90,7 +93,9 @@ int main(int argc, char** argv) try {
   // An HTTP source, compacted (create with a coverage map), no appends.
   SidecarHeader http;
   http.logical_size = 40ull << 30;
-  http.identity = {40ull << 30, 0, 0, 0, "\"5f3a-1c2b\"", "Tue, 14 Nov 2023 08:12:31 GMT"};
+  http.identity.size = 40ull << 30;
+  http.identity.etag = "\"5f3a-1c2b\"";
+  http.identity.last_modified = "Tue, 14 Nov 2023 08:12:31 GMT";
   CoverageMap cov;
   cov.insert({0, 1});
   cov.insert({(40ull << 30) - 65536, 40ull << 30});

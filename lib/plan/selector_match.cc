@@ -64,7 +64,17 @@ std::vector<std::string> closest_names(std::string_view want, const std::vector<
                                        size_t max) {
   std::vector<std::pair<size_t, std::string_view>> scored;
   scored.reserve(names.size());
-  for (const std::string& n : names) scored.emplace_back(edit_distance(want, n), n);
+  // A glob's literal part is compared with the names' starts as well:
+  // "trian/**" is near "train/img000.jpg" by its "trian/" (2 edits), not by
+  // the whole (13), which made README.txt look closer.
+  const std::string_view literal = want.substr(0, want.find_first_of("*?[{\\"));
+  for (const std::string& n : names) {
+    size_t d = edit_distance(want, n);
+    if (literal.size() < want.size() && !literal.empty())
+      for (size_t len : {literal.size() - 1, literal.size(), literal.size() + 1})
+        d = std::min(d, edit_distance(literal, std::string_view(n).substr(0, len)));
+    scored.emplace_back(d, n);
+  }
   std::sort(scored.begin(), scored.end());
   scored.erase(std::unique(scored.begin(), scored.end()), scored.end());
   std::vector<std::string> out;

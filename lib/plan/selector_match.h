@@ -21,7 +21,8 @@ namespace sparseio::plan {
 size_t edit_distance(std::string_view a, std::string_view b);
 
 // Up to `max` of `names` nearest to `want` by edit distance (ties in name
-// order), duplicates dropped.
+// order), duplicates dropped. A glob's literal start (before its first
+// `*?[{\`) is also compared with the names' starts, and the nearer counts.
 std::vector<std::string> closest_names(std::string_view want, const std::vector<std::string>& names,
                                        size_t max = 3);
 

@@ -24,6 +24,11 @@ TEST_CASE("closest names: nearest first, ties by name, no duplicates") {
   const std::vector<std::string> names{"id", "price", "qty", "name", "prices", "price"};
   CHECK(closest_names("pricee", names, 2) == std::vector<std::string>{"price", "prices"});
   CHECK(closest_names("x", {}, 3).empty());
+  // A glob: its literal start against the names' starts.
+  const std::vector<std::string> members{"README.txt", "val/img000.jpg", "train/img000.jpg",
+                                         "train/img001.jpg"};
+  CHECK(closest_names("trian/**", members, 2) ==
+        std::vector<std::string>{"train/img000.jpg", "train/img001.jpg"});
   CHECK(closest_names("a", {"b", "c", "d", "e"}, 3) == std::vector<std::string>{"b", "c", "d"});
 }
 

@@ -1,26 +1,11 @@
 #include "api/cat.h"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include "core/errors.h"
 #include "store/sidecar.h"
 
 namespace sparseio {
-namespace {
-
-bool exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-bool all_present(const Destination& dest, const std::vector<ByteRange>& ranges) {
-  for (const ByteRange& r : ranges)
-    if (!dest.contains(r)) return false;
-  return true;
-}
-
-}  // namespace
 
 std::unique_ptr<CatStream> CatStream::open(FetchCommand cmd, bool store) {
   std::unique_ptr<CatStream> cat(new CatStream);
@@ -37,14 +22,13 @@ std::unique_ptr<CatStream> CatStream::open(FetchCommand cmd, bool store) {
   if (!path.empty()) {
     // First look without writing: a DST that already holds every requested
     // byte (or one that is only read, with --no-store) needs read access only.
-    if (exists(path) && exists(Sidecar::path_for(path)) && !cmd.dest.restart) {
-      std::unique_ptr<Destination> ro = Destination::open_existing(path, false);
+    if (std::unique_ptr<Destination> ro = open_existing_to_read(cmd)) {
       const bool same = identity_matches(ro->header().identity, source.identity());
       if (!same && !store)
         throw SourceChangedError(
             fmt::format("the source changed since {} was started ({}): it cannot be used", path,
                         describe_identity_change(ro->header().identity, source.identity())));
-      if (same && (!store || all_present(*ro, ranges))) {
+      if (same && (!store || holds_all(*ro, ranges))) {
         cat->dest_ = std::move(ro);
         cat->store_ = false;
       }

@@ -58,12 +58,22 @@ std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Sou
   }
 }
 
-namespace {
-
-bool exists(const std::string& path) {
+std::unique_ptr<Destination> open_existing_to_read(const FetchCommand& cmd) {
+  const std::string& path = cmd.destination;
+  const std::string sidecar = sidecar_path_of(path, cmd.dest);
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
+  if (cmd.dest.restart || ::stat(path.c_str(), &st) != 0 || ::stat(sidecar.c_str(), &st) != 0) return nullptr;
+  return Destination::open_existing(path, false, true, sidecar);
 }
+
+bool holds_all(const Destination& dest, const std::vector<ByteRange>& ranges) {
+  const ByteRange object{0, dest.logical_size()};
+  for (const ByteRange& r : ranges)
+    if (!dest.contains(r.intersect(object))) return false;
+  return true;
+}
+
+namespace {
 
 // DST opened only for reading when it already holds every wanted byte of this
 // source, else nullptr (then it is opened for writing, which says what is
@@ -71,19 +81,14 @@ bool exists(const std::string& path) {
 // is complete is a success, not "cannot open destination" (issue 24).
 std::unique_ptr<Destination> open_if_complete(const FetchCommand& cmd, const Source& source,
                                               const std::vector<ByteRange>& ranges) {
-  const std::string& path = cmd.destination;
-  const std::string sidecar = sidecar_path_of(path, cmd.dest);
-  if (cmd.dest.restart || !exists(path) || !exists(sidecar)) return nullptr;
   std::unique_ptr<Destination> ro;
   try {
-    ro = Destination::open_existing(path, false, true, sidecar);
+    ro = open_existing_to_read(cmd);
   } catch (const Error&) {
     return nullptr;
   }
-  if (!identity_matches(ro->header().identity, source.identity())) return nullptr;
-  const ByteRange object{0, ro->logical_size()};
-  for (const ByteRange& r : ranges)
-    if (!ro->contains(r.intersect(object))) return nullptr;
+  if (!ro || !identity_matches(ro->header().identity, source.identity()) || !holds_all(*ro, ranges))
+    return nullptr;
   return ro;
 }
 

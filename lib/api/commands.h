@@ -62,6 +62,14 @@ std::unique_ptr<Source> open_transfer_source(const FetchCommand& cmd, FetchOptio
 // claim, so the message says what the source claimed.
 std::unique_ptr<Destination> open_destination(const FetchCommand& cmd, const Source& source);
 
+// DST (cmd.destination, its sidecar where cmd.dest says) opened for reading
+// only, when both exist and DST is not to start over; else nullptr. For
+// fetch and cat, which need no write access to a DST that holds everything.
+std::unique_ptr<Destination> open_existing_to_read(const FetchCommand& cmd);
+
+// Whether `dest` holds every byte of `ranges` (parts past its end do not count).
+bool holds_all(const Destination& dest, const std::vector<ByteRange>& ranges);
+
 }  // namespace sparseio
 
 namespace sparseio {

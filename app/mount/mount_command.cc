@@ -219,8 +219,10 @@ CLI::App* add_mount_command(CLI::App& app, MountFlags& f, HttpFlags& hf, S3Flags
   cmd->add_option("--chunk-size", f.chunk_size,
                   "Largest unit of work (default 4MiB for files, 8MiB for URLs)")
       ->type_name("SIZE");
-  cmd->add_option("--read-block-size", f.read_block_size,
-                  "A read of a missing byte fetches the aligned block around it (default: follows the link)")
+  cmd->add_option(
+         "--read-block-size", f.read_block_size,
+         "A read of a missing byte fetches the aligned block around it (default: follows the reader, "
+         "64KiB to 1MiB)")
       ->type_name("SIZE");
   cmd->add_option("--readahead-max", f.readahead_max,
                   "Largest readahead window of a sequential reader (default: follows the link)")

@@ -22,7 +22,8 @@
 //
 // On-demand reads: read_at() of bytes not present fetches the aligned block
 // around them (Options::read_block_size), so a reader doing 4 KiB reads does
-// not pay a round trip for each; a reader that goes sequentially gets a
+// not pay a round trip for each; the block is small for reads far apart
+// and grows while they cluster; a reader that goes sequentially gets a
 // readahead window that grows while the pattern holds (up to
 // Options::readahead_max) and stops when it stops. Present bytes are read
 // from DST without any request.

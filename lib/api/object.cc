@@ -27,6 +27,7 @@
 #include <shared_mutex>
 
 #include "api/object_core.h"
+#include "api/progress_watch.h"
 #include "api/public_types.h"
 #include "api/punch_gate.h"
 #include "core/errors.h"
@@ -89,7 +90,8 @@ struct __attribute__((visibility("hidden"))) Object::Impl {
   std::vector<ByteRange> resolve(const std::vector<RangeSpec>& ranges) const;
   // Fetches `ranges` under the gate (the caller holds it shared), noting a
   // changed source so that later reads of missing bytes fail at once.
-  FetchStats fetch_locked(const std::vector<ByteRange>& ranges);
+  // `call`: the caller's stop and progress (Options::on_progress).
+  FetchStats fetch_locked(const std::vector<ByteRange>& ranges, const FetchCall& call = {});
   void throw_if_changed() const;
   // After a fetch of r returned: r is present, or the handle is going away
   // (its transfers were stopped) and the read fails rather than copy holes.
@@ -163,7 +165,7 @@ void Object::Impl::throw_if_changed() const {
   if (!changed_.empty()) throw SourceChangedError(changed_);
 }
 
-FetchStats Object::Impl::fetch_locked(const std::vector<ByteRange>& ranges) {
+FetchStats Object::Impl::fetch_locked(const std::vector<ByteRange>& ranges, const FetchCall& call) {
   throw_if_changed();
   try {
     if (!core_->source().supports_ranges()) {
@@ -171,9 +173,9 @@ FetchStats Object::Impl::fetch_locked(const std::vector<ByteRange>& ranges) {
       // last byte wanted, present bytes on the way included.
       uint64_t end = 0;
       for (const ByteRange& r : ranges) end = std::max(end, r.end);
-      return core_->coordinator().fetch({{0, end}});
+      return core_->coordinator().fetch({{0, end}}, call);
     }
-    return core_->coordinator().fetch(ranges);
+    return core_->coordinator().fetch(ranges, call);
   } catch (const SourceChangedError& e) {
     std::lock_guard lock(changed_mu_);
     if (changed_.empty()) changed_ = e.what();
@@ -259,6 +261,22 @@ TransferStats Object::read(const std::vector<RangeSpec>& ranges, const Sink& sin
     stats.requested_bytes += p.size();
     stats.reused_bytes += m.core_->dest().present_bytes_within({p});
   }
+  // Options::on_progress: the read's pieces as one call (each piece is its
+  // own fetch, whose progress alone would restart at every piece). The
+  // watch is declared after what its provider reads: its last call, in its
+  // destructor, comes before they go.
+  std::atomic<uint64_t> delivered{0};
+  ProgressWatch watch(m.options_);
+  watch.watch([&m, &pieces, &stats, &delivered](size_t) {
+    ProgressSnapshot s;
+    s.object_size = m.size();
+    s.wanted_bytes = stats.requested_bytes;
+    s.done_bytes = std::max(delivered.load(), m.core_->dest().present_bytes_within(pieces));
+    s.fetched_bytes = s.done_bytes - std::min(s.done_bytes, stats.reused_bytes);
+    return s;
+  });
+  const FetchCall stop{watch.call().control, nullptr};
+  watch.start();
   auto prefetched = std::make_shared<std::atomic<uint64_t>>(0);
   std::vector<std::byte> buf;
   size_t posted = 0;
@@ -272,22 +290,33 @@ TransferStats Object::read(const std::vector<RangeSpec>& ranges, const Sink& sin
     {
       std::shared_lock gate(m.gate_);
       Destination& dest = m.core_->dest();
-      if (!dest.contains(p)) stats.requests += m.fetch_locked({p}).requests;
+      if (!dest.contains(p)) stats.requests += m.fetch_locked({p}, stop).requests;
+      if (watch.stopped()) {
+        stats.interrupted = true;  // the handler asked: what arrived stays, nothing more is handed out
+        break;
+      }
       m.check_present(p);
       dest.read_raw(p.begin, buf);
     }
     sink(buf);
+    delivered += p.size();
   }
   stats.requests += prefetched->load();
-  stats.fetched_bytes = stats.requested_bytes - stats.reused_bytes;
+  const uint64_t present =
+      stats.interrupted ? m.core_->dest().present_bytes_within(pieces) : stats.requested_bytes;
+  stats.fetched_bytes = present - std::min(present, stats.reused_bytes);
+  stats.missing_bytes = stats.requested_bytes - std::min(stats.requested_bytes, present);
   stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
 
 TransferStats Object::fetch(const std::vector<RangeSpec>& ranges) {
   std::vector<ByteRange> wanted = impl_->resolve(ranges);
+  ProgressWatch watch(impl_->options_);  // its last call (the final state) comes before the return
+  const FetchCall call = watch.call();
+  watch.start();
   std::shared_lock gate(impl_->gate_);
-  return to_stats(impl_->fetch_locked(wanted));
+  return to_stats(impl_->fetch_locked(wanted, call));
 }
 
 void Object::punch(const std::vector<RangeSpec>& ranges) {

@@ -28,6 +28,15 @@ void ProgressWatch::attach(FetchCommand& cmd) {
   cmd.http.control = &control_;
 }
 
+FetchCall ProgressWatch::call() {
+  if (!handler_) return {};
+  return {&control_, &monitor_};
+}
+
+void ProgressWatch::watch(ProgressMonitor::Provider provider) {
+  if (handler_) monitor_.attach(std::move(provider));
+}
+
 void ProgressWatch::start() {
   if (!handler_) return;
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });

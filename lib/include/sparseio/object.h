@@ -12,7 +12,9 @@
 // processes wait for it (or fail at once, Options::wait_for_lock = false),
 // and so does a second handle on the same DST in this process (its error
 // says "another handle in this process"): share one handle instead.
-// Options::on_progress is not called for a handle's calls.
+// Options::on_progress is called for a handle's fetch() and read() as for
+// the free functions (each call on its own, its return false stopping that
+// call only); not for read_at(), which waits for a block at most.
 //
 // Thread safety (as LevelDB's DB): an Object is safe for concurrent access
 // from multiple threads without any external synchronization. Overlapping or

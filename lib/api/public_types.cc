@@ -31,6 +31,27 @@ S3Options to_s3(const Options& o) {
   return s;
 }
 
+}  // namespace
+
+void set_source_options(Options& o, const HttpOptions& http, const S3Options& s3) {
+  o.headers.clear();
+  for (const HttpHeader& h : http.headers) o.headers.push_back({h.name, h.value, h.secret});
+  o.size = http.size;
+  o.retries = http.retries;
+  o.connect_timeout_s = http.connect_timeout_s;
+  o.stall_timeout_s = http.stall_timeout_s;
+  o.cacert = http.cacert;
+  o.insecure = http.insecure;
+  o.max_redirects = http.max_redirs;
+  o.aws_profile = s3.profile;
+  o.aws_region = s3.region;
+  o.s3_endpoint_url = s3.endpoint_url;
+  o.s3_no_sign_request = s3.no_sign_request;
+  o.s3_path_style = s3.path_style;
+}
+
+namespace {
+
 SyncMode to_sync(Durability d) {
   switch (d) {
     case Durability::kBatch:

@@ -28,6 +28,12 @@ std::vector<RangeSpec> to_specs(const std::vector<RangeItem>& items);
 FetchCommand to_command(const std::string& source, const std::string& destination,
                         const std::vector<RangeSpec>& ranges, const Options& options);
 
+// to_command's HTTP and S3 parts the other way: the public Options of a
+// client of the handle that parsed fetch's flags into the command layer's
+// options (sparseio mount). Written beside to_http and to_s3, so that a
+// field added to one is seen in the other.
+void set_source_options(Options& options, const HttpOptions& http, const S3Options& s3);
+
 TransferStats to_stats(const FetchStats& stats);
 AllocationReport to_public(const Report& report);
 Progress to_public(const ProgressSnapshot& snapshot);

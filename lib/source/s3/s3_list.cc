@@ -286,7 +286,7 @@ Listing list_objects(const std::string& name, const std::string& bucket, const s
           fmt::format("{}: the listing repeats its continuation token after {} pages", name, out.pages));
     token = std::move(page.next_token);
   }
-  out.region = st.region;
+  if (region_followed) out.region = st.region;
   return out;
 }
 

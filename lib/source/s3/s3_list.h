@@ -55,8 +55,9 @@ std::string list_url(const S3Endpoint& e, const std::string& bucket, const std::
 struct Listing {
   std::vector<ListedKey> keys;  // every page's, in order
   size_t pages = 0;
-  // For the objects' sources: the region the bucket answered from (after a
-  // redirect was followed) and how long the first page waited.
+  // For the objects' sources: the region the bucket answered from when a
+  // redirect was followed there (else empty: the configured one), and how
+  // long the first page waited.
   std::string region;
   double latency_s = 0;
 };

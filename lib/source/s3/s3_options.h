@@ -16,6 +16,7 @@ struct S3Listed {
   uint64_t size = 0;
   std::string etag;      // as S3 spells it, quotes included
   double latency_s = 0;  // how long the listing's request waited: the link's first measure
+  std::string region;    // the region the bucket answered the listing from (signing region)
 };
 
 struct S3Options {

@@ -32,7 +32,9 @@ S3Source::S3Source(const std::string& uri, const S3Options& o, HttpOptions http,
                    const s3::AwsEnvironment& env)
     : name_(uri) {
   const s3::S3Location loc = s3::parse_s3_uri(uri);
-  s3::OpenedSession opened = s3::open_session(name_, loc.bucket, o, std::move(http), env);
+  S3Options opts = o;  // a listed object is signed for the region its bucket answered the listing from
+  if (o.listed && !o.listed->region.empty()) opts.region = o.listed->region;
+  s3::OpenedSession opened = s3::open_session(name_, loc.bucket, opts, std::move(http), env);
   state_ = std::move(opened.session);
   s3::S3Endpoint& endpoint = opened.endpoint;
   std::unique_ptr<HttpClient> client = std::move(opened.client);

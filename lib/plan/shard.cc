@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "core/errors.h"
 
@@ -108,6 +109,46 @@ std::vector<ByteRange> shard_with_metadata(const std::vector<ByteRange>& data,
   std::vector<ByteRange> out = shard_ranges(subtract(data, metadata), spec, grain);
   out.insert(out.end(), metadata.begin(), metadata.end());
   return coalesce(std::move(out));
+}
+
+// The objects' data is laid end to end in one virtual offset space, each
+// object starting on a grain boundary (so a grain boundary there is one of
+// the object's own offsets), and split by shard_ranges; each piece maps back
+// to its object by subtracting the object's base.
+std::vector<std::vector<ByteRange>> shard_objects(const std::vector<ObjectRanges>& objects, ShardSpec spec,
+                                                  uint64_t grain) {
+  if (grain == 0) grain = 1;
+  std::vector<std::vector<ByteRange>> data(objects.size());
+  std::vector<uint64_t> base(objects.size());
+  std::vector<ByteRange> stream;
+  unsigned __int128 at = 0;
+  for (size_t j = 0; j < objects.size(); ++j) {
+    data[j] = subtract(objects[j].ranges, objects[j].metadata);
+    if (data[j].empty()) data[j] = objects[j].ranges;  // all metadata: split as data
+    at = (at + grain - 1) / grain * grain;
+    const uint64_t end = data[j].empty() ? 0 : data[j].back().end;
+    if (at + end > std::numeric_limits<uint64_t>::max())
+      throw UsageError(
+          fmt::format("cannot shard: the {} objects add up to more than 2^64 bytes", objects.size()));
+    base[j] = static_cast<uint64_t>(at);
+    for (const ByteRange& r : data[j]) stream.push_back({base[j] + r.begin, base[j] + r.end});
+    at += end;
+  }
+  const std::vector<ByteRange> mine = shard_ranges(stream, spec, grain);
+  std::vector<std::vector<ByteRange>> out(objects.size());
+  auto piece = mine.begin();
+  for (size_t j = 0; j < objects.size(); ++j) {
+    if (data[j].empty()) continue;
+    const uint64_t lo = base[j], hi = base[j] + data[j].back().end;
+    while (piece != mine.end() && piece->end <= lo) ++piece;
+    for (; piece != mine.end() && piece->begin < hi; ++piece)
+      out[j].push_back({piece->begin - lo, piece->end - lo});
+    if (out[j].empty()) continue;
+    if (data[j] != objects[j].ranges)  // it has metadata apart from its data: all of it, whole
+      out[j].insert(out[j].end(), objects[j].metadata.begin(), objects[j].metadata.end());
+    out[j] = coalesce(std::move(out[j]));
+  }
+  return out;
 }
 
 }  // namespace sparseio::plan

@@ -45,4 +45,26 @@ std::vector<ByteRange> shard_with_metadata(const std::vector<ByteRange>& data,
                                            const std::vector<ByteRange>& metadata, ShardSpec spec,
                                            uint64_t grain = kShardGrain);
 
+// One object of a plan over several objects: its ranges (coalesced), and
+// which of them are the format's metadata (coalesced; a subset of ranges).
+struct ObjectRanges {
+  std::vector<ByteRange> ranges;
+  std::vector<ByteRange> metadata;
+};
+
+// Shard `spec.index` of a plan over several objects (fetch --plan of a
+// version 2 manifest --shard I/N), one list per object, in their order
+// (empty: the shard holds nothing of it). The objects' data (ranges outside
+// metadata) in their order is one stream, split as shard_ranges splits one
+// list: by bytes, each cut on a grain of its object's offsets, so an object
+// may be cut between shards and each shard holds total/N data bytes give or
+// take one grain. Each object's metadata goes whole into every shard that
+// holds any of its data, so that each shard's copy of it opens on its own
+// (as shard_with_metadata does for one object); an object that is all
+// metadata is split as data. A pure function: the data shares are disjoint
+// and together, with the metadata, are the whole plan. Throws UsageError
+// when the objects' sizes add up past 2^64 bytes.
+std::vector<std::vector<ByteRange>> shard_objects(const std::vector<ObjectRanges>& objects, ShardSpec spec,
+                                                  uint64_t grain = kShardGrain);
+
 }  // namespace sparseio::plan

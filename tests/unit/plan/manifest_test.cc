@@ -1,7 +1,9 @@
 // Plan manifests (lib/plan/manifest): the JSON `plan --json` writes and
 // `fetch --plan` reads. A manifest survives the round trip, carries its
 // format version, and a reader refuses what it cannot trust: other versions,
-// missing fields, ranges past the object's end.
+// missing fields, ranges past the object's end. Version 2 holds many objects
+// with their names below DIR; version 1 (one object) is still read and
+// written for one object.
 #include "plan/manifest.h"
 
 #include <doctest/doctest.h>
@@ -129,8 +131,8 @@ TEST_CASE("manifest: other versions and non-manifests are refused") {
   CHECK(has(error_of("[1, 2]"), "not a JSON object"));
   CHECK(has(error_of(R"({"source": "s"})"), "no \"sparseio_plan\" version"));
   CHECK(has(error_of(R"({"sparseio_plan": "1"})"), "no \"sparseio_plan\" version"));
-  CHECK(has(error_of(R"({"sparseio_plan": 2, "source": "s"})"),
-            "version 2 is not supported (this sparseio reads version 1)"));
+  CHECK(has(error_of(R"({"sparseio_plan": 3, "source": "s"})"),
+            "version 3 is not supported (this sparseio reads versions 1 and 2)"));
   CHECK(has(error_of(R"({"sparseio_plan": 0})"), "version 0 is not supported"));
 }
 
@@ -200,4 +202,145 @@ TEST_CASE("manifest: same_object compares size, mtime, ETag and Last-Modified on
     change(c);
     CHECK_FALSE(same_object(a, c));
   }
+}
+
+namespace {
+
+PlanFile sample_many() {
+  PlanFile f;
+  f.version = kManyManifestVersion;
+  Manifest a = sample();
+  a.name = "train.zip";
+  Manifest b;
+  b.source = "/data/sub/b.parquet";
+  b.name = "sub/b.parquet";
+  b.identity.size = 500;
+  b.identity.mtime_ns = 77;
+  b.select = a.select;
+  b.shard = a.shard;
+  b.round_trips = 1;
+  b.read_bytes = 100;
+  b.items.push_back({ByteRange{400, 500}, "parquet footer", {}, false});
+  b.items.back().metadata = true;
+  b.items.push_back({ByteRange{0, 50}, "parquet column price", {}, false});
+  f.objects = {a, b};
+  return f;
+}
+
+std::string v2_with_object(const std::string& object) {
+  return R"({"sparseio_plan": 2, "objects": [)" + object + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("manifest: a version 2 plan of many objects survives the round trip") {
+  const PlanFile f = sample_many();
+  const std::string text = plan_file_to_json(f);
+  auto j = nlohmann::json::parse(text);
+  CHECK(j["sparseio_plan"] == 2);
+  CHECK(j["shard"] == "1/4");
+  CHECK(j["select"].size() == 2);
+  CHECK(j["round_trips"] == 4);           // the objects' sums
+  CHECK(j["total_bytes"] == 1200 + 150);  // each object's coalesced total, added
+  CHECK_FALSE(j.contains("source"));      // sources are per object
+  REQUIRE(j["objects"].size() == 2);
+  CHECK(j["objects"][1]["name"] == "sub/b.parquet");
+  CHECK(j["objects"][1]["ranges"][0]["metadata"] == true);
+  const PlanFile back = plan_file_from_json(text, "p.json");
+  CHECK(back.version == 2);
+  REQUIRE(back.objects.size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    const Manifest &x = back.objects[i], &y = f.objects[i];
+    CHECK(x.name == y.name);
+    CHECK(x.source == y.source);
+    CHECK(x.identity == y.identity);
+    CHECK(x.select == y.select);
+    REQUIRE(x.shard.has_value());
+    CHECK(x.shard->count == 4);
+    CHECK(x.round_trips == y.round_trips);
+    REQUIRE(x.items.size() == y.items.size());
+    for (size_t k = 0; k < x.items.size(); ++k) {
+      CHECK(x.items[k].range == y.items[k].range);
+      CHECK(x.items[k].label == y.items[k].label);
+      CHECK(x.items[k].metadata == y.items[k].metadata);
+    }
+  }
+  CHECK(plan_file_to_json(back) == text);
+  // A single-object reader refuses it, saying why.
+  CHECK(has(error_of(text), "a plan of 2 objects (version 2): fetch it into a directory DST"));
+}
+
+TEST_CASE(
+    "manifest: version 1 manifests as earlier sparseio wrote them still read, and write back the same") {
+  // Byte for byte what `plan --json` wrote before version 2 existed.
+  const std::string v1 =
+      "{\n \"sparseio_plan\": 1,\n \"source\": \"/d/a.tar\",\n \"identity\": {\n  \"size\": 3000,\n"
+      "  \"mtime_ns\": 5\n },\n \"select\": [\n  \"tar:d/*\"\n ],\n \"shard\": null,\n \"round_trips\": 2,\n"
+      " \"read_bytes\": 1024,\n \"total_bytes\": 1024,\n \"ranges\": [\n  {\n   \"offset\": 0,\n"
+      "   \"length\": 1024,\n   \"what\": \"tar header of d/x\",\n   \"metadata\": true\n  }\n ]\n}\n";
+  const PlanFile f = plan_file_from_json(v1, "old.json");
+  CHECK(f.version == 1);
+  REQUIRE(f.objects.size() == 1);
+  CHECK(f.objects[0].name.empty());
+  CHECK(f.objects[0].source == "/d/a.tar");
+  CHECK(f.objects[0].items.at(0).metadata);
+  CHECK(plan_file_to_json(f) == v1);
+  CHECK(manifest_to_json(manifest_from_json(v1, "old.json")) == v1);
+  // A version 1 plan holds one object: writing two as version 1 is a bug.
+  PlanFile two = sample_many();
+  two.version = kManifestVersion;
+  CHECK_THROWS_AS(plan_file_to_json(two), Error);
+}
+
+TEST_CASE("manifest: a bad field is refused naming the file and the field") {
+  auto v2_error = [](const std::string& text) {
+    try {
+      plan_file_from_json(text, "p.json");
+    } catch (const UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string ok = R"({"name": "a", "source": "s", "identity": {"size": 9}, "ranges": []})";
+  CHECK(v2_error(v2_with_object(ok)) == "no error");
+  CHECK(v2_error(R"({"sparseio_plan": 2})") == "plan p.json: malformed: objects: missing");
+  CHECK(v2_error(R"({"sparseio_plan": 2, "objects": {}})") ==
+        "plan p.json: malformed: objects: must be a JSON array");
+  CHECK(v2_error(v2_with_object(ok + ", 7")) == "plan p.json: malformed: objects[1]: must be a JSON object");
+  CHECK(v2_error(v2_with_object(R"({"source": "s", "identity": {"size": 9}, "ranges": []})")) ==
+        "plan p.json: malformed: objects[0].name: missing");
+  CHECK(v2_error(v2_with_object(R"({"name": "a", "source": "s", "identity": {"size": -1}, "ranges": []})")) ==
+        "plan p.json: malformed: objects[0].identity.size: must be a non-negative integer");
+  CHECK(v2_error(v2_with_object(
+            R"({"name": "a", "source": "s", "identity": {"size": 9}, "ranges": [{"offset": 1}]})")) ==
+        "plan p.json: malformed: objects[0].ranges[0].length: missing");
+  CHECK(
+      v2_error(v2_with_object(
+          R"({"name": "a", "source": "s", "identity": {"size": 9}, "ranges": [{"offset": 8, "length": 2}]})")) ==
+      "plan p.json: malformed: objects[0].ranges[0]: range 8+2 lies past the end of the object (9 bytes)");
+  CHECK(has(v2_error(v2_with_object(
+                R"({"name": "a", "source": "s", "identity": {"size": 9, "etag": 5}, "ranges": []})")),
+            "objects[0].identity.etag: must be a string"));
+  CHECK(has(v2_error(R"({"sparseio_plan": 2, "shard": "4/4", "objects": []})"),
+            "malformed: shard: bad --shard"));
+  CHECK(
+      has(v2_error(R"({"sparseio_plan": 2, "select": [1], "objects": []})"), "select[0]: must be a string"));
+  // Version 1 names its fields from the top.
+  CHECK(error_of(R"({"sparseio_plan": 1, "source": "s", "identity": {"size": 1}})") ==
+        "plan p.json: malformed: ranges: missing");
+}
+
+TEST_CASE("manifest: names that would leave DIR, or repeat, are refused") {
+  auto named = [](const std::string& a, const std::string& b) {
+    return v2_with_object(R"({"name": ")" + a + R"(", "source": "s", "identity": {"size": 1}, "ranges": []},
+                             {"name": ")" +
+                          b + R"(", "source": "t", "identity": {"size": 1}, "ranges": []})");
+  };
+  for (const char* hostile : {"../x", "/etc/passwd", "a/../../b", ".sparseio/a.sparseio", ""}) {
+    INFO(hostile);
+    CHECK_THROWS_WITH_AS(plan_file_from_json(named("ok", hostile), "p.json"),
+                         doctest::Contains("plan p.json: malformed: objects[1].name: refusing"), UsageError);
+  }
+  CHECK_THROWS_WITH_AS(plan_file_from_json(named("a/b", "a/b"), "p.json"),
+                       doctest::Contains("objects[1].name: \"a/b\" is named twice"), UsageError);
 }

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -91,11 +92,17 @@ class Destination {
   // zero runs that cover whole blocks are punched (when enabled).
   void write_data(uint64_t offset, std::span<const std::byte> data);
   void write_zeros(ByteRange r) { file_.write_zeros(r); }
-  // True when copy_from_fd copies in the kernel (copy_file_range): only when
-  // zero runs need not become holes and no hash of the bytes is wanted.
+  // True when copy_from_fd need not see the bytes it copies: zero runs need
+  // not become holes and no hash of the bytes is wanted.
   bool copies_in_kernel() const { return !options_.zero_runs_as_holes && options_.sync == SyncMode::kNone; }
-  // Copy r from local file `fd` at the same offsets.
-  void copy_from_fd(int fd, const std::string& src_path, ByteRange r);
+  // Copy r from local file `fd` at the same offsets. With `seen`, it gets the
+  // bytes of r in order once they are in DST (for the claim's hash), and
+  // whole zero blocks become holes: the kernel copies (copy_file_range) and
+  // the bytes are read back in place (SparseFile::copy_in_kernel_seen), or,
+  // where the kernel cannot copy between these files, they go through a
+  // buffer into write_data(). Without `seen`, only when copies_in_kernel().
+  void copy_from_fd(int fd, const std::string& src_path, ByteRange r,
+                    const std::function<void(std::span<const std::byte>)>& seen = {});
   void mark_present(ByteRange r, std::optional<uint64_t> hash = std::nullopt) {
     claims_.mark_present(r, hash);
   }

@@ -26,7 +26,6 @@ std::optional<size_t> OrderedDelivery::claim() {
   s.filled = s.consumed = 0;
   s.done = false;
   s.error = nullptr;
-  peak_ = std::max(peak_, next_claim_ - head_);
   if (i == head_) bytes_came_.notify_all();
   return i;
 }
@@ -111,11 +110,6 @@ void OrderedDelivery::cancel() {
   cancelled_ = true;
   space_freed_.notify_all();
   bytes_came_.notify_all();
-}
-
-size_t OrderedDelivery::peak_in_window() const {
-  std::lock_guard lock(mu_);
-  return peak_;
 }
 
 }  // namespace sparseio

@@ -69,8 +69,6 @@ class OrderedDelivery {
   void cancel();
 
   size_t window() const { return slots_.size(); }
-  // Most pieces that were claimed and not consumed at once (for tests).
-  size_t peak_in_window() const;
 
  private:
   struct Slot {
@@ -92,7 +90,6 @@ class OrderedDelivery {
   size_t next_claim_ = 0;
   size_t head_ = 0;  // the piece the consumer is reading
   bool cancelled_ = false;
-  size_t peak_ = 0;
 };
 
 }  // namespace sparseio

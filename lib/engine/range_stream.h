@@ -71,7 +71,6 @@ class RangeStream {
   // interrupted: a stop was requested before every piece was delivered).
   FetchStats stats() const;
   size_t window() const { return delivery_.window(); }
-  size_t peak_in_window() const { return delivery_.peak_in_window(); }
 
  private:
   class SlotWriter;

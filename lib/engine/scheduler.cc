@@ -37,7 +37,6 @@ ConcurrencyControl::ConcurrencyControl(unsigned fixed, unsigned start, unsigned 
     : fixed_(fixed > 0),
       limit_(fixed > 0 ? fixed : std::clamp(start, 1u, std::max(1u, max))),
       max_(fixed > 0 ? fixed : std::max(1u, max)),
-      peak_(limit_),
       cores_(cores) {}
 
 double ConcurrencyControl::window_length(double ttfb_s) const { return std::max(kMinWindow, 2 * ttfb_s); }
@@ -55,7 +54,6 @@ void ConcurrencyControl::restart_window(double now_s, uint64_t progress, double 
 
 void ConcurrencyControl::change_limit(unsigned limit) {
   limit_ = limit;
-  peak_ = std::max(peak_, limit_);
   settling_ = true;
 }
 

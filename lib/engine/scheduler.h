@@ -108,7 +108,6 @@ class ConcurrencyControl {
   ConcurrencyControl(unsigned fixed, unsigned start, unsigned max, unsigned cores = 0);
 
   unsigned limit() const { return limit_; }
-  unsigned peak_limit() const { return peak_; }
   // The best throughput (bytes/s) of any window so far; 0 before the first.
   double peak_rate() const { return peak_rate_; }
   bool fixed() const { return fixed_; }
@@ -162,7 +161,7 @@ class ConcurrencyControl {
   void judge(double rate, bool cpu_bound);
 
   bool fixed_;
-  unsigned limit_, max_, peak_;
+  unsigned limit_, max_;
   bool slow_start_ = true;  // raises double (until one does not pay)
   bool raising_ = true;     // raises are tried (until one does not pay)
   bool on_trial_ = false;   // limit_ is a raise from limit_before_, being judged

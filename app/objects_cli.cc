@@ -46,22 +46,30 @@ bool is_many_fetch(const std::vector<std::string>& sources) {
          S_ISDIR(st.st_mode);
 }
 
+std::vector<ObjectJob> read_object_list(const std::string& from_list) {
+  if (from_list.empty()) return {};
+  std::ifstream in;
+  if (from_list != "-") {
+    in.open(from_list);
+    if (!in) throw UsageError(errno_message(fmt::format("cannot read --from {}", from_list), errno));
+  }
+  std::stringstream text;
+  text << (from_list == "-" ? std::cin.rdbuf() : in.rdbuf());
+  return parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
+}
+
 int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
                            const std::string& dir, FetchCommand each, bool fail_fast,
                            const OutputFlags& out) {
+  // Usage errors before anything is created.
+  return run_fetch_jobs_command(plan_objects(sources, read_object_list(from_list)), dir, std::move(each),
+                                fail_fast, out);
+}
+
+int run_fetch_jobs_command(std::vector<ObjectJob> jobs, const std::string& dir, FetchCommand each,
+                           bool fail_fast, const OutputFlags& out) {
   ManyCommand cmd;
-  std::vector<ObjectJob> listed;
-  if (!from_list.empty()) {
-    std::ifstream in;
-    if (from_list != "-") {
-      in.open(from_list);
-      if (!in) throw UsageError(errno_message(fmt::format("cannot read --from {}", from_list), errno));
-    }
-    std::stringstream text;
-    text << (from_list == "-" ? std::cin.rdbuf() : in.rdbuf());
-    listed = parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
-  }
-  cmd.objects = plan_objects(sources, std::move(listed));  // usage errors before anything is created
+  cmd.objects = std::move(jobs);
   cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
   cmd.fail_fast = fail_fast;
   Watched w(out);

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct ObjectJob {
   std::string source;
   std::string name;
   std::vector<RangeItem> ranges;
+  // fetch --plan of many objects (api/plan_many.h): this object's part of
+  // the plan and the identity it was planned against; replaces `ranges`.
+  std::shared_ptr<const plan::Manifest> planned = nullptr;
 };
 
 // Pure: parses a source list (fetch --from LIST): one object a line,

@@ -1,5 +1,14 @@
 """Shared pieces of scripts/bench: running a tool under /usr/bin/time,
-alternating variants, collecting results, generating the data."""
+alternating variants in pairs, the per-pair ratios and their spread,
+collecting results, generating the data.
+
+Why pairs: on this shared 2-core machine the same command's wall time moves
+by 2-3x between minutes (other helpers' builds), so a ratio of two medians
+taken over the whole scenario can show a false regression or a false win.
+alternate() runs the variants round by round (A B, B A, A B, ...), so round i
+of A and round i of B ran under nearly the same load; pair_ratios() divides
+them round by round, and the spread of those ratios (min-max, IQR) says how
+much to trust the median: a noisy machine shows as a wide spread."""
 
 import os
 import random
@@ -73,14 +82,45 @@ class Variant:
 
 def alternate(variants, reps, warmup=True):
     """Runs the variants in turn, reps times (after one uncounted warm-up
-    round that fills the page cache and nginx's connections)."""
+    round that fills the page cache and nginx's connections). Every other
+    round runs them in reverse order (A B, B A, ...): whichever runs second
+    inherits the first's dirty pages and freed memory, and reversing puts that
+    cost on each in turn instead of always on the same one. Round i of every
+    variant is its runs[i], which pair_ratios() relies on."""
     if warmup:
         for v in variants:
             v.once()
             v.runs.clear()
-    for _ in range(reps):
-        for v in variants:
+    for i in range(reps):
+        for v in (variants if i % 2 == 0 else list(reversed(variants))):
             v.once()
+
+
+class Spread:
+    """The median of per-pair ratios and how far they scatter."""
+
+    def __init__(self, ratios):
+        rs = sorted(ratios)
+        if not rs:
+            raise ValueError("no pairs")
+        self.ratios = rs
+        self.median = statistics.median(rs)
+        self.lo, self.hi = rs[0], rs[-1]
+        # Quartiles by the inclusive method: with 5 pairs, the 2nd and 4th ratio.
+        q = statistics.quantiles(rs, n=4, method="inclusive") if len(rs) > 1 else [rs[0]] * 3
+        self.q1, self.q3 = q[0], q[2]
+
+    def text(self):
+        """'0.95 [0.90–1.02, IQR 0.93–0.98, 5 pairs]'"""
+        return (f"{self.median:.2f} [{self.lo:.2f}–{self.hi:.2f}, IQR {self.q1:.2f}–{self.q3:.2f},"
+                f" {len(self.ratios)} pairs]")
+
+
+def pair_ratios(a, b, attr="wall"):
+    """a's runs over b's, round by round (both run by the same alternate())."""
+    if len(a.runs) != len(b.runs):
+        raise ValueError(f"{a.label}: {len(a.runs)} runs, {b.label}: {len(b.runs)}: not paired")
+    return Spread([getattr(x, attr) / getattr(y, attr) for x, y in zip(a.runs, b.runs)])
 
 
 def loadavg():
@@ -96,21 +136,29 @@ class Results:
         self.memory = []  # dicts: what, rss_mib, note, target, met
         self.notes = []
 
-    def add(self, scenario, variant, gib, base=None, target=None, note="", fetched=None):
-        """fetched: the bytes the tool transferred (None: not known), shown
-        beside the time, since a faster run that fetches more is no win for
-        a disk or an egress bill."""
+    def add(self, scenario, variant, gib, base=None, target=None, note="", fetched=None, pair=None):
+        """base: sparseio's median wall time (ratio = base / this median), or
+        pair: sparseio's Variant, run beside this one by alternate() (ratio =
+        the median of the per-round ratios sparseio / this, with its spread;
+        the target is judged on that median). fetched: the bytes the tool
+        transferred (None: not known), shown beside the time, since a faster
+        run that fetches more is no win for a disk or an egress bill."""
         wall = variant.med("wall")
         row = {"scenario": scenario, "tool": variant.label, "wall": wall, "ratio": None, "target": target,
                "met": None, "cpu_gib": variant.med("cpu") / gib if gib else None,
-               "rss_mib": variant.med("rss_kib") / 1024, "note": note,
+               "rss_mib": variant.med("rss_kib") / 1024, "note": note, "spread": None,
                "fetched_mib": None if fetched is None else fetched / (1 << 20)}
-        if base is not None:
+        if pair is not None:
+            sp = pair_ratios(pair, variant)
+            row["ratio"], row["spread"] = sp.median, sp
+        elif base is not None:
             row["ratio"] = base / wall
-            if target is not None:
-                row["met"] = row["ratio"] <= target
+        if row["ratio"] is not None and target is not None:
+            row["met"] = row["ratio"] <= target
         self.rows.append(row)
         ratio = f"{row['ratio']:6.2f}" if row["ratio"] is not None else "     -"
+        if row["spread"] is not None:
+            ratio = row["spread"].text()
         tgt = f"<= {target:g} {'met' if row['met'] else 'NOT met'}" if target is not None else ""
         cpu = f"{row['cpu_gib']:6.2f}" if row["cpu_gib"] is not None else "     -"
         got = f"{row['fetched_mib']:9.1f} MiB" if row["fetched_mib"] is not None else "          -    "

@@ -38,10 +38,9 @@ def local_scenarios(cfg, res):
     sp_none = Variant("sparseio --sync none", [sp, "fetch", src, out, "--json", "--sync", "none"], lambda: rm(out))
     cp = Variant("cp", ["cp", src, out], lambda: rm(out))
     alternate([sp_default, sp_none, cp], reps)
-    base = sp_default.med("wall")
     res.add(name, sp_default, gib)
     res.add(name, sp_none, gib, note="(no hashes)")
-    res.add(name, cp, gib, base, 1.05)
+    res.add(name, cp, gib, target=1.0, pair=sp_default)
 
     n = 256
     listing = os.path.join(d, "ranges-256x1M.txt")
@@ -56,11 +55,10 @@ def local_scenarios(cfg, res):
     py = Variant("python3 pread/pwrite loop", [sys.executable, "-c", PY_LOOP, src, out, listing], lambda: rm(out))
     dd = Variant("dd conv=notrunc loop", ["bash", dd_script], lambda: rm(out))
     alternate([sp_r, py, dd], reps)
-    base = sp_r.med("wall")
     gib = n * MiB / GiB
     res.add(name, sp_r, gib)
-    res.add(name, py, gib, base, 1.0)
-    res.add(name, dd, gib, base, 0.2)
+    res.add(name, py, gib, target=0.7, pair=sp_r)
+    res.add(name, dd, gib, target=0.2, pair=sp_r)
     rm(out)
 
 

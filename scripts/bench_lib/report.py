@@ -76,7 +76,9 @@ def write_report(path, cfg, res, facts, started, loads):
     w("```")
     w("")
     w(f"Each scenario runs its tools alternately: one uncounted warm-up round (page cache, nginx), then"
-      f" {cfg.reps} rounds; the figures are medians. Wall time is the process's; CPU is user+sys"
+      f" {cfg.reps} rounds in pairs, the order reversed every other round (A B, B A, ...); the figures are medians."
+      " Where a spread is shown, the ratio is the median of the per-round ratios (round i of sparseio over round i"
+      " of the peer), and the spread is their min–max and interquartile range: a noisy machine shows as a wide spread. Wall time is the process's; CPU is user+sys"
       " of the client's process tree (/usr/bin/time), divided by the GiB it fetched; peak RSS is its %M (the largest process of the tree)."
       " The source and nginx's files are in the page cache; DST is deleted before each run.")
     w("sparseio runs with its defaults (local: -j = cores, 4 MiB chunks; HTTP: -j 8, 8 MiB chunks,"
@@ -85,13 +87,15 @@ def write_report(path, cfg, res, facts, started, loads):
     w("")
     w("## Speed")
     w("")
-    w("| scenario | tool | median wall (s) | ratio sparseio / peer | target | met | CPU s/GiB | peak RSS (MiB) |")
-    w("|---|---|---:|---:|---|---|---:|---:|")
+    w("| scenario | tool | median wall (s) | ratio sparseio / peer | spread of the pairs' ratios: min–max (IQR) | target | met | CPU s/GiB | peak RSS (MiB) |")
+    w("|---|---|---:|---:|---|---|---|---:|---:|")
     for r in res.rows:
         met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
         cpu = "" if r["cpu_gib"] is None else f"{r['cpu_gib']:.2f}"
         tool = r["tool"] + (f" {r['note']}" if r["note"] else "")
-        w(f"| {r['scenario']} | {tool} | {r['wall']:.3f} | {fmt_ratio(r)} | {fmt_target(r)} | {met} | {cpu} |"
+        sp = r.get("spread")
+        spread = "" if sp is None else f"{sp.lo:.2f}–{sp.hi:.2f} ({sp.q1:.2f}–{sp.q3:.2f}), {len(sp.ratios)} pairs"
+        w(f"| {r['scenario']} | {tool} | {r['wall']:.3f} | {fmt_ratio(r)} | {spread} | {fmt_target(r)} | {met} | {cpu} |"
           f" {r['rss_mib']:.1f} |")
     w("")
     w("## Memory")

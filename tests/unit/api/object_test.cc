@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <latch>
 #include <mutex>
 #include <random>
@@ -62,6 +63,18 @@ class RangeServer {
     std::lock_guard lock(mu_);
     delay_ = delay;
   }
+  // Each GET is held until `n` GETs are being answered at once (or, when
+  // that never happens, `timeout` passed): a test of requests that should
+  // run together sees how many did (most_at_once) without timing them.
+  void hold_until(unsigned n, std::chrono::milliseconds timeout) {
+    std::lock_guard lock(mu_);
+    hold_n_ = n;
+    hold_timeout_ = timeout;
+  }
+  unsigned most_at_once() const {
+    std::lock_guard lock(mu_);
+    return most_at_once_;
+  }
   std::vector<ByteRange> gets() const {
     std::lock_guard lock(mu_);
     return gets_;
@@ -69,7 +82,19 @@ class RangeServer {
 
  private:
   TestHttpResponse answer(const TestHttpRequest& req) {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    TestHttpResponse r = respond(req);
+    if (req.method == "GET" && hold_n_ > 0) {
+      ++at_once_;
+      most_at_once_ = std::max(most_at_once_, at_once_);
+      held_.notify_all();
+      held_.wait_for(lock, hold_timeout_, [&] { return most_at_once_ >= hold_n_; });
+      --at_once_;
+    }
+    return r;
+  }
+
+  TestHttpResponse respond(const TestHttpRequest& req) {
     TestHttpResponse r;
     if (ranges_) r.headers.emplace_back("Accept-Ranges", "bytes");
     r.headers.emplace_back("ETag", etag_);
@@ -92,6 +117,9 @@ class RangeServer {
   }
 
   mutable std::mutex mu_;
+  std::condition_variable held_;
+  unsigned hold_n_ = 0, at_once_ = 0, most_at_once_ = 0;
+  std::chrono::milliseconds hold_timeout_{0};
   std::vector<std::byte> data_;
   bool ranges_;
   std::chrono::milliseconds delay_{0};
@@ -219,6 +247,24 @@ TEST_CASE(
   REQUIRE(obj->read_at(size - 22 - 100 * K, dir_bytes) == 100 * K);
   CHECK(dir_bytes == slice(data, size - 22 - 100 * K, 100 * K));
   CHECK(server.gets().size() == 1);
+}
+
+TEST_CASE("the pieces of one block are requested together, not one round trip after another") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 4096 * K, 8);
+  RangeServer server(data);
+  // Held until all four are in: a piece that waits for another's answer
+  // (libcurl's PIPEWAIT on a plain http:// connection whose protocol it
+  // does not know yet) shows as 3 at once after the timeout.
+  server.hold_until(4, std::chrono::milliseconds(2000));
+  Options o = quick();
+  o.read_block_size = 1024 * K;
+  auto obj = Object::open(server.url(), dir.file("dst"), o);
+  std::vector<std::byte> buf(4 * K);
+  REQUIRE(obj->read_at(1024 * K + 100, buf) == buf.size());
+  CHECK(buf == slice(data, 1024 * K + 100, 4 * K));
+  CHECK(server.gets().size() == 4);  // the 1 MiB block in pieces of 256 KiB
+  CHECK(server.most_at_once() == 4);
 }
 
 TEST_CASE("a server without ranges: reads from 4 threads stream from offset 0, not one stream per read") {

@@ -18,6 +18,7 @@
 
 #include "api/commands.h"
 #include "api/many.h"
+#include "api/plan_many.h"
 #include "api/report.h"
 #include "cli_args.h"
 #include "core/errors.h"
@@ -313,8 +314,39 @@ void add_verify_command(Cli& c) {
   add_logging(c.verify, c.common);
 }
 
+// fetch --plan FILE DIR/ of a version 2 manifest: its objects into DIR,
+// each with its part of the plan (and of --shard, cut across the objects).
+int run_fetch_plan_many(Cli& c, const plan::PlanFile& file) {
+  if (!c.tf.dst.empty() || !c.tf.more.empty() || c.tf.src.empty())
+    throw UsageError(fmt::format("--plan {} names its {} objects' sources: give only the directory DST",
+                                 c.sel.plan_file, file.objects.size()));
+  if (!c.tf.ranges.empty() || !c.tf.ranges_from.empty() || !c.sel.select.empty() || !c.tf.from_list.empty())
+    throw UsageError(
+        fmt::format("--plan {} holds the ranges of each object: -r, --ranges-from, --select and "
+                    "--from do not go with it (plan them in)",
+                    c.sel.plan_file));
+  const PlanRequest req = make_plan_request(c.sel);
+  std::vector<ObjectJob> jobs = jobs_from_plan(file, req.shard);
+  FetchCommand each = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
+  each.plan.manifest = c.sel.plan_file;  // named in messages; each object's part is its job's
+  if (jobs.empty()) {
+    // A shard finer than the plan (N above its bytes / 64 KiB) may hold nothing.
+    fmt::print(stderr, "sparseio: shard {}/{} of {} holds nothing of its {} objects\n", req.shard->index,
+               req.shard->count, c.sel.plan_file, file.objects.size());
+    return kExitOk;
+  }
+  return run_fetch_jobs_command(std::move(jobs), c.tf.src, std::move(each), c.tf.fail_fast, c.common.out);
+}
+
 int run_command(Cli& c) {
   if (*c.fetch) {
+    // The plan is read once (it may be standard input).
+    std::shared_ptr<const plan::Manifest> planned;
+    if (!c.sel.plan_file.empty()) {
+      plan::PlanFile file = plan::load_plan_file(c.sel.plan_file);
+      if (file.version == plan::kManyManifestVersion) return run_fetch_plan_many(c, file);
+      planned = std::make_shared<const plan::Manifest>(std::move(file.objects.front()));
+    }
     std::vector<std::string> sources{c.tf.src};
     if (!c.tf.dst.empty()) sources.push_back(c.tf.dst);
     sources.insert(sources.end(), c.tf.more.begin(), c.tf.more.end());
@@ -329,9 +361,10 @@ int run_command(Cli& c) {
       }
     }
     if (!c.tf.from_list.empty()) throw UsageError("--from LIST needs a directory DST");
-    resolve_plan_positionals(c.tf.src, c.tf.dst, c.sel);
+    resolve_plan_positionals(c.tf.src, c.tf.dst, planned.get());
     FetchCommand cmd = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
     cmd.plan = make_plan_request(c.sel);
+    cmd.plan.planned = planned;
     return run_fetch_command(std::move(cmd), c.common.out);
   }
   if (*c.cat) {
@@ -346,7 +379,7 @@ int run_command(Cli& c) {
     c.mf.quiet = c.common.out.quiet;
     return run_mount_command(c.mf, c.hf, c.s3f);
   }
-  if (*c.plan) run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));
+  if (*c.plan) return run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));
   if (*c.stat && is_many_destination(c.dst_only))
     return run_stat_many_command(c.dst_only, c.sf.list_ranges, c.common.out);
   if (*c.stat) {

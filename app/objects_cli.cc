@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -48,29 +49,33 @@ bool is_many_fetch(const std::vector<std::string>& sources) {
          S_ISDIR(st.st_mode);
 }
 
-int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
-                           const std::string& dir, FetchCommand each, bool fail_fast,
-                           const OutputFlags& out) {
-  ManyCommand cmd;
-  std::vector<ObjectJob> listed;
-  if (!from_list.empty()) {
-    std::ifstream in;
-    if (from_list != "-") {
-      in.open(from_list);
-      if (!in) throw UsageError(errno_message(fmt::format("cannot read --from {}", from_list), errno));
-    }
-    std::stringstream text;
-    text << (from_list == "-" ? std::cin.rdbuf() : in.rdbuf());
-    listed = parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
+std::vector<ObjectJob> read_object_list(const std::string& from_list) {
+  if (from_list.empty()) return {};
+  std::ifstream in;
+  if (from_list != "-") {
+    in.open(from_list);
+    if (!in) throw UsageError(errno_message(fmt::format("cannot read --from {}", from_list), errno));
   }
-  Watched w(out);
-  w.attach(each);  // an S3 listing is interrupted like the fetch
-  // Usage errors (and a prefix that lists nothing) before anything is created.
+  std::stringstream text;
+  text << (from_list == "-" ? std::cin.rdbuf() : in.rdbuf());
+  return parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
+}
+
+namespace {
+
+// Runs the objects `make_jobs` names (called once the signals are watched, so
+// that an S3 listing is interrupted like the fetch; usage errors and a prefix
+// that lists nothing come before anything is created).
+int run_many(const std::function<std::vector<ObjectJob>(const FetchCommand&)>& make_jobs,
+             const std::string& dir, FetchCommand each, bool fail_fast, const OutputFlags& out) {
+  ManyCommand cmd;
   cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
   cmd.fail_fast = fail_fast;
+  Watched w(out);
+  w.attach(each);
   ManyReport report;
   try {
-    cmd.objects = plan_objects(sources, std::move(listed), each.http, each.s3);
+    cmd.objects = make_jobs(each);
     cmd.each = std::move(each);
     report = run_fetch_many(std::move(cmd));
   } catch (...) {
@@ -84,6 +89,22 @@ int run_fetch_many_command(const std::vector<std::string>& sources, const std::s
     return w.interrupted_code();
   }
   return code;
+}
+
+}  // namespace
+
+int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
+                           const std::string& dir, FetchCommand each, bool fail_fast,
+                           const OutputFlags& out) {
+  std::vector<ObjectJob> listed = read_object_list(from_list);
+  return run_many(
+      [&](const FetchCommand& c) { return plan_objects(sources, std::move(listed), c.http, c.s3); }, dir,
+      std::move(each), fail_fast, out);
+}
+
+int run_fetch_jobs_command(std::vector<ObjectJob> jobs, const std::string& dir, FetchCommand each,
+                           bool fail_fast, const OutputFlags& out) {
+  return run_many([&](const FetchCommand&) { return std::move(jobs); }, dir, std::move(each), fail_fast, out);
 }
 
 int run_stat_many_command(const std::string& dir, bool list_ranges, const OutputFlags& out) {

@@ -177,8 +177,11 @@ std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std
 
 ManyReport run_fetch_many(ManyCommand cmd) {
   const std::string& dir = cmd.directory;
-  if (cmd.each.plan.shard || !cmd.each.plan.manifest.empty())
-    throw UsageError("--plan and --shard take one object; with several, give --select or -r");
+  // A plan of many objects comes split into the objects' parts (jobs_from_plan).
+  const bool planned = std::any_of(cmd.objects.begin(), cmd.objects.end(),
+                                   [](const ObjectJob& j) { return j.planned != nullptr; });
+  if (cmd.each.plan.shard || (!cmd.each.plan.manifest.empty() && !planned))
+    throw UsageError("--plan and --shard take one object; with several, plan them first (plan --json)");
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode))
@@ -272,6 +275,7 @@ ManyReport run_fetch_many(ManyCommand cmd) {
       c.source = out.source;
       if (!own_ranges[i].empty()) c.ranges = own_ranges[i];
       c.s3.listed = listed[i];
+      if (cmd.objects[i].planned) c.plan.planned = cmd.objects[i].planned;
       c.fetch.progress = &mine;
       out.path = c.destination = prepare_under(dir, out.name);
       c.dest.sidecar_path = prepare_under(sidecars, out.name + ".sparseio");

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,7 +48,10 @@ struct ObjectJob {
   std::string source;
   std::string name;
   std::vector<RangeItem> ranges;
-  std::optional<S3Listed> listed;
+  std::optional<S3Listed> listed;  // an S3 listing's size and ETag (no HEAD)
+  // fetch --plan of many objects (api/plan_many.h): this object's part of
+  // the plan and the identity it was planned against; replaces `ranges`.
+  std::shared_ptr<const plan::Manifest> planned = nullptr;
 };
 
 // Pure: parses a source list (fetch --from LIST): one object a line,

@@ -93,6 +93,11 @@ struct ManyReport {
 // its outcome, not an exception.
 ManyReport run_fetch_many(ManyCommand cmd);
 
+// Makes DIR (when missing) and DIR/.sparseio/ and returns the latter.
+// Throws UsageError when DIR exists and is not a directory,
+// DestinationConflictError when .sparseio is not a directory.
+std::string prepare_many_directory(const std::string& dir);
+
 // True when `path` is a directory DST (a directory holding .sparseio/).
 bool is_many_destination(const std::string& path);
 

@@ -6,11 +6,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
 #include "api/many.h"
 #include "api/open_source.h"
+#include "api/s3_objects.h"
 #include "core/errors.h"
 #include "exit_status.h"
 
@@ -42,6 +44,7 @@ int finish(const ManyReport& report, const OutputFlags& out, const char* what) {
 bool is_many_fetch(const std::vector<std::string>& sources) {
   if (sources.size() > 1) return true;
   struct stat st {};
+  if (sources.size() == 1 && s3_collection(sources[0])) return true;  // an S3 prefix or glob
   return sources.size() == 1 && !is_remote(sources[0]) && ::stat(sources[0].c_str(), &st) == 0 &&
          S_ISDIR(st.st_mode);
 }
@@ -58,25 +61,22 @@ std::vector<ObjectJob> read_object_list(const std::string& from_list) {
   return parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
 }
 
-int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
-                           const std::string& dir, FetchCommand each, bool fail_fast,
-                           const OutputFlags& out) {
-  // Usage errors before anything is created.
-  return run_fetch_jobs_command(plan_objects(sources, read_object_list(from_list)), dir, std::move(each),
-                                fail_fast, out);
-}
+namespace {
 
-int run_fetch_jobs_command(std::vector<ObjectJob> jobs, const std::string& dir, FetchCommand each,
-                           bool fail_fast, const OutputFlags& out) {
+// Runs the objects `make_jobs` names (given the command, once the run is
+// watched: an S3 listing is interrupted like the fetch) into `dir`.
+int run_many(const std::function<std::vector<ObjectJob>(const FetchCommand&)>& make_jobs,
+             const std::string& dir, FetchCommand each, bool fail_fast, const OutputFlags& out) {
   ManyCommand cmd;
-  cmd.objects = std::move(jobs);
-  cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
-  cmd.fail_fast = fail_fast;
   Watched w(out);
   w.attach(each);
-  cmd.each = std::move(each);
+  cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
+  cmd.fail_fast = fail_fast;
   ManyReport report;
   try {
+    // Usage errors (and a prefix that lists nothing) before anything is created.
+    cmd.objects = make_jobs(each);
+    cmd.each = std::move(each);
     report = run_fetch_many(std::move(cmd));
   } catch (...) {
     w.display.finish();
@@ -89,6 +89,22 @@ int run_fetch_jobs_command(std::vector<ObjectJob> jobs, const std::string& dir, 
     return w.interrupted_code();
   }
   return code;
+}
+
+}  // namespace
+
+int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
+                           const std::string& dir, FetchCommand each, bool fail_fast,
+                           const OutputFlags& out) {
+  std::vector<ObjectJob> listed = read_object_list(from_list);
+  return run_many(
+      [&](const FetchCommand& e) { return plan_objects(sources, std::move(listed), e.http, e.s3); }, dir,
+      std::move(each), fail_fast, out);
+}
+
+int run_fetch_jobs_command(std::vector<ObjectJob> jobs, const std::string& dir, FetchCommand each,
+                           bool fail_fast, const OutputFlags& out) {
+  return run_many([&](const FetchCommand&) { return std::move(jobs); }, dir, std::move(each), fail_fast, out);
 }
 
 int run_stat_many_command(const std::string& dir, bool list_ranges, const OutputFlags& out) {

@@ -86,11 +86,13 @@ void print_stdout(const std::string& s) { std::fwrite(s.data(), 1, s.size(), std
 
 int run_plan_many_command(const PlanFlags& f, const HttpFlags& http, const S3Options& s3) {
   PlanManyCommand cmd;
-  cmd.objects = plan_objects(f.sources, read_object_list(f.from_list));
   cmd.ranges = range_items(f);
   cmd.request = make_plan_request(f.select);
   cmd.http = make_http_options(http);
   cmd.s3 = s3;
+  // Named as fetch names them (an S3 prefix or glob listed), so that the
+  // names of the manifest are those a fetch of the same sources would use.
+  cmd.objects = plan_objects(f.sources, read_object_list(f.from_list), cmd.http, cmd.s3);
   ManyPlan p = run_plan_many(cmd);
   if (p.failures.empty()) {
     print_stdout(f.json ? plan::plan_file_to_json(p.file) : format_plan_many_text(p.file));

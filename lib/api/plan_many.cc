@@ -100,7 +100,7 @@ std::vector<ObjectJob> jobs_from_plan(const plan::PlanFile& file, std::optional<
               file.objects.size());
   std::vector<ObjectJob> jobs;
   for (const plan::Manifest& m : part.objects)
-    jobs.push_back({m.source, m.name, {}, std::make_shared<const plan::Manifest>(m)});
+    jobs.push_back({m.source, m.name, {}, std::nullopt, std::make_shared<const plan::Manifest>(m)});
   return jobs;
 }
 

@@ -21,11 +21,15 @@ void add_select_options(CLI::App* cmd, SelectFlags& f, bool plan_file) {
                   "Parts of a container file: zip:GLOB, tar:GLOB, safetensors:GLOB, "
                   "parquet:columns=A,B;row_groups=0-3 (repeatable)")
       ->type_name("FORMAT:WHAT");
-  cmd->add_option("--shard", f.shard, "Only shard I of N (I from 0) of the ranges, split evenly by bytes")
+  cmd->add_option(
+         "--shard", f.shard,
+         "Only shard I of N (I from 0) of the ranges, split evenly by bytes (across the objects of a "
+         "plan of many)")
       ->type_name("I/N");
   if (plan_file) {
     cmd->add_option("--plan", f.plan_file,
-                    "Fetch what a `sparseio plan --json` manifest lists (SRC optional)")
+                    "Fetch what a `sparseio plan --json` manifest lists (SRC optional; a plan of many "
+                    "objects: only DST, a directory)")
         ->type_name("FILE");
     // `fetch --plan plan.json DST`: SRC comes from the manifest.
     for (const char* name : {"SRC", "DST"})

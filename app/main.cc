@@ -255,6 +255,10 @@ void add_cat_command(Cli& c) {
   c.cat = c.app.add_subcommand(
       "cat", "Write RANGES of SRC to stdout in order, fetched in parallel (missing ones stored in DST)");
   add_transfer(c.cat, c.tf, false);
+  c.cat->add_option("MORE", c.tf.more,
+                    "More sources: with several SRC each is written in turn, in the order given; a last "
+                    "word that is a directory (or ends with /) stores them there as fetch does, else none "
+                    "is stored");
   c.cat->add_flag("--no-store", c.no_store, "Write nothing to disk (DST, if given, is only read)");
   c.cat
       ->add_option("-o,--output", c.cat_output,
@@ -300,6 +304,9 @@ void add_verify_command(Cli& c) {
       ->add_option("SRC", c.tf.src, "Source: a local path, an http:// or https:// URL, or s3://BUCKET/KEY")
       ->required();
   c.verify->add_option("DST", c.tf.dst, "Destination sparse file")->required();
+  c.verify->add_option("MORE", c.tf.more,
+                       "More sources, then a directory DST: each object against DST/NAME (named as fetch "
+                       "names them), with a line for each and the totals");
   add_ranges(c.verify, c.tf, "Only these ranges (default: all present bytes)");
   c.verify->add_flag("--repair", c.repair, "Fetch again the blocks that differ; exit 0 when then identical");
   add_json(c.verify, c.common);
@@ -373,7 +380,15 @@ int run_command(Cli& c) {
     if (cmd.ranges.empty() && cmd.plan.select.empty())
       throw UsageError("cat needs -r RANGES, --ranges-from FILE or --select FORMAT:WHAT");
     c.common.out.output_dash = c.cat_output == "-";
-    return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
+    std::vector<std::string> words{c.tf.src};
+    if (!c.tf.dst.empty()) words.push_back(c.tf.dst);
+    words.insert(words.end(), c.tf.more.begin(), c.tf.more.end());
+    const CatWords w = split_cat_words(words);
+    if (w.sources.size() == 1 && w.directory.empty()) {  // cat SRC [DST]: as before
+      cmd.destination = w.destination;
+      return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
+    }
+    return run_cat_many_command(w.sources, w.directory, std::move(cmd), c.common.out, !c.no_store);
   }
   if (*c.mount) {
     c.mf.quiet = c.common.out.quiet;
@@ -395,6 +410,14 @@ int run_command(Cli& c) {
     print_report(run_punch(c.dst_only, ranges, !c.punch_no_wait), c.common);
   }
   if (*c.verify) {
+    const bool many = !c.tf.more.empty() || is_many_destination(c.tf.dst);
+    std::vector<std::string> sources{c.tf.src};
+    if (many) {
+      sources.push_back(c.tf.dst);
+      sources.insert(sources.end(), c.tf.more.begin(), c.tf.more.end());
+      c.tf.dst = sources.back();
+      sources.pop_back();
+    }
     FetchCommand f = make_fetch_command(c.tf);
     VerifyCommand cmd{.source = c.tf.src,
                       .destination = c.tf.dst,
@@ -403,6 +426,7 @@ int run_command(Cli& c) {
                       .fetch = f.fetch,
                       .http = make_http_options(c.hf),
                       .s3 = cli::make_s3_options(c.s3f)};
+    if (many) return run_verify_many_command(sources, c.tf.dst, cmd, c.common.out.json, c.common.out.quiet);
     return run_verify_command(cmd, c.common.out.json, c.common.out.quiet);
   }
   return kExitOk;

@@ -63,18 +63,18 @@ std::vector<ObjectJob> read_object_list(const std::string& from_list) {
 
 namespace {
 
-// Runs the objects `make_jobs` names (called once the signals are watched, so
-// that an S3 listing is interrupted like the fetch; usage errors and a prefix
-// that lists nothing come before anything is created).
+// Runs the objects `make_jobs` names (given the command, once the run is
+// watched: an S3 listing is interrupted like the fetch) into `dir`.
 int run_many(const std::function<std::vector<ObjectJob>(const FetchCommand&)>& make_jobs,
              const std::string& dir, FetchCommand each, bool fail_fast, const OutputFlags& out) {
   ManyCommand cmd;
-  cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
-  cmd.fail_fast = fail_fast;
   Watched w(out);
   w.attach(each);
+  cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
+  cmd.fail_fast = fail_fast;
   ManyReport report;
   try {
+    // Usage errors (and a prefix that lists nothing) before anything is created.
     cmd.objects = make_jobs(each);
     cmd.each = std::move(each);
     report = run_fetch_many(std::move(cmd));
@@ -98,7 +98,7 @@ int run_fetch_many_command(const std::vector<std::string>& sources, const std::s
                            const OutputFlags& out) {
   std::vector<ObjectJob> listed = read_object_list(from_list);
   return run_many(
-      [&](const FetchCommand& c) { return plan_objects(sources, std::move(listed), c.http, c.s3); }, dir,
+      [&](const FetchCommand& e) { return plan_objects(sources, std::move(listed), e.http, e.s3); }, dir,
       std::move(each), fail_fast, out);
 }
 

@@ -21,11 +21,15 @@ void add_select_options(CLI::App* cmd, SelectFlags& f, bool plan_file) {
                   "Parts of a container file: zip:GLOB, tar:GLOB, safetensors:GLOB, "
                   "parquet:columns=A,B;row_groups=0-3 (repeatable)")
       ->type_name("FORMAT:WHAT");
-  cmd->add_option("--shard", f.shard, "Only shard I of N (I from 0) of the ranges, split evenly by bytes")
+  cmd->add_option(
+         "--shard", f.shard,
+         "Only shard I of N (I from 0) of the ranges, split evenly by bytes (across the objects of a "
+         "plan of many)")
       ->type_name("I/N");
   if (plan_file) {
     cmd->add_option("--plan", f.plan_file,
-                    "Fetch what a `sparseio plan --json` manifest lists (SRC optional)")
+                    "Fetch what a `sparseio plan --json` manifest lists (SRC optional; a plan of many "
+                    "objects: only DST, a directory)")
         ->type_name("FILE");
     // `fetch --plan plan.json DST`: SRC comes from the manifest.
     for (const char* name : {"SRC", "DST"})
@@ -86,11 +90,13 @@ void print_stdout(const std::string& s) { std::fwrite(s.data(), 1, s.size(), std
 
 int run_plan_many_command(const PlanFlags& f, const HttpFlags& http, const S3Options& s3) {
   PlanManyCommand cmd;
-  cmd.http = make_http_options(http);
-  cmd.s3 = s3;
-  cmd.objects = plan_objects(f.sources, read_object_list(f.from_list), cmd.http, cmd.s3);
   cmd.ranges = range_items(f);
   cmd.request = make_plan_request(f.select);
+  cmd.http = make_http_options(http);
+  cmd.s3 = s3;
+  // Named as fetch names them (an S3 prefix or glob listed), so that the
+  // names of the manifest are those a fetch of the same sources would use.
+  cmd.objects = plan_objects(f.sources, read_object_list(f.from_list), cmd.http, cmd.s3);
   ManyPlan p = run_plan_many(cmd);
   if (p.failures.empty()) {
     print_stdout(f.json ? plan::plan_file_to_json(p.file) : format_plan_many_text(p.file));

@@ -175,13 +175,7 @@ std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std
   return jobs;
 }
 
-ManyReport run_fetch_many(ManyCommand cmd) {
-  const std::string& dir = cmd.directory;
-  // A plan of many objects comes split into the objects' parts (jobs_from_plan).
-  const bool planned = std::any_of(cmd.objects.begin(), cmd.objects.end(),
-                                   [](const ObjectJob& j) { return j.planned != nullptr; });
-  if (cmd.each.plan.shard || (!cmd.each.plan.manifest.empty() && !planned))
-    throw UsageError("--plan and --shard take one object; with several, plan them first (plan --json)");
+std::string prepare_many_directory(const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode))
@@ -193,12 +187,23 @@ ManyReport run_fetch_many(ManyCommand cmd) {
       throw Error(fmt::format("cannot create directory {}: {}", dir, ec.message()),
                   ErrorKind::kDestinationUnwritable);
   }
-  const std::string sidecars = dir + "/" + std::string(kSidecarDir);
+  std::string sidecars = dir + "/" + std::string(kSidecarDir);
   if (::mkdir(sidecars.c_str(), 0755) != 0 && errno != EEXIST)
     throw_errno(fmt::format("cannot create {}", sidecars), errno, ErrorKind::kDestinationUnwritable);
   if (::lstat(sidecars.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw DestinationConflictError(
         fmt::format("{} is not a directory (a symbolic link?); refusing it", sidecars));
+  return sidecars;
+}
+
+ManyReport run_fetch_many(ManyCommand cmd) {
+  const std::string& dir = cmd.directory;
+  // A plan of many objects comes split into the objects' parts (jobs_from_plan).
+  const bool planned = std::any_of(cmd.objects.begin(), cmd.objects.end(),
+                                   [](const ObjectJob& j) { return j.planned != nullptr; });
+  if (cmd.each.plan.shard || (!cmd.each.plan.manifest.empty() && !planned))
+    throw UsageError("--plan and --shard take one object; with several, plan them first (plan --json)");
+  const std::string sidecars = prepare_many_directory(dir);
 
   ManyReport report;
   report.directory = dir;

@@ -48,7 +48,7 @@ struct ObjectJob {
   std::string source;
   std::string name;
   std::vector<RangeItem> ranges;
-  std::optional<S3Listed> listed;  // an S3 listing's size and ETag (no HEAD)
+  std::optional<S3Listed> listed;
   // fetch --plan of many objects (api/plan_many.h): this object's part of
   // the plan and the identity it was planned against; replaces `ranges`.
   std::shared_ptr<const plan::Manifest> planned = nullptr;
@@ -130,6 +130,11 @@ struct ManyReport {
 // UsageError when DIR exists and is not a directory; an object's failure is
 // its outcome, not an exception.
 ManyReport run_fetch_many(ManyCommand cmd);
+
+// Makes DIR (when missing) and DIR/.sparseio/ and returns the latter.
+// Throws UsageError when DIR exists and is not a directory,
+// DestinationConflictError when .sparseio is not a directory.
+std::string prepare_many_directory(const std::string& dir);
 
 // True when `path` is a directory DST (a directory holding .sparseio/).
 bool is_many_destination(const std::string& path);

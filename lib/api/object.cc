@@ -323,7 +323,7 @@ void Object::punch(const std::vector<RangeSpec>& ranges) {
   std::vector<ByteRange> gone = impl_->resolve(ranges);
   std::unique_lock gate(impl_->gate_);
   // All evictions in one durable rewrite of the claim log, then the holes.
-  impl_->core_->dest().claims().evict(gone);
+  impl_->core_->dest().evict(gone);
 }
 
 AllocationReport Object::stat(bool list_ranges) const {

@@ -70,11 +70,4 @@ void Destination::write_extent(uint64_t offset, std::span<const std::byte> data)
   mark_present({offset, offset + data.size()}, content_hash(data));
 }
 
-std::optional<std::vector<std::byte>> Destination::read_extent(ByteRange r) const {
-  if (!contains(r)) return std::nullopt;
-  std::vector<std::byte> out(r.size());
-  read_raw(r.begin, out);
-  return out;
-}
-
 }  // namespace sparseio

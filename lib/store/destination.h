@@ -2,8 +2,10 @@
 // where nothing was fetched; store/sparse_file.h) plus the claims on it
 // (store/claim_log.h, kept in the sidecar), guarded by an exclusive flock on
 // DST while a writer has it open. This class opens the two consistently
-// (creation, --overwrite, --restart, replay) and composes them: the data
-// path writes through file(), claims through claims().
+// (creation, overwrite, restart, replay) and composes them behind one
+// interface: callers write, claim, evict and query through Destination's own
+// members, never through its parts, so the ordering rules live here and in
+// ClaimLog only.
 //
 // Seed semantics: bytes written read back exactly, the last write to an
 // offset wins, reading what is missing gives nothing, deleting what is
@@ -73,11 +75,6 @@ class Destination {
   Destination(const Destination&) = delete;
   Destination& operator=(const Destination&) = delete;
 
-  SparseFile& file() { return file_; }
-  const SparseFile& file() const { return file_; }
-  ClaimLog& claims() { return claims_; }
-  const ClaimLog& claims() const { return claims_; }
-
   const std::string& path() const { return file_.path(); }
   uint64_t logical_size() const { return claims_.logical_size(); }
   const SidecarHeader& header() const { return claims_.header(); }
@@ -85,10 +82,10 @@ class Destination {
 
   // --- Seed API: each call writes/removes and records in one step. ---
   void write_extent(uint64_t offset, std::span<const std::byte> data);
-  // The bytes of r when all of r is present; nullopt otherwise.
-  std::optional<std::vector<std::byte>> read_extent(ByteRange r) const;
-  // Evicts r: retires its claims durably, then punches its whole blocks.
-  void delete_extent(ByteRange r) { claims_.evict({r}); }
+  // Evicts `ranges`: retires their claims in one durable rewrite of the log,
+  // then punches their whole blocks (ClaimLog::evict). Pass every range of
+  // one operation at once: each call rewrites the whole sidecar.
+  void evict(const std::vector<ByteRange>& ranges) { claims_.evict(ranges); }
 
   // --- Building blocks for the fetch coordinator (thread-safe). ---
   // Write bytes without recording them (bounds-checked against the object);

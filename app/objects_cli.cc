@@ -11,6 +11,7 @@
 
 #include "api/many.h"
 #include "api/open_source.h"
+#include "api/s3_objects.h"
 #include "core/errors.h"
 #include "exit_status.h"
 
@@ -42,6 +43,7 @@ int finish(const ManyReport& report, const OutputFlags& out, const char* what) {
 bool is_many_fetch(const std::vector<std::string>& sources) {
   if (sources.size() > 1) return true;
   struct stat st {};
+  if (sources.size() == 1 && s3_collection(sources[0])) return true;  // an S3 prefix or glob
   return sources.size() == 1 && !is_remote(sources[0]) && ::stat(sources[0].c_str(), &st) == 0 &&
          S_ISDIR(st.st_mode);
 }
@@ -61,14 +63,15 @@ int run_fetch_many_command(const std::vector<std::string>& sources, const std::s
     text << (from_list == "-" ? std::cin.rdbuf() : in.rdbuf());
     listed = parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
   }
-  cmd.objects = plan_objects(sources, std::move(listed));  // usage errors before anything is created
+  Watched w(out);
+  w.attach(each);  // an S3 listing is interrupted like the fetch
+  // Usage errors (and a prefix that lists nothing) before anything is created.
   cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
   cmd.fail_fast = fail_fast;
-  Watched w(out);
-  w.attach(each);
-  cmd.each = std::move(each);
   ManyReport report;
   try {
+    cmd.objects = plan_objects(sources, std::move(listed), each.http, each.s3);
+    cmd.each = std::move(each);
     report = run_fetch_many(std::move(cmd));
   } catch (...) {
     w.display.finish();

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "api/open_source.h"
+#include "api/s3_objects.h"
 #include "core/errors.h"
 #include "core/log.h"
 #include "core/range_list.h"
@@ -56,7 +57,7 @@ void add_directory(const std::string& root, std::vector<ObjectJob>& out) {
       continue;
     }
     if (!e.is_regular_file()) continue;  // directories are walked; devices, FIFOs are no objects
-    found.push_back({e.path().string(), rel, {}});
+    found.push_back({e.path().string(), rel, {}, {}});
   }
   // The walk's order is the filesystem's: sorted, runs and reports repeat.
   std::sort(found.begin(), found.end(),
@@ -146,15 +147,21 @@ std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources) {
   return plan_objects(sources, {});
 }
 
-std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std::vector<ObjectJob> listed) {
+std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std::vector<ObjectJob> listed,
+                                    const HttpOptions& http, const S3Options& s3) {
   std::vector<ObjectJob> jobs;
   for (const std::string& src : sources) {
+    if (std::optional<S3Collection> c = s3_collection(src)) {
+      std::vector<ObjectJob> found = list_s3_objects(src, *c, http, s3);
+      jobs.insert(jobs.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+      continue;
+    }
     struct stat st {};
     if (!is_remote(src) && ::stat(src.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
       add_directory(src, jobs);
       continue;
     }
-    jobs.push_back({src, single_name(src), {}});
+    jobs.push_back({src, single_name(src), {}, {}});
   }
   jobs.insert(jobs.end(), std::make_move_iterator(listed.begin()), std::make_move_iterator(listed.end()));
   std::map<std::string, const ObjectJob*> seen;
@@ -193,8 +200,10 @@ ManyReport run_fetch_many(ManyCommand cmd) {
   ManyReport report;
   report.directory = dir;
   std::vector<std::vector<RangeItem>> own_ranges;
+  std::vector<std::optional<S3Listed>> listed;
   for (ObjectJob& j : cmd.objects) {
     own_ranges.push_back(std::move(j.ranges));
+    listed.push_back(std::move(j.listed));
     ObjectOutcome o;
     o.source = j.source;
     o.name = j.name;
@@ -262,6 +271,7 @@ ManyReport run_fetch_many(ManyCommand cmd) {
       FetchCommand c = cmd.each;
       c.source = out.source;
       if (!own_ranges[i].empty()) c.ranges = own_ranges[i];
+      c.s3.listed = listed[i];
       c.fetch.progress = &mine;
       out.path = c.destination = prepare_under(dir, out.name);
       c.dest.sidecar_path = prepare_under(sidecars, out.name + ".sparseio");

@@ -41,11 +41,13 @@
 namespace sparseio {
 
 // One object of a run: a source, its name below DIR and, from a --from
-// line, its own ranges (empty: the run's).
+// line, its own ranges (empty: the run's); from an S3 listing, the size and
+// ETag it gave (no HEAD is then sent for the object).
 struct ObjectJob {
   std::string source;
   std::string name;
   std::vector<RangeItem> ranges;
+  std::optional<S3Listed> listed;
 };
 
 // Pure: parses a source list (fetch --from LIST): one object a line,
@@ -58,12 +60,17 @@ struct ObjectJob {
 std::vector<ObjectJob> parse_object_list(std::string_view text, const std::string& what);
 
 // The jobs of plan_objects(sources) followed by `listed`, with the same
-// checks (no two with one name).
-std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std::vector<ObjectJob> listed);
+// checks (no two with one name). An S3 prefix or glob among `sources`
+// (api/s3_objects.h) is listed with `http` and `s3`, and stands for the
+// objects it names.
+std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std::vector<ObjectJob> listed,
+                                    const HttpOptions& http = {}, const S3Options& s3 = {});
 
 // The objects `sources` name: a local directory stands for every regular
 // file below it (recursively; symbolic links are skipped and logged, never
-// followed; a top-level .sparseio/ folder is skipped), anything else for one
+// followed; a top-level .sparseio/ folder is skipped), an S3 prefix or glob
+// for the objects its listing names (without credentials options: the
+// environment's), anything else for one
 // object named by its last path segment. Throws UsageError for a source
 // that yields no usable name, or naming both sources that map to one name.
 std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources);

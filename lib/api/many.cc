@@ -249,7 +249,9 @@ ManyReport run_fetch_many(ManyCommand cmd) {
                cmd.each.fetch.jobs);
   std::mutex mu;               // guards next, running, workers and the wake-ups below
   std::condition_variable cv;  // an object ended, or the latency became known
-  std::shared_ptr<HttpConnectionPool> pool = cmd.each.http.pool;
+  const std::shared_ptr<HttpConnectionPool> caller_pool =
+      cmd.each.http.pool;  // a caller's: its observer stays
+  std::shared_ptr<HttpConnectionPool> pool = caller_pool;
   if (remote && !pool) {
     pool = std::make_shared<HttpConnectionPool>(cap);
     pool->on_latency([&] {
@@ -335,7 +337,7 @@ ManyReport run_fetch_many(ManyCommand cmd) {
     lock.unlock();
   }
   if (caller) caller->detach();
-  if (pool) pool->on_latency(nullptr);
+  if (pool && pool != caller_pool) pool->on_latency(nullptr);  // its observer refers to this frame
   return report;
 }
 

@@ -87,9 +87,10 @@ inline constexpr unsigned kObjectsAtOnce = 4;
 // Round trips an object waits on before its last bytes arrive: discovery
 // (HEAD), planning (a footer or a directory), the GETs of its ranges.
 inline constexpr double kObjectRoundTrips = 3;
-// CPU an object costs the run apart from its bytes (open and lock DST,
-// create the sidecar, plan, commit): measured in-process over 200 Parquet
-// files on the 2-core benchmark machine (scripts/bench --only objects).
+// CPU an object costs the run (discovery, open and lock DST, create the
+// sidecar, plan, fetch 256 KiB, commit): 50 Parquet files behind 20 ms took
+// 0.15 s of user+sys in one run on the 2-core benchmark machine (3 ms
+// each; scripts/bench --only objects --quick), rounded up.
 inline constexpr double kObjectCpuSeconds = 0.004;
 
 // Pure: how many objects to keep in flight. Enough that the cores stay busy

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/public_types.h"
 #include "core/errors.h"
 #include "core/range_list.h"
 #include "help_text.h"
@@ -116,20 +117,7 @@ Options make_options(const MountFlags& f, const HttpFlags& hf, const S3Flags& s3
                                      : Durability::kHash;
   // Two mounts of one object would wait for each other's lock forever.
   o.wait_for_lock = false;
-  const HttpOptions http = make_http_options(hf);
-  for (const HttpHeader& h : http.headers) o.headers.push_back({h.name, h.value, h.secret});
-  o.size = http.size;
-  o.retries = http.retries;
-  o.connect_timeout_s = http.connect_timeout_s;
-  o.stall_timeout_s = http.stall_timeout_s;
-  o.cacert = http.cacert;
-  o.insecure = http.insecure;
-  o.max_redirects = http.max_redirs;
-  o.aws_profile = s3f.profile;
-  o.aws_region = s3f.region;
-  o.s3_endpoint_url = s3f.endpoint_url;
-  o.s3_no_sign_request = s3f.no_sign_request;
-  o.s3_path_style = s3f.path_style;
+  set_source_options(o, make_http_options(hf), make_s3_options(s3f));
   return o;
 }
 
@@ -219,8 +207,10 @@ CLI::App* add_mount_command(CLI::App& app, MountFlags& f, HttpFlags& hf, S3Flags
   cmd->add_option("--chunk-size", f.chunk_size,
                   "Largest unit of work (default 4MiB for files, 8MiB for URLs)")
       ->type_name("SIZE");
-  cmd->add_option("--read-block-size", f.read_block_size,
-                  "A read of a missing byte fetches the aligned block around it (default: follows the link)")
+  cmd->add_option(
+         "--read-block-size", f.read_block_size,
+         "A read of a missing byte fetches the aligned block around it (default: follows the reader, "
+         "64KiB to 1MiB)")
       ->type_name("SIZE");
   cmd->add_option("--readahead-max", f.readahead_max,
                   "Largest readahead window of a sequential reader (default: follows the link)")

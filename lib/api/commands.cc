@@ -161,7 +161,7 @@ Report run_punch(const std::string& destination, const std::vector<RangeItem>& r
   std::unique_ptr<Destination> dest =
       Destination::open_existing(destination, true, wait_for_lock, find_sidecar(destination));
   // All evictions in one durable rewrite of the claim log, then the punches.
-  dest->claims().evict(resolve_ranges(ranges, dest->logical_size()));
+  dest->evict(resolve_ranges(ranges, dest->logical_size()));
   dest->sync();
   return make_report(*dest);
 }

@@ -1,5 +1,7 @@
-// The public facade (<sparseio/sparseio.h>): turns the public, stable types
-// into the command layer's (api/commands.h) and back. Everything a program
+// The public facade (<sparseio/sparseio.h>): the free functions, each a
+// command of api/commands.h with the public, stable types turned into the
+// command layer's and back by api/public_types (the one place of every
+// conversion). Everything a program
 // can call is here or in core/log.cc and core/errors.cc; the rest of the
 // library is hidden (compiled with -fvisibility=hidden).
 #include <fmt/format.h>
@@ -20,26 +22,7 @@ namespace sparseio {
 
 const char* version() { return SPARSEIO_VERSION; }
 
-std::vector<RangeSpec> parse_ranges(std::string_view text) {
-  std::vector<RangeSpec> out;
-  for (const RangeItem& item : parse_range_list(text)) {
-    switch (item.kind) {
-      case RangeItem::Kind::kClosed:
-        out.push_back(RangeSpec::span(item.a, item.b - item.a + 1));
-        break;
-      case RangeItem::Kind::kFrom:
-        out.push_back(RangeSpec::from(item.a));
-        break;
-      case RangeItem::Kind::kSuffix:
-        out.push_back(RangeSpec::last(item.a));
-        break;
-      case RangeItem::Kind::kLength:
-        out.push_back(RangeSpec::span(item.a, item.b));
-        break;
-    }
-  }
-  return out;
-}
+std::vector<RangeSpec> parse_ranges(std::string_view text) { return to_specs(parse_range_list(text)); }
 
 AllocationReport fetch(const std::string& source, const std::string& destination,
                        const std::vector<RangeSpec>& ranges, const Options& options) {
@@ -69,15 +52,7 @@ VerifySummary verify(const std::string& source, const std::string& destination,
   cmd.fetch = transfer.fetch;
   cmd.http = transfer.http;
   cmd.s3 = transfer.s3;
-  VerifyOutcome v = run_verify(cmd);
-  VerifySummary out;
-  out.compared_bytes = v.result.compared_bytes;
-  out.missing_bytes = v.result.missing_bytes;
-  out.differing_bytes = v.result.differing_bytes;
-  out.source_lacks_bytes = v.result.source_lacks_bytes;
-  out.first_differences = v.result.first_differences;
-  out.source_changed = v.source_changed;
-  return out;
+  return to_public(run_verify(cmd));
 }
 
 TransferStats read(const std::string& source, const std::string& destination,

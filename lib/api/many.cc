@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -17,6 +19,8 @@
 #include "core/log.h"
 #include "core/range_list.h"
 #include "core/relative_name.h"
+#include "engine/scheduler.h"
+#include "source/http/connection_pool.h"
 #include "store/under_dir.h"
 
 namespace sparseio {
@@ -66,7 +70,7 @@ void add_directory(const std::string& root, std::vector<ObjectJob>& out) {
 struct Combined {
   std::mutex mu;
   ProgressSnapshot finished;
-  std::vector<ProgressMonitor*> active;
+  std::vector<std::pair<ProgressMonitor*, const std::string*>> active;  // monitor, object name
   size_t done = 0, total = 0;
 };
 
@@ -213,7 +217,7 @@ ManyReport run_fetch_many(ManyCommand cmd) {
     caller->attach([&combined](size_t) {
       std::lock_guard lock(combined.mu);
       ProgressSnapshot s = combined.finished;
-      for (ProgressMonitor* m : combined.active)
+      for (const auto& [m, name] : combined.active)
         if (auto a = m->snapshot(0)) {
           s.object_size += a->object_size;
           s.wanted_bytes += a->wanted_bytes;
@@ -221,63 +225,117 @@ ManyReport run_fetch_many(ManyCommand cmd) {
           s.fetched_bytes += a->fetched_bytes;
           s.active += a->active;
           s.jobs += a->jobs;
+          s.current_objects.push_back(*name);
         }
       s.objects_done = combined.done;
       s.objects_total = combined.total;
       return s;
     });
 
-  std::atomic<size_t> next{0};
+  // One pool of connections for every remote object of the run, capped by
+  // --max-connections (or -j when that is more).
+  const bool remote = std::any_of(cmd.objects.begin(), cmd.objects.end(),
+                                  [](const ObjectJob& j) { return is_remote(j.source); });
+  const unsigned cap =
+      std::max(cmd.each.fetch.max_connections > 0 ? cmd.each.fetch.max_connections : kDefaultMaxConnections,
+               cmd.each.fetch.jobs);
+  std::mutex mu;               // guards next, running, workers and the wake-ups below
+  std::condition_variable cv;  // an object ended, or the latency became known
+  std::shared_ptr<HttpConnectionPool> pool = cmd.each.http.pool;
+  if (remote && !pool) {
+    pool = std::make_shared<HttpConnectionPool>(cap);
+    pool->on_latency([&] {
+      std::lock_guard lock(mu);
+      cv.notify_all();
+    });
+    cmd.each.http.pool = pool;
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  auto allowed = [&]() -> size_t {
+    if (cmd.at_once > 0) return cmd.at_once;
+    return objects_in_flight(remote, pool ? pool->latency_s() : 0, pool ? pool->connections() : cap, cores);
+  };
+
+  size_t next = 0, running = 0;
   std::atomic<bool> failed{false};
   const RunControl* control = cmd.each.fetch.control;
-  auto work = [&] {
-    for (;;) {
-      if (cmd.fail_fast && failed) return;
-      if (control && control->stop_requested()) return;
-      const size_t i = next++;
-      if (i >= cmd.objects.size()) return;
-      ObjectOutcome& out = report.objects[i];
-      out.attempted = true;
-      ProgressMonitor mine;
-      {
-        std::lock_guard lock(combined.mu);
-        combined.active.push_back(&mine);
-      }
-      try {
-        FetchCommand c = cmd.each;
-        c.source = out.source;
-        if (!own_ranges[i].empty()) c.ranges = own_ranges[i];
-        c.s3.listed = listed[i];
-        c.fetch.progress = &mine;
-        out.path = c.destination = prepare_under(dir, out.name);
-        c.dest.sidecar_path = prepare_under(sidecars, out.name + ".sparseio");
-        out.report = run_fetch(std::move(c));
-      } catch (const Error& e) {
-        out.error_kind = e.kind();
-        out.error = e.what();
-      } catch (const std::exception& e) {
-        out.error_kind = ErrorKind::kFailure;
-        out.error = e.what();
-      }
-      if (out.error_kind) failed = true;
+  auto fetch_one = [&](size_t i) {
+    ObjectOutcome& out = report.objects[i];
+    out.attempted = true;
+    ProgressMonitor mine;
+    {
       std::lock_guard lock(combined.mu);
-      combined.active.erase(std::find(combined.active.begin(), combined.active.end(), &mine));
-      if (auto last = mine.snapshot(0)) {
-        combined.finished.object_size += last->object_size;
-        combined.finished.wanted_bytes += last->wanted_bytes;
-        combined.finished.done_bytes += last->done_bytes;
-        combined.finished.fetched_bytes += last->fetched_bytes;
-      }
-      ++combined.done;
+      combined.active.emplace_back(&mine, &out.name);
     }
+    try {
+      FetchCommand c = cmd.each;
+      c.source = out.source;
+      if (!own_ranges[i].empty()) c.ranges = own_ranges[i];
+      c.s3.listed = listed[i];
+      c.fetch.progress = &mine;
+      out.path = c.destination = prepare_under(dir, out.name);
+      c.dest.sidecar_path = prepare_under(sidecars, out.name + ".sparseio");
+      out.report = run_fetch(std::move(c));
+    } catch (const Error& e) {
+      out.error_kind = e.kind();
+      out.error = e.what();
+    } catch (const std::exception& e) {
+      out.error_kind = ErrorKind::kFailure;
+      out.error = e.what();
+    }
+    if (out.error_kind) failed = true;
+    std::lock_guard lock(combined.mu);
+    combined.active.erase(std::find_if(combined.active.begin(), combined.active.end(),
+                                       [&](const auto& a) { return a.first == &mine; }));
+    if (auto last = mine.snapshot(0)) {
+      combined.finished.object_size += last->object_size;
+      combined.finished.wanted_bytes += last->wanted_bytes;
+      combined.finished.done_bytes += last->done_bytes;
+      combined.finished.fetched_bytes += last->fetched_bytes;
+    }
+    ++combined.done;
+  };
+  auto stopping = [&] { return (cmd.fail_fast && failed) || (control && control->stop_requested()); };
+  // A worker takes the next object while fewer than allowed() run; the
+  // workers grow with allowed() (started below), never shrink: an object
+  // ends before its worker takes another.
+  auto work = [&] {
+    std::unique_lock lock(mu);
+    for (;;) {
+      cv.wait(lock, [&] { return next >= cmd.objects.size() || stopping() || running < allowed(); });
+      if (next >= cmd.objects.size() || stopping()) break;
+      const size_t i = next++;
+      ++running;
+      lock.unlock();
+      fetch_one(i);
+      lock.lock();
+      --running;
+      cv.notify_all();
+    }
+    cv.notify_all();  // the starter below waits for the end too
   };
   {
-    const size_t n = std::clamp<size_t>(cmd.at_once, 1, cmd.objects.size());
-    std::vector<std::jthread> threads;
-    for (size_t t = 0; t < n; ++t) threads.emplace_back(work);
+    std::vector<std::jthread> workers;  // joined before what they use goes
+    std::unique_lock lock(mu);
+    for (;;) {
+      const size_t want = std::min(allowed(), cmd.objects.size());
+      while (workers.size() < want) workers.emplace_back(work);
+      if (next >= cmd.objects.size() || stopping()) break;
+      cv.wait(lock);  // an object ended or the latency is known: allowed() may have changed
+    }
+    lock.unlock();
   }
   if (caller) caller->detach();
+  if (pool) pool->on_latency(nullptr);
   return report;
+}
+
+unsigned objects_in_flight(bool remote, double latency_s, unsigned connections, unsigned cores) {
+  const unsigned floor = std::min(kObjectsAtOnce, std::max(1u, connections));
+  if (!remote || latency_s < kLatencyStartAtCap) return floor;
+  const double want = std::max(1u, cores) * (1 + kObjectRoundTrips * latency_s / kObjectCpuSeconds);
+  return static_cast<unsigned>(std::clamp(std::ceil(want), static_cast<double>(floor),
+                                          static_cast<double>(std::max(floor, connections))));
 }
 
 bool is_many_destination(const std::string& path) {

@@ -10,10 +10,23 @@
 // finds only data. Names are checked by core/relative_name.h and created by
 // store/under_dir.h (no symlink followed): nothing outside DIR is created.
 //
-// What is shared between objects today: the RunControl (a stop ends the
-// run) and the caller's ProgressMonitor (a combined view); each object has
-// its own ObjectCore (source, DST, coordinator and connections). A shared
-// connection pool and scheduler across objects is not done yet (issue 21).
+// What objects share: the RunControl (a stop ends the run), the caller's
+// ProgressMonitor (a combined view) and, for remote objects, one
+// HttpConnectionPool (source/http/connection_pool.h): a connection opened
+// for one object serves the next, and --max-connections bounds the run's
+// connections, not each object's. Each object keeps its own ObjectCore
+// (source, DST with its lock and sidecar, coordinator and scheduler), so it
+// claims only bytes written to its DST, exactly as a single fetch does.
+//
+// How many objects run at once follows the link (objects_in_flight): an
+// object waits on a few round trips (discovery, planning, its GETs), each
+// using one connection or a few, so behind 100 ms a run of 200 objects at 4
+// at a time waits 50 × ~4 round trips; the objects in flight grow as soon
+// as the first answer tells the latency. Memory: each object in flight
+// holds its DST's claim log and coverage map, its coordinator's threads
+// (as many as its pieces in flight) and one libcurl easy handle per request
+// of its in flight (a 512 KiB receive buffer each): about 1 MiB an object
+// for Parquet-like reads, so 64 objects in flight stay under ~64 MiB.
 #pragma once
 
 #include <cstddef>
@@ -62,10 +75,27 @@ std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std
 // that yields no usable name, or naming both sources that map to one name.
 std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources);
 
-// Objects fetched at once. Each has its own connections (up to
-// --max-connections/-j each): 4 keeps a 2-core machine's CPU, not the link,
-// from being the limit while small objects wait on round trips.
+// Objects fetched at once for local sources, and for remote ones until the
+// first answer tells the latency, or when it is below kLatencyStartAtCap
+// (loopback, a LAN): there the CPU, not the link, is the limit, and 4 keep
+// a 2-core machine busy.
 inline constexpr unsigned kObjectsAtOnce = 4;
+// Round trips an object waits on before its last bytes arrive: discovery
+// (HEAD), planning (a footer or a directory), the GETs of its ranges.
+inline constexpr double kObjectRoundTrips = 3;
+// CPU an object costs the run apart from its bytes (open and lock DST,
+// create the sidecar, plan, commit): measured in-process over 200 Parquet
+// files on the 2-core benchmark machine (scripts/bench --only objects).
+inline constexpr double kObjectCpuSeconds = 0.004;
+
+// Pure: how many objects to keep in flight. Enough that the cores stay busy
+// while each object in flight waits on its round trips: cores × (1 +
+// kObjectRoundTrips × latency / kObjectCpuSeconds) (each object runs a CPU
+// burst between round trips), within [kObjectsAtOnce, connections] (an
+// object in flight uses a connection at least while it discovers and
+// plans; more would only queue for one). `latency_s` 0: unknown.
+// `remote`: some object is reached over the network.
+unsigned objects_in_flight(bool remote, double latency_s, unsigned connections, unsigned cores);
 
 struct ManyCommand {
   std::vector<ObjectJob> objects;  // from plan_objects
@@ -74,7 +104,8 @@ struct ManyCommand {
   // source and destination are set per object. fetch.progress is the
   // run's combined view (objects done/total, bytes of all objects).
   FetchCommand each;
-  unsigned at_once = kObjectsAtOnce;
+  // Objects at once; 0: follow the link (objects_in_flight).
+  unsigned at_once = 0;
   bool fail_fast = false;  // start no object after the first failure
 };
 

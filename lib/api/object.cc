@@ -10,8 +10,9 @@
 //  - gate_ (api/punch_gate.h): reads and fetches pass it shared, punch
 //    alone, so no read copies a hole it believed present and no transfer
 //    records bytes a punch took away;
-//  - readahead_ (engine/readahead.h, under ra_mu_): which bytes to fetch
-//    ahead of a sequential reader;
+//  - readahead_ (engine/readahead.h) and blocks_ (engine/read_block.h),
+//    under ra_mu_: which bytes to fetch ahead of a sequential reader, and
+//    how big a block a missing read fetches;
 //  - prefetch_: the threads that run readahead and read()'s look-ahead
 //    (last: joined first, while everything they use still exists).
 #include "sparseio/object.h"
@@ -26,10 +27,12 @@
 #include <shared_mutex>
 
 #include "api/object_core.h"
+#include "api/progress_watch.h"
 #include "api/public_types.h"
 #include "api/punch_gate.h"
 #include "core/errors.h"
 #include "core/log.h"
+#include "engine/read_block.h"
 #include "engine/readahead.h"
 #include "engine/scheduler.h"
 #include "engine/worker_pool.h"
@@ -42,11 +45,15 @@ namespace {
 // makes one claim where 4 KiB reads would make 16; bigger blocks only copy
 // more that nobody asked for.
 constexpr uint64_t kLocalReadBlock = 64u << 10;
-// Remote source: the block is what one connection carries in one round trip
-// (TTFB x bandwidth, the link model of the coalescing gap), so a random
-// read costs at most about two round trips, and reads near each other
-// share a request; within [64 KiB, 1 MiB] (loopback: 64 KiB; 20 ms at
-// 64 MiB/s: 1 MiB), a power of two so that blocks stay aligned.
+// Remote source: the largest block (engine/read_block.h: the ends of the
+// object, clustered reads) is what one connection carries in one round trip
+// (TTFB x bandwidth, the link model of the coalescing gap), so that it costs
+// at most about one round trip more than the smallest, and reads near each
+// other share a request; within [64 KiB, 1 MiB] (loopback: 64 KiB; 20 ms at
+// 64 MiB/s: 1 MiB), a power of two so that blocks stay aligned. Isolated
+// reads shrink it to the smallest, 64 KiB: at 50 MiB/s its body takes
+// 1.3 ms, 7% of a 20 ms round trip, and the coordinator would coalesce
+// gaps below 64 KiB anyway (kMinCoalesceGap).
 constexpr uint64_t kMinRemoteReadBlock = 64u << 10;
 constexpr uint64_t kMaxRemoteReadBlock = 1u << 20;
 // The largest readahead window of one sequential reader. Local: 4 MiB
@@ -64,21 +71,9 @@ constexpr unsigned kPrefetchThreads = 4;
 constexpr uint64_t kReadPiece = 4u << 20;
 constexpr size_t kReadPiecesAhead = 4;
 
-uint64_t align_down(uint64_t v, uint64_t a) { return v / a * a; }
 uint64_t align_up(uint64_t v, uint64_t a, uint64_t limit) {
   const uint64_t up = v % a == 0 ? v : (v / a + 1) * a;
   return up < v ? limit : std::min(up, limit);  // no wrap past 2^64
-}
-
-// A block cut short by the end of the object reaches back to a whole block.
-// Readers of zip, Parquet and SQLite-like formats read the last bytes first
-// (an end record, a footer) and what lies just before them next: with the
-// aligned block alone, the last 1 MiB block of an 8.4 MB zip was its last
-// 35 KB, and `unzip -l` through a mount needed a second round trip for the
-// central directory before it (bench --only mount, 20 and 100 ms).
-ByteRange tail_whole(ByteRange r, uint64_t block, uint64_t size) {
-  if (r.end == size && r.size() < block) r.begin = size > block ? size - block : 0;
-  return r;
 }
 
 }  // namespace
@@ -88,12 +83,15 @@ struct __attribute__((visibility("hidden"))) Object::Impl {
   Impl(const std::string& source, const std::string& destination, const Options& options);
   ~Impl() { control_.request_stop(); }
 
+  // The largest block of a read (ReadBlocks' max_block): fixed by
+  // Options::read_block_size, else the link's.
   uint64_t read_block() const;
   uint64_t size() const { return core_->dest().logical_size(); }
   std::vector<ByteRange> resolve(const std::vector<RangeSpec>& ranges) const;
   // Fetches `ranges` under the gate (the caller holds it shared), noting a
   // changed source so that later reads of missing bytes fail at once.
-  FetchStats fetch_locked(const std::vector<ByteRange>& ranges);
+  // `call`: the caller's stop and progress (Options::on_progress).
+  FetchStats fetch_locked(const std::vector<ByteRange>& ranges, const FetchCall& call = {});
   void throw_if_changed() const;
   // After a fetch of r returned: r is present, or the handle is going away
   // (its transfers were stopped) and the read fails rather than copy holes.
@@ -110,8 +108,9 @@ struct __attribute__((visibility("hidden"))) Object::Impl {
   RunControl control_;
   std::unique_ptr<ObjectCore> core_;
   mutable PunchGate gate_;
-  std::mutex ra_mu_;
+  std::mutex ra_mu_;  // guards readahead_ and blocks_
   Readahead readahead_;
+  ReadBlocks blocks_;
   mutable std::mutex changed_mu_;
   std::string changed_;  // the SourceChangedError's message, once one was seen
   WorkerPool prefetch_{kPrefetchThreads};
@@ -130,6 +129,12 @@ Object::Impl::Impl(const std::string& source, const std::string& destination, co
                                              : kLocalReadaheadMax;
   ra.object_size = size();
   readahead_ = Readahead(ra);
+  ReadBlockOptions rb;
+  rb.min_block = options.read_block_size > 0 ? options.read_block_size
+                 : core_->source().remote()  ? kMinRemoteReadBlock
+                                             : kLocalReadBlock;
+  rb.object_size = size();
+  blocks_ = ReadBlocks(rb);
 }
 
 uint64_t Object::Impl::read_block() const {
@@ -160,7 +165,7 @@ void Object::Impl::throw_if_changed() const {
   if (!changed_.empty()) throw SourceChangedError(changed_);
 }
 
-FetchStats Object::Impl::fetch_locked(const std::vector<ByteRange>& ranges) {
+FetchStats Object::Impl::fetch_locked(const std::vector<ByteRange>& ranges, const FetchCall& call) {
   throw_if_changed();
   try {
     if (!core_->source().supports_ranges()) {
@@ -168,9 +173,9 @@ FetchStats Object::Impl::fetch_locked(const std::vector<ByteRange>& ranges) {
       // last byte wanted, present bytes on the way included.
       uint64_t end = 0;
       for (const ByteRange& r : ranges) end = std::max(end, r.end);
-      return core_->coordinator().fetch({{0, end}});
+      return core_->coordinator().fetch({{0, end}}, call);
     }
-    return core_->coordinator().fetch(ranges);
+    return core_->coordinator().fetch(ranges, call);
   } catch (const SourceChangedError& e) {
     std::lock_guard lock(changed_mu_);
     if (changed_.empty()) changed_ = e.what();
@@ -230,9 +235,13 @@ size_t Object::read_at(uint64_t offset, std::span<std::byte> buf) {
   std::shared_lock gate(m.gate_);
   Destination& dest = m.core_->dest();
   if (std::vector<ByteRange> gaps = dest.missing(r); !gaps.empty()) {
-    const uint64_t block = m.read_block();  // asks the coordinator: only for a read that needs it
-    m.fetch_locked({tail_whole(
-        {align_down(gaps.front().begin, block), align_up(gaps.back().end, block, size)}, block, size)});
+    const uint64_t max_block = m.read_block();  // asks the coordinator: only for a read that needs it
+    ByteRange block;
+    {
+      std::lock_guard lock(m.ra_mu_);
+      block = m.blocks_.on_miss({gaps.front().begin, gaps.back().end}, max_block);
+    }
+    m.fetch_locked({block});
   }
   m.check_present(r);
   // Present now, and no punch can take them before the copy (the gate).
@@ -252,6 +261,22 @@ TransferStats Object::read(const std::vector<RangeSpec>& ranges, const Sink& sin
     stats.requested_bytes += p.size();
     stats.reused_bytes += m.core_->dest().present_bytes_within({p});
   }
+  // Options::on_progress: the read's pieces as one call (each piece is its
+  // own fetch, whose progress alone would restart at every piece). The
+  // watch is declared after what its provider reads: its last call, in its
+  // destructor, comes before they go.
+  std::atomic<uint64_t> delivered{0};
+  ProgressWatch watch(m.options_);
+  watch.watch([&m, &pieces, &stats, &delivered](size_t) {
+    ProgressSnapshot s;
+    s.object_size = m.size();
+    s.wanted_bytes = stats.requested_bytes;
+    s.done_bytes = std::max(delivered.load(), m.core_->dest().present_bytes_within(pieces));
+    s.fetched_bytes = s.done_bytes - std::min(s.done_bytes, stats.reused_bytes);
+    return s;
+  });
+  const FetchCall stop{watch.call().control, nullptr};
+  watch.start();
   auto prefetched = std::make_shared<std::atomic<uint64_t>>(0);
   std::vector<std::byte> buf;
   size_t posted = 0;
@@ -265,29 +290,40 @@ TransferStats Object::read(const std::vector<RangeSpec>& ranges, const Sink& sin
     {
       std::shared_lock gate(m.gate_);
       Destination& dest = m.core_->dest();
-      if (!dest.contains(p)) stats.requests += m.fetch_locked({p}).requests;
+      if (!dest.contains(p)) stats.requests += m.fetch_locked({p}, stop).requests;
+      if (watch.stopped()) {
+        stats.interrupted = true;  // the handler asked: what arrived stays, nothing more is handed out
+        break;
+      }
       m.check_present(p);
       dest.read_raw(p.begin, buf);
     }
     sink(buf);
+    delivered += p.size();
   }
   stats.requests += prefetched->load();
-  stats.fetched_bytes = stats.requested_bytes - stats.reused_bytes;
+  const uint64_t present =
+      stats.interrupted ? m.core_->dest().present_bytes_within(pieces) : stats.requested_bytes;
+  stats.fetched_bytes = present - std::min(present, stats.reused_bytes);
+  stats.missing_bytes = stats.requested_bytes - std::min(stats.requested_bytes, present);
   stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
 
 TransferStats Object::fetch(const std::vector<RangeSpec>& ranges) {
   std::vector<ByteRange> wanted = impl_->resolve(ranges);
+  ProgressWatch watch(impl_->options_);  // its last call (the final state) comes before the return
+  const FetchCall call = watch.call();
+  watch.start();
   std::shared_lock gate(impl_->gate_);
-  return to_stats(impl_->fetch_locked(wanted));
+  return to_stats(impl_->fetch_locked(wanted, call));
 }
 
 void Object::punch(const std::vector<RangeSpec>& ranges) {
   std::vector<ByteRange> gone = impl_->resolve(ranges);
   std::unique_lock gate(impl_->gate_);
   // All evictions in one durable rewrite of the claim log, then the holes.
-  impl_->core_->dest().claims().evict(gone);
+  impl_->core_->dest().evict(gone);
 }
 
 AllocationReport Object::stat(bool list_ranges) const {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "api/public_types.h"
+
 namespace sparseio {
 
 ProgressWatch::ProgressWatch(const Options& options)
@@ -28,6 +30,15 @@ void ProgressWatch::attach(FetchCommand& cmd) {
   cmd.http.control = &control_;
 }
 
+FetchCall ProgressWatch::call() {
+  if (!handler_) return {};
+  return {&control_, &monitor_};
+}
+
+void ProgressWatch::watch(ProgressMonitor::Provider provider) {
+  if (handler_) monitor_.attach(std::move(provider));
+}
+
 void ProgressWatch::start() {
   if (!handler_) return;
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
@@ -36,13 +47,7 @@ void ProgressWatch::start() {
 bool ProgressWatch::call_handler() {
   std::optional<ProgressSnapshot> s = monitor_.snapshot(0);
   if (!s) return true;  // the run has not started
-  Progress p;
-  p.object_size = s->object_size;
-  p.wanted_bytes = s->wanted_bytes;
-  p.done_bytes = s->done_bytes;
-  p.fetched_bytes = s->fetched_bytes;
-  p.active = s->active;
-  return handler_(p);
+  return handler_(to_public(*s));
 }
 
 void ProgressWatch::run(std::stop_token stop) {

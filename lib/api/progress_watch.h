@@ -25,6 +25,13 @@ class ProgressWatch {
 
   // Lets `cmd` report progress here and be stopped from here.
   void attach(FetchCommand& cmd);
+  // The same for one call on a coordinator shared with other calls (a
+  // handle's): its stop and monitor, both null without a handler.
+  FetchCall call();
+  // For a call that is not one fetch (a handle's read of many pieces): it
+  // reports through `provider` instead, and asks stopped() between steps.
+  void watch(ProgressMonitor::Provider provider);
+  bool stopped() const { return control_.stop_requested(); }
   // Starts calling the handler (after attach, before the run).
   void start();
 

@@ -31,6 +31,27 @@ S3Options to_s3(const Options& o) {
   return s;
 }
 
+}  // namespace
+
+void set_source_options(Options& o, const HttpOptions& http, const S3Options& s3) {
+  o.headers.clear();
+  for (const HttpHeader& h : http.headers) o.headers.push_back({h.name, h.value, h.secret});
+  o.size = http.size;
+  o.retries = http.retries;
+  o.connect_timeout_s = http.connect_timeout_s;
+  o.stall_timeout_s = http.stall_timeout_s;
+  o.cacert = http.cacert;
+  o.insecure = http.insecure;
+  o.max_redirects = http.max_redirs;
+  o.aws_profile = s3.profile;
+  o.aws_region = s3.region;
+  o.s3_endpoint_url = s3.endpoint_url;
+  o.s3_no_sign_request = s3.no_sign_request;
+  o.s3_path_style = s3.path_style;
+}
+
+namespace {
+
 SyncMode to_sync(Durability d) {
   switch (d) {
     case Durability::kBatch:
@@ -77,6 +98,28 @@ std::vector<RangeItem> to_items(const std::vector<RangeSpec>& specs) {
   return items;
 }
 
+std::vector<RangeSpec> to_specs(const std::vector<RangeItem>& items) {
+  std::vector<RangeSpec> out;
+  out.reserve(items.size());
+  for (const RangeItem& item : items) {
+    switch (item.kind) {
+      case RangeItem::Kind::kClosed:
+        out.push_back(RangeSpec::span(item.a, item.b - item.a + 1));
+        break;
+      case RangeItem::Kind::kFrom:
+        out.push_back(RangeSpec::from(item.a));
+        break;
+      case RangeItem::Kind::kSuffix:
+        out.push_back(RangeSpec::last(item.a));
+        break;
+      case RangeItem::Kind::kLength:
+        out.push_back(RangeSpec::span(item.a, item.b));
+        break;
+    }
+  }
+  return out;
+}
+
 FetchCommand to_command(const std::string& source, const std::string& destination,
                         const std::vector<RangeSpec>& ranges, const Options& o) {
   FetchCommand cmd;
@@ -120,6 +163,27 @@ AllocationReport to_public(const Report& r) {
   out.data_segments = r.data_segments;
   if (r.fetch) out.transfer = to_stats(*r.fetch);
   out.ranges = r.ranges;
+  return out;
+}
+
+Progress to_public(const ProgressSnapshot& s) {
+  Progress p;
+  p.object_size = s.object_size;
+  p.wanted_bytes = s.wanted_bytes;
+  p.done_bytes = s.done_bytes;
+  p.fetched_bytes = s.fetched_bytes;
+  p.active = s.active;
+  return p;
+}
+
+VerifySummary to_public(const VerifyOutcome& v) {
+  VerifySummary out;
+  out.compared_bytes = v.result.compared_bytes;
+  out.missing_bytes = v.result.missing_bytes;
+  out.differing_bytes = v.result.differing_bytes;
+  out.source_lacks_bytes = v.result.source_lacks_bytes;
+  out.first_differences = v.result.first_differences;
+  out.source_changed = v.source_changed;
   return out;
 }
 

@@ -39,7 +39,7 @@ VerifyOutcome run_verify(const VerifyCommand& cmd) {
   // Evict first, so that no record claims the wrong bytes while the right
   // ones are fetched (a kill in between leaves them missing, not wrong).
   outcome.repaired = outcome.result.differing_blocks;
-  for (const ByteRange& b : outcome.repaired) dest->delete_extent(b);
+  dest->evict(outcome.repaired);
   FetchCoordinator coordinator(*source, *dest, fetch);
   outcome.repair_stats = coordinator.fetch(outcome.repaired);
   dest->sync();

@@ -31,8 +31,9 @@ struct FetchCoordinator::Batch {
   bool stopped = false;           // an error occurred: start nothing new
   std::exception_ptr error;
   uint64_t fetched = 0, requests = 0;
-  std::atomic<uint64_t> written{0};  // bytes written so far, pieces in flight included (for progress)
-  uint64_t remaining = 0;            // wanted bytes not yet taken (sizes the last pieces)
+  std::atomic<uint64_t> written{0};     // bytes written so far, pieces in flight included (for progress)
+  uint64_t remaining = 0;               // wanted bytes not yet taken (sizes the last pieces)
+  const RunControl* control = nullptr;  // this call's stop (FetchCall), besides the coordinator's
 };
 
 namespace {
@@ -134,7 +135,7 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
   // pieces in flight for every piece.
   const uint64_t in_flight_left = ranges_after + 1 < scheduler_.max_in_flight() ? unreceived_in_flight() : 0;
   const uint64_t max_piece = scheduler_.piece_size(b.remaining + in_flight_left, ranges_after);
-  while (!b.stopped && !stop_requested(options_.control) && b.index < b.wanted.size()) {
+  while (!b.stopped && !stop_requested(b) && b.index < b.wanted.size()) {
     ByteRange w = b.wanted[b.index];
     if (b.cursor < w.begin) b.cursor = w.begin;
     if (b.cursor >= w.end) {
@@ -377,106 +378,133 @@ void FetchCoordinator::fetch_in_one_stream(Batch& b) {
   transfer(b, piece);
 }
 
-FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
-  auto start = std::chrono::steady_clock::now();
-  FetchStats stats;
-  CoverageMap want;
-  const ByteRange object{0, dest_.logical_size()};
-  for (const ByteRange& r : ranges) want.insert(r.intersect(object));
-  stats.requested_bytes = want.total_bytes();
-
+FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges, const FetchCall& call) {
+  const auto start = std::chrono::steady_clock::now();
   // The batch lives on this stack: fetch() returns only after every loop that
   // uses it has ended, and so its error is created and destroyed on threads
   // ordered by mu_ (a shared_ptr dropped last by a worker was not).
-  Batch batch_storage;
-  Batch* const batch = &batch_storage;
-  batch->wanted = want.ranges();
-  want.clear();  // 10^6-range lists: keep one copy, not two
-  stats.reused_bytes = dest_.present_bytes_within(batch->wanted);
-  // Detached before the batch goes: the display must not see it die.
-  struct Attach {
-    ProgressMonitor* monitor;
-    ~Attach() {
-      if (monitor != nullptr) monitor->detach();
+  Batch batch;
+  batch.control = call.control;
+  FetchStats stats = plan_batch(ranges, batch);
+  {
+    WatchedBy watched(call.progress != nullptr ? call.progress : options_.progress, *this, batch, stats);
+    if (stats.reused_bytes < stats.requested_bytes) {
+      if (source_.supports_ranges())
+        run_loops(batch);
+      else
+        fetch_in_one_stream(batch);
     }
-  } attach{options_.progress};
-  if (options_.progress != nullptr)
-    options_.progress->attach([this, batch, requested = stats.requested_bytes, reused = stats.reused_bytes](
-                                  size_t cells) { return snapshot(*batch, requested, reused, cells); });
-  batch->remaining = stats.requested_bytes - stats.reused_bytes;
-  // Ranges closer than the coalescing gap are fetched as one piece by
-  // take_piece (the gap follows the link as it is measured).
-
-  if (stats.reused_bytes < stats.requested_bytes && !source_.supports_ranges()) {
-    fetch_in_one_stream(*batch);
-  } else if (stats.reused_bytes < stats.requested_bytes) {
-    unsigned loops = 0;
-    {
-      std::lock_guard lock(mu_);
-      scheduler_.new_batch();
-      loops = std::min(pool_.size(), scheduler_.limit());
-      // No more loops than pieces the batch can make (a range each, or a
-      // split piece each): a handle's read of one block is one piece, and
-      // eight loops for it would be seven thread wake-ups for nothing. A
-      // loop that finds every loop busy starts another (run_batch).
-      const uint64_t pieces = batch->wanted.size() + batch->remaining / kMinSplitPiece;
-      loops = static_cast<unsigned>(std::min<uint64_t>(loops, std::max<uint64_t>(1, pieces)));
-      batch->running = loops;
-    }
-    // The calling thread runs one of the loops itself: a handle's read of
-    // one block then transfers it on the reader's thread, without handing
-    // it to a pool thread and being woken again (two context switches per
-    // read, most of a loopback read's cost on the 2-core machine).
-    for (unsigned i = 1; i < loops; ++i) {
-      try {
-        pool_.post([this, batch] { run_batch(batch); });
-      } catch (...) {
-        // No thread to be had: the loops started so far (this thread's at
-        // least) do the work.
-        std::lock_guard lock(mu_);
-        batch->running -= loops - i;
-        break;
-      }
-    }
-    run_batch(batch);
-    std::unique_lock lock(mu_);
-    // Done when our loops ended and no transfer (ours or another call's) that
-    // overlaps what we want is still running. Only checked once our loops
-    // ended, and then against the few pieces in flight.
-    auto overlaps_in_flight = [&] {
-      for (const auto& [b, e] : in_flight_) {
-        auto it = std::upper_bound(batch->wanted.begin(), batch->wanted.end(), b,
-                                   [](uint64_t off, const ByteRange& w) { return off < w.end; });
-        if (it != batch->wanted.end() && it->begin < e) return true;
-      }
-      return false;
-    };
-    changed_.wait(lock, [&] { return batch->running == 0 && !overlaps_in_flight(); });
+    commit_batch(batch);
   }
-  // Make what this call fetched durable, also when it failed part-way.
-  try {
-    dest_.commit();
-  } catch (...) {
-    if (!batch->error) batch->error = std::current_exception();
-  }
-  stats.fetched_bytes = batch->fetched;
-  stats.requests = batch->requests;
+  stats.fetched_bytes = batch.fetched;
+  stats.requests = batch.requests;
   stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   {
     std::lock_guard lock(mu_);
     stats.schedule = scheduler_.summary();
   }
   log_schedule(stats.schedule);
-  if (stop_requested(options_.control)) {
+  if (stop_requested(batch)) {
     // Whatever failed after the stop failed because of it (transfers cut
-    // short on purpose); what they wrote is recorded and committed above.
+    // short on purpose); what they wrote is recorded and committed.
     stats.interrupted = true;
-    const uint64_t present = dest_.present_bytes_within(batch->wanted);
+    const uint64_t present = dest_.present_bytes_within(batch.wanted);
     stats.missing_bytes = stats.requested_bytes - std::min(stats.requested_bytes, present);
     return stats;
   }
-  if (batch->error) std::rethrow_exception(batch->error);
-  for (const ByteRange& w : batch->wanted) {
+  throw_unless_present(batch);
+  return stats;
+}
+
+FetchStats FetchCoordinator::plan_batch(const std::vector<ByteRange>& ranges, Batch& b) const {
+  FetchStats stats;
+  CoverageMap want;
+  const ByteRange object{0, dest_.logical_size()};
+  for (const ByteRange& r : ranges) want.insert(r.intersect(object));
+  stats.requested_bytes = want.total_bytes();
+  b.wanted = want.ranges();
+  want.clear();  // 10^6-range lists: keep one copy, not two
+  stats.reused_bytes = dest_.present_bytes_within(b.wanted);
+  // Ranges closer than the coalescing gap are fetched as one piece by
+  // take_piece (the gap follows the link as it is measured).
+  b.remaining = stats.requested_bytes - stats.reused_bytes;
+  return stats;
+}
+
+FetchCoordinator::WatchedBy::WatchedBy(ProgressMonitor* monitor, FetchCoordinator& c, const Batch& b,
+                                       const FetchStats& stats)
+    : monitor_(monitor) {
+  if (monitor_ == nullptr) return;
+  monitor_->attach([&c, &b, requested = stats.requested_bytes, reused = stats.reused_bytes](size_t cells) {
+    return c.snapshot(b, requested, reused, cells);
+  });
+}
+
+FetchCoordinator::WatchedBy::~WatchedBy() {
+  if (monitor_ != nullptr) monitor_->detach();
+}
+
+void FetchCoordinator::run_loops(Batch& b) {
+  unsigned loops = 0;
+  {
+    std::lock_guard lock(mu_);
+    scheduler_.new_batch();
+    loops = std::min(pool_.size(), scheduler_.limit());
+    // No more loops than pieces the batch can make (a range each, or a
+    // split piece each): a handle's read of one block is one piece, and
+    // eight loops for it would be seven thread wake-ups for nothing. A
+    // loop that finds every loop busy starts another (run_batch).
+    const uint64_t pieces = b.wanted.size() + b.remaining / kMinSplitPiece;
+    loops = static_cast<unsigned>(std::min<uint64_t>(loops, std::max<uint64_t>(1, pieces)));
+    b.running = loops;
+  }
+  // The calling thread runs one of the loops itself: a handle's read of
+  // one block then transfers it on the reader's thread, without handing
+  // it to a pool thread and being woken again (two context switches per
+  // read, most of a loopback read's cost on the 2-core machine).
+  for (unsigned i = 1; i < loops; ++i) {
+    try {
+      pool_.post([this, batch = &b] { run_batch(batch); });
+    } catch (...) {
+      // No thread to be had: the loops started so far (this thread's at
+      // least) do the work.
+      std::lock_guard lock(mu_);
+      b.running -= loops - i;
+      break;
+    }
+  }
+  run_batch(&b);
+  std::unique_lock lock(mu_);
+  // Done when our loops ended and no transfer (ours or another call's) that
+  // overlaps what we want is still running. Only checked once our loops
+  // ended, and then against the few pieces in flight.
+  auto overlaps_in_flight = [&] {
+    for (const auto& [begin, end] : in_flight_) {
+      auto it = std::upper_bound(b.wanted.begin(), b.wanted.end(), begin,
+                                 [](uint64_t off, const ByteRange& w) { return off < w.end; });
+      if (it != b.wanted.end() && it->begin < end) return true;
+    }
+    return false;
+  };
+  changed_.wait(lock, [&] { return b.running == 0 && !overlaps_in_flight(); });
+}
+
+void FetchCoordinator::commit_batch(Batch& b) {
+  // Make what this call fetched durable, also when it failed part-way.
+  try {
+    dest_.commit();
+  } catch (...) {
+    if (!b.error) b.error = std::current_exception();
+  }
+}
+
+bool FetchCoordinator::stop_requested(const Batch& b) const {
+  return sparseio::stop_requested(options_.control) || sparseio::stop_requested(b.control);
+}
+
+void FetchCoordinator::throw_unless_present(const Batch& b) const {
+  if (b.error) std::rethrow_exception(b.error);
+  for (const ByteRange& w : b.wanted) {
     std::vector<ByteRange> gaps = dest_.missing(w);
     if (gaps.empty()) continue;
     std::exception_ptr failure;
@@ -488,7 +516,6 @@ FetchStats FetchCoordinator::fetch(const std::vector<ByteRange>& ranges) {
     throw Error(fmt::format("bytes {}-{} of {} were being fetched by another request that failed",
                             gaps.front().begin, gaps.front().end - 1, source_.name()));
   }
-  return stats;
 }
 
 }  // namespace sparseio

@@ -55,6 +55,14 @@ struct FetchOptions {
   ProgressMonitor* progress = nullptr;  // attached while fetch() runs
 };
 
+// What one fetch() call may bring besides the coordinator's options: a
+// stop and a progress monitor of its own (a handle's calls share one
+// coordinator, each with its caller's Options::on_progress).
+struct FetchCall {
+  const RunControl* control = nullptr;  // a stop asked here ends this call as options.control does
+  ProgressMonitor* progress = nullptr;  // attached while this call runs, instead of options.progress
+};
+
 class FetchCoordinator {
  public:
   FetchCoordinator(Source& source, Destination& dest, FetchOptions options = {});
@@ -68,7 +76,7 @@ class FetchCoordinator {
   // and throws the first error. When options.control asks for a stop, the
   // same happens (each transfer keeps its valid prefix) and fetch returns
   // with stats.interrupted instead of throwing.
-  FetchStats fetch(const std::vector<ByteRange>& ranges);
+  FetchStats fetch(const std::vector<ByteRange>& ranges, const FetchCall& call = {});
 
   const FetchOptions& options() const { return options_; }
   // What the scheduler measured of the link so far (zeros before anything
@@ -77,6 +85,28 @@ class FetchCoordinator {
 
  private:
   struct Batch;
+  // The steps of fetch(): what is wanted and what of it is present; the
+  // worker loops (this thread's among them) until every wanted byte is
+  // present or being fetched by another call that then ended; the commit of
+  // the records; the error of a failed or missing byte.
+  FetchStats plan_batch(const std::vector<ByteRange>& ranges, Batch& batch) const;
+  void run_loops(Batch& batch);
+  void commit_batch(Batch& batch);
+  void throw_unless_present(const Batch& batch) const;
+  bool stop_requested(const Batch& batch) const;  // the coordinator's or the call's stop
+  // A monitor sees the batch from construction to destruction (detached
+  // before the batch goes: the display must not see it die).
+  class WatchedBy {
+   public:
+    WatchedBy(ProgressMonitor* monitor, FetchCoordinator& coordinator, const Batch& batch,
+              const FetchStats& stats);
+    ~WatchedBy();
+    WatchedBy(const WatchedBy&) = delete;
+    WatchedBy& operator=(const WatchedBy&) = delete;
+
+   private:
+    ProgressMonitor* monitor_;
+  };
   // Next piece for `batch` to transfer, or an empty range when none is left.
   // Requires mu_.
   ByteRange take_piece(Batch& batch);

@@ -38,31 +38,29 @@ class PieceWriter : public ExtentWriter {
     check(offset, data.size());
     dest_.write_data(offset, data);
     hash_->update(data);
-    done_ += data.size();
-    written_->fetch_add(data.size(), std::memory_order_relaxed);
-    if (all_bytes_) all_bytes_->fetch_add(data.size(), std::memory_order_relaxed);
-    head_->store(done_, std::memory_order_relaxed);
+    advance(data.size());
   }
   void write_zeros(ByteRange r) override {
     check(r.begin, r.size());
     dest_.write_zeros(r);
     for_each_zero_span(r.size(), [&](std::span<const std::byte> zeros) { hash_->update(zeros); });
-    done_ = r.end;
-    written_->fetch_add(r.size(), std::memory_order_relaxed);
-    if (all_bytes_) all_bytes_->fetch_add(r.size(), std::memory_order_relaxed);
-    head_->store(done_, std::memory_order_relaxed);
+    advance(r.size());
   }
+  // One copy of each byte, the kernel's (copy_file_range), where it can: the
+  // hash and the zero-block scan read the bytes in DST afterwards
+  // (Destination::copy_from_fd). With neither wanted, the bytes are never
+  // seen here and the claim carries no hash.
   void copy_from_fd(int fd, const std::string& path, ByteRange r) override {
+    check(r.begin, r.size());
     if (dest_.copies_in_kernel()) {
-      check(r.begin, r.size());
-      dest_.copy_from_fd(fd, path, r);  // bytes never seen here: no hash
+      dest_.copy_from_fd(fd, path, r);
       hashed_ = false;
-      done_ = r.end;
-      written_->fetch_add(r.size(), std::memory_order_relaxed);
-      if (all_bytes_) all_bytes_->fetch_add(r.size(), std::memory_order_relaxed);
-      head_->store(done_, std::memory_order_relaxed);
+      advance(r.size());
     } else {
-      ExtentWriter::copy_from_fd(fd, path, r);  // through a buffer, into write()
+      dest_.copy_from_fd(fd, path, r, [&](std::span<const std::byte> bytes) {
+        hash_->update(bytes);
+        advance(bytes.size());
+      });
     }
   }
   // Bytes from `offset` on were wrong: what is recorded ends there, and its
@@ -114,6 +112,13 @@ class PieceWriter : public ExtentWriter {
   }
 
  private:
+  // n more bytes of the piece are in DST.
+  void advance(uint64_t n) {
+    done_ += n;
+    written_->fetch_add(n, std::memory_order_relaxed);
+    if (all_bytes_) all_bytes_->fetch_add(n, std::memory_order_relaxed);
+    head_->store(done_, std::memory_order_relaxed);
+  }
   void check(uint64_t offset, uint64_t size) const {
     if (offset != done_ || offset + size > piece_.end)
       throw Error(

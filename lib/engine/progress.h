@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace sparseio {
@@ -33,6 +34,7 @@ struct ProgressSnapshot {
   std::vector<CellState> cells;
   // A run of many objects (api/many.h): objects finished, and in all; 0: one object.
   size_t objects_done = 0, objects_total = 0;
+  std::vector<std::string> current_objects;  // names of the objects being fetched now, in start order
 };
 
 class ProgressMonitor {

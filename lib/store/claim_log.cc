@@ -93,11 +93,6 @@ void ClaimLog::maybe_compact() {
   if (sidecar_.wants_compaction(coverage_)) compact_locked();
 }
 
-void ClaimLog::compact() {
-  std::lock_guard lock(mu_);
-  compact_locked();
-}
-
 void ClaimLog::evict(const std::vector<ByteRange>& ranges) {
   commit();  // pending claims become records that the rewrite below can drop
   std::lock_guard commit_lock(commit_mu_);

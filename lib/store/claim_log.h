@@ -63,9 +63,6 @@ class ClaimLog {
   // their whole blocks. Ranges with nothing present are skipped. Not to be
   // called concurrently with mark_present on the same bytes.
   void evict(const std::vector<ByteRange>& ranges);
-  // Rewrites the log as one synced record per present range (after syncing
-  // DST's data). Done on its own when the log grows; public for tests.
-  void compact();
 
   // Coverage queries (thread-safe).
   std::vector<ByteRange> missing(ByteRange r) const;
@@ -85,8 +82,11 @@ class ClaimLog {
     uint64_t hash;
   };
 
-  bool commit_due() const;                 // requires mu_
-  void maybe_compact();                    // requires mu_
+  bool commit_due() const;  // requires mu_
+  void maybe_compact();     // requires mu_: compact_locked() when the log grew
+  // Rewrites the log as one synced record per present range (after syncing
+  // DST's data): when the log grew (maybe_compact), on evict, and for the
+  // first writer after a reboot.
   void compact_locked();                   // requires mu_
   CoverageMap committed_coverage() const;  // requires mu_: coverage_ without pending_
 

@@ -2,8 +2,10 @@
 // where nothing was fetched; store/sparse_file.h) plus the claims on it
 // (store/claim_log.h, kept in the sidecar), guarded by an exclusive flock on
 // DST while a writer has it open. This class opens the two consistently
-// (creation, --overwrite, --restart, replay) and composes them: the data
-// path writes through file(), claims through claims().
+// (creation, overwrite, restart, replay) and composes them behind one
+// interface: callers write, claim, evict and query through Destination's own
+// members, never through its parts, so the ordering rules live here and in
+// ClaimLog only.
 //
 // Seed semantics: bytes written read back exactly, the last write to an
 // offset wins, reading what is missing gives nothing, deleting what is
@@ -13,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -72,11 +75,6 @@ class Destination {
   Destination(const Destination&) = delete;
   Destination& operator=(const Destination&) = delete;
 
-  SparseFile& file() { return file_; }
-  const SparseFile& file() const { return file_; }
-  ClaimLog& claims() { return claims_; }
-  const ClaimLog& claims() const { return claims_; }
-
   const std::string& path() const { return file_.path(); }
   uint64_t logical_size() const { return claims_.logical_size(); }
   const SidecarHeader& header() const { return claims_.header(); }
@@ -84,21 +82,27 @@ class Destination {
 
   // --- Seed API: each call writes/removes and records in one step. ---
   void write_extent(uint64_t offset, std::span<const std::byte> data);
-  // The bytes of r when all of r is present; nullopt otherwise.
-  std::optional<std::vector<std::byte>> read_extent(ByteRange r) const;
-  // Evicts r: retires its claims durably, then punches its whole blocks.
-  void delete_extent(ByteRange r) { claims_.evict({r}); }
+  // Evicts `ranges`: retires their claims in one durable rewrite of the log,
+  // then punches their whole blocks (ClaimLog::evict). Pass every range of
+  // one operation at once: each call rewrites the whole sidecar.
+  void evict(const std::vector<ByteRange>& ranges) { claims_.evict(ranges); }
 
   // --- Building blocks for the fetch coordinator (thread-safe). ---
   // Write bytes without recording them (bounds-checked against the object);
   // zero runs that cover whole blocks are punched (when enabled).
   void write_data(uint64_t offset, std::span<const std::byte> data);
   void write_zeros(ByteRange r) { file_.write_zeros(r); }
-  // True when copy_from_fd copies in the kernel (copy_file_range): only when
-  // zero runs need not become holes and no hash of the bytes is wanted.
+  // True when copy_from_fd need not see the bytes it copies: zero runs need
+  // not become holes and no hash of the bytes is wanted.
   bool copies_in_kernel() const { return !options_.zero_runs_as_holes && options_.sync == SyncMode::kNone; }
-  // Copy r from local file `fd` at the same offsets.
-  void copy_from_fd(int fd, const std::string& src_path, ByteRange r);
+  // Copy r from local file `fd` at the same offsets. With `seen`, it gets the
+  // bytes of r in order once they are in DST (for the claim's hash), and
+  // whole zero blocks become holes: the kernel copies (copy_file_range) and
+  // the bytes are read back in place (SparseFile::copy_in_kernel_seen), or,
+  // where the kernel cannot copy between these files, they go through a
+  // buffer into write_data(). Without `seen`, only when copies_in_kernel().
+  void copy_from_fd(int fd, const std::string& src_path, ByteRange r,
+                    const std::function<void(std::span<const std::byte>)>& seen = {});
   void mark_present(ByteRange r, std::optional<uint64_t> hash = std::nullopt) {
     claims_.mark_present(r, hash);
   }

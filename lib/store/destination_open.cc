@@ -112,7 +112,7 @@ std::unique_ptr<Destination> Destination::open_for_source(const std::string& pat
   const SidecarHeader fresh{identity.size, identity};
   auto started = [](Destination* d) {
     std::unique_ptr<Destination> dest(d);
-    dest->claims().begin_writing();
+    dest->claims_.begin_writing();
     return dest;
   };
   // Nothing is opened for writing before this check.
@@ -190,7 +190,7 @@ std::unique_ptr<Destination> Destination::open_existing(const std::string& path,
   Sidecar sc = replay(path, sidecar_path, fd.get(), coverage, writable);
   std::unique_ptr<Destination> dest(
       new Destination(path, std::move(fd), std::move(sc), std::move(coverage), DestinationOptions{}));
-  if (writable) dest->claims().begin_writing();
+  if (writable) dest->claims_.begin_writing();
   return dest;
 }
 

@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -28,6 +30,39 @@ bool is_zero(const std::byte* p, size_t n) {
   return acc == 0;
 }
 
+// Steps of copy_in_kernel_seen: each is copied, then read back through the
+// mapping while the pages it wrote are still in the CPU's cache (1 MiB, like
+// the buffer of the buffered copy it replaces; the mapping lives one step, so
+// it adds at most this much to the process's RSS per thread).
+constexpr uint64_t kSeenStep = 1u << 20;
+
+// A read-only shared mapping of r of fd, page-aligned outwards, unmapped on
+// destruction. DST only: a file cut shorter while mapped would raise SIGBUS,
+// and DST is ours, under the DST lock, sized once when it was created.
+class ReadOnlyMapping {
+ public:
+  ReadOnlyMapping(int fd, ByteRange r, const std::string& path) {
+    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const uint64_t start = align_down(r.begin, page);
+    len_ = static_cast<size_t>(r.end - start);
+    void* p = ::mmap(nullptr, len_, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
+    if (p == MAP_FAILED)
+      throw_errno(fmt::format("cannot map {} at offset {} to read back what was copied", path, r.begin),
+                  errno);
+    base_ = p;
+    bytes_ = {static_cast<const std::byte*>(p) + (r.begin - start), static_cast<size_t>(r.size())};
+  }
+  ~ReadOnlyMapping() { ::munmap(base_, len_); }
+  ReadOnlyMapping(const ReadOnlyMapping&) = delete;
+  ReadOnlyMapping& operator=(const ReadOnlyMapping&) = delete;
+  std::span<const std::byte> bytes() const { return bytes_; }
+
+ private:
+  void* base_ = nullptr;
+  size_t len_ = 0;
+  std::span<const std::byte> bytes_;
+};
+
 }  // namespace
 
 SparseFile::SparseFile(std::string path, UniqueFd fd, bool zero_runs_as_holes)
@@ -40,16 +75,23 @@ void SparseFile::write(uint64_t offset, std::span<const std::byte> data) {
     pwrite_full(fd_.get(), data, offset, path_);
     return;
   }
-  // Walk whole blocks; write non-zero runs, punch zero runs. Partial blocks
-  // at the edges are always written.
+  zero_blocks_to_holes(offset, data, true);
+}
+
+void SparseFile::zero_blocks_to_holes(uint64_t offset, std::span<const std::byte> data, bool write_rest) {
+  // Walk whole blocks; punch zero runs, write (or leave) the others. Partial
+  // blocks at the edges are never punched.
+  auto put = [&](uint64_t at_offset, std::span<const std::byte> bytes) {
+    if (write_rest) pwrite_full(fd_.get(), bytes, at_offset, path_);
+  };
   const uint64_t end = offset + data.size();
   const ByteRange whole = whole_blocks_inside({offset, end}, block_);
   auto at = [&](uint64_t off) { return data.data() + (off - offset); };
   if (whole.empty()) {
-    pwrite_full(fd_.get(), data, offset, path_);
+    put(offset, data);
     return;
   }
-  if (whole.begin > offset) pwrite_full(fd_.get(), {at(offset), whole.begin - offset}, offset, path_);
+  if (whole.begin > offset) put(offset, {at(offset), whole.begin - offset});
   uint64_t run_start = whole.begin;
   bool run_zero = is_zero(at(run_start), block_);
   auto flush = [&](uint64_t run_end) {
@@ -57,7 +99,7 @@ void SparseFile::write(uint64_t offset, std::span<const std::byte> data) {
     if (run_zero && punch_hole(fd_.get(), {run_start, run_end}, block_, path_) != PunchResult::kUnsupported) {
       zero_hole_bytes_ += run_end - run_start;
     } else {
-      pwrite_full(fd_.get(), {at(run_start), run_end - run_start}, run_start, path_);
+      put(run_start, {at(run_start), run_end - run_start});
     }
   };
   for (uint64_t b = whole.begin + block_; b < whole.end; b += block_) {
@@ -69,7 +111,7 @@ void SparseFile::write(uint64_t offset, std::span<const std::byte> data) {
     }
   }
   flush(whole.end);
-  if (end > whole.end) pwrite_full(fd_.get(), {at(whole.end), end - whole.end}, whole.end, path_);
+  if (end > whole.end) put(whole.end, {at(whole.end), end - whole.end});
 }
 
 void SparseFile::write_zeros(ByteRange r) {
@@ -106,6 +148,25 @@ uint64_t SparseFile::copy_in_kernel(int src_fd, const std::string& src_path, Byt
     if (errno == EINTR) continue;
     if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) return pos;
     throw_errno(fmt::format("cannot copy {} to {} at offset {}", src_path, path_, pos), errno);
+  }
+  return pos;
+}
+
+uint64_t SparseFile::copy_in_kernel_seen(int src_fd, const std::string& src_path, ByteRange r,
+                                         const std::function<void(std::span<const std::byte>)>& seen) {
+  uint64_t pos = r.begin;
+  while (pos < r.end) {
+    // Steps end on kSeenStep boundaries, so that only r's own edges cut blocks.
+    const uint64_t step_end = std::min(r.end, align_down(pos, kSeenStep) + kSeenStep);
+    const uint64_t stopped = copy_in_kernel(src_fd, src_path, {pos, step_end});
+    if (stopped > pos) {
+      const ReadOnlyMapping map(fd_.get(), {pos, stopped}, path_);
+      const std::span<const std::byte> bytes = map.bytes();
+      if (seen) seen(bytes);  // before the punch: a punched block would read back as a fresh zero page
+      if (zero_runs_as_holes_ && bytes.size() >= block_) zero_blocks_to_holes(pos, bytes, false);
+    }
+    if (stopped < step_end) return stopped;
+    pos = step_end;
   }
   return pos;
 }

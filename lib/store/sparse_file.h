@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -34,6 +35,14 @@ class SparseFile {
   // the kernel cannot copy between these files (the caller copies the rest
   // through a buffer). A source that ends early throws SourceChangedError.
   uint64_t copy_in_kernel(int src_fd, const std::string& src_path, ByteRange r);
+  // As copy_in_kernel, and each step's bytes are then read where they were
+  // written, through a read-only mapping of DST (one copy of each byte, the
+  // kernel's, instead of a read into user space and a write out of it):
+  // whole zero blocks become holes (when enabled), and `seen` gets the bytes,
+  // in order, once they are in DST (for the claim's hash). Returns where it
+  // stopped, as copy_in_kernel; every byte before it has been seen.
+  uint64_t copy_in_kernel_seen(int src_fd, const std::string& src_path, ByteRange r,
+                               const std::function<void(std::span<const std::byte>)>& seen);
   // Reads exactly out.size() bytes at offset; a short file is an Error.
   void read(uint64_t offset, std::span<std::byte> out) const;
   // Deallocates the whole blocks of r (partial blocks keep their bytes).
@@ -50,6 +59,10 @@ class SparseFile {
   uint64_t zero_hole_bytes() const { return zero_hole_bytes_.load(); }
 
  private:
+  // Punches the runs of whole zero blocks of `data` (DST's bytes at offset,
+  // already written there); with `write_rest`, writes the other bytes.
+  void zero_blocks_to_holes(uint64_t offset, std::span<const std::byte> data, bool write_rest);
+
   std::string path_;
   UniqueFd fd_;
   bool zero_runs_as_holes_;

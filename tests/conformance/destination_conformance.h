@@ -8,13 +8,13 @@
 // What a Destination promises (store/destination.h), and what this checks:
 //  - size: the file has the source's size; what was never written is a hole
 //    and reads as zeros; writes past the end are refused;
-//  - exact bytes: write_extent then read_extent returns them, for ranges that
-//    start and end inside blocks and at the last byte; read_extent of a range
+//  - exact bytes: write_extent then read_present returns them, for ranges that
+//    start and end inside blocks and at the last byte; read_present of a range
 //    not all present is nullopt;
 //  - claims only follow bytes: write_data alone claims nothing, mark_present
 //    makes a range present, and the claims survive closing and reopening;
 //  - zero blocks written are kept as holes (and counted);
-//  - eviction: delete_extent makes bytes absent, returns their whole blocks to
+//  - eviction: evict makes bytes absent, returns their whole blocks to
 //    the filesystem, and survives reopening;
 //  - concurrency: threads writing and claiming disjoint ranges at once.
 #pragma once
@@ -61,7 +61,7 @@ inline void check_destination_conformance(const DestinationFixture& fx) {
     CHECK(d->logical_size() == size);
     CHECK(d->present_bytes() == 0);
     CHECK(d->allocated_bytes() == 0);
-    CHECK_FALSE(d->read_extent({0, 1}).has_value());
+    CHECK_FALSE(sparseio::test::read_present(*d, {0, 1}).has_value());
     std::vector<std::byte> buf(4096, std::byte{1});
     d->read_raw(size - buf.size(), buf);
     CHECK(buf == std::vector<std::byte>(buf.size()));  // a hole reads as zeros
@@ -73,11 +73,11 @@ inline void check_destination_conformance(const DestinationFixture& fx) {
         {1, 5000}, {65536 - 3, 65536 + 70000}, {size - 1, size}, {size - 777, size - 1}};
     for (const ByteRange& r : ranges) d->write_extent(r.begin, bytes(r));
     for (const ByteRange& r : ranges) {
-      auto got = d->read_extent(r);
+      auto got = sparseio::test::read_present(*d, r);
       REQUIRE(got.has_value());
       CHECK(*got == bytes(r));
     }
-    CHECK_FALSE(d->read_extent({0, 2}).has_value());  // byte 0 was never written
+    CHECK_FALSE(sparseio::test::read_present(*d, {0, 2}).has_value());  // byte 0 was never written
     CHECK(d->present_bytes() == 4999 + 70003 + 777);
   }
 
@@ -101,7 +101,7 @@ inline void check_destination_conformance(const DestinationFixture& fx) {
     auto d = Destination::open_existing(path, false);
     CHECK(d->contains({100000, 300000}));
     CHECK(d->present_bytes() == 200000);
-    CHECK(*d->read_extent({100000, 300000}) == bytes({100000, 300000}));
+    CHECK(*sparseio::test::read_present(*d, {100000, 300000}) == bytes({100000, 300000}));
   }
 
   SUBCASE("whole zero blocks written are kept as holes") {
@@ -113,7 +113,7 @@ inline void check_destination_conformance(const DestinationFixture& fx) {
     CHECK(d->contains({0, 8 * b}));
     CHECK(d->zero_hole_bytes() == 7 * b);
     CHECK(d->allocated_bytes() <= b);
-    CHECK(*d->read_extent({0, 8 * b}) == data);
+    CHECK(*sparseio::test::read_present(*d, {0, 8 * b}) == data);
   }
 
   SUBCASE("evicted bytes are absent, their whole blocks returned, also after reopening") {
@@ -122,8 +122,8 @@ inline void check_destination_conformance(const DestinationFixture& fx) {
       d->write_extent(0, bytes({0, 1 << 20}));
       const uint64_t before = d->allocated_bytes();
       CHECK(before >= (1u << 20));
-      d->delete_extent({4096, (1 << 20) - 4096});
-      CHECK_FALSE(d->read_extent({4096, 8192}).has_value());
+      d->evict({{4096, (1 << 20) - 4096}});
+      CHECK_FALSE(sparseio::test::read_present(*d, {4096, 8192}).has_value());
       CHECK(d->contains({0, 4096}));
       CHECK(d->allocated_bytes() <= before - ((1u << 20) - 2 * 4096 - 2 * d->block_size()));
       d->sync();
@@ -150,7 +150,7 @@ inline void check_destination_conformance(const DestinationFixture& fx) {
     }
     d->sync();
     CHECK(d->present_bytes() == size);
-    CHECK(*d->read_extent({0, size}) == object);
+    CHECK(*sparseio::test::read_present(*d, {0, size}) == object);
   }
 }
 

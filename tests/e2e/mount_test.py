@@ -46,12 +46,13 @@ class Mount:
     """A running `sparseio mount SRC... MOUNTPOINT --cache CACHE EXTRA...`:
     started, waited for until it says it is mounted; stderr kept in .lines."""
 
-    def __init__(self, srcs, mountpoint, cache, *extra):
+    def __init__(self, srcs, mountpoint, cache, *extra, env=None):
         self.mountpoint = mountpoint
         self.lines = []
         self.mounted = threading.Event()
         self.proc = subprocess.Popen([SPARSEIO, "mount", *srcs, mountpoint, "--cache", cache, *extra],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     env=env or ENV)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         # A latch, not a sleep: the line is printed once fuse_mount returned.

@@ -39,6 +39,7 @@ else:
     MISSING = None if shutil.which("moto_server") else "moto_server"
 
 from e2e_util import pattern, sparseio
+import mount_test  # noqa: E402  (its Mount, cache_file and MISSING; its tests stay in its own file)
 
 EXIT_ACCESS = 6  # the source is missing or access is denied
 # The source changed since DST was started.
@@ -150,6 +151,32 @@ class S3Test(unittest.TestCase):
             for b, e in ranges:
                 f.seek(b)
                 self.assertEqual(f.read(e - b), expected[b:e], f"bytes {b}-{e - 1}")
+
+    def test_a_mount_of_an_s3_object_reads_byte_exact_on_demand_and_keeps_its_cache(self):
+        """`sparseio mount s3://...` end to end (signed requests, the endpoint
+        and keys as for fetch): pread through the mount, then the cache file
+        holds those blocks and not the whole object, and stat reads it."""
+        if mount_test.MISSING:
+            self.skipTest(mount_test.MISSING)
+        mnt, cache = self.path("mnt"), self.path("cache")
+        os.makedirs(mnt)
+        expected = pattern(0, SIZE, seed=3)
+        with mount_test.Mount(["s3://plain/obj.bin"], mnt, cache, "--endpoint-url", MOTO["endpoint"],
+                              env=self.env()) as m:
+            self.assertEqual(os.listdir(mnt), ["obj.bin"])
+            self.assertEqual(os.path.getsize(m.path("obj.bin")), SIZE)
+            fd = os.open(m.path("obj.bin"), os.O_RDONLY)
+            try:
+                for at in (0, 2 << 20, SIZE - 100):
+                    self.assertEqual(os.pread(fd, 100, at), expected[at:at + 100], f"at {at}")
+            finally:
+                os.close(fd)
+            self.assertEqual(m.stop(), 0, m.stderr())
+        data = mount_test.cache_file(cache, "obj.bin")
+        st = json.loads(sparseio("stat", data, "--json").stdout)
+        self.assertGreater(st["present_bytes"], 0)
+        self.assertLess(st["present_bytes"], SIZE)  # on demand: not the whole object
+        self.assert_ranges(data, expected, [(0, 100), (2 << 20, (2 << 20) + 100), (SIZE - 100, SIZE)])
 
     def test_ranged_then_whole_fetch_is_byte_exact_and_a_rerun_fetches_nothing(self):
         dst = self.path("obj.bin")

@@ -158,6 +158,11 @@ std::vector<TestHttpRequest> TestHttpServer::requests() const {
   return requests_;
 }
 
+size_t TestHttpServer::connections_accepted() const {
+  std::lock_guard lock(mu_);
+  return connections_.size();
+}
+
 void TestHttpServer::accept_loop(std::stop_token stop) {
   while (wait_readable(listen_.get(), stop)) {
     UniqueFd conn(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));

@@ -51,6 +51,8 @@ class TestHttpServer {
   std::string url(std::string_view path) const;
   // The requests seen so far, in the order they were read.
   std::vector<TestHttpRequest> requests() const;
+  // TCP connections accepted so far (a client that reuses connections opens few).
+  size_t connections_accepted() const;
 
  private:
   void accept_loop(std::stop_token stop);

@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/file_io.h"
 #include "core/unique_fd.h"
+#include "store/destination.h"
 #include "store/sidecar_codec.h"
 
 namespace sparseio::test {
@@ -84,6 +85,13 @@ uint64_t file_allocated(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("cannot stat " + path);
   return static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
+std::optional<std::vector<std::byte>> read_present(const Destination& dest, ByteRange r) {
+  if (!dest.contains(r)) return std::nullopt;
+  std::vector<std::byte> out(r.size());
+  dest.read_raw(r.begin, out);
+  return out;
 }
 
 size_t simulate_reboot(const std::string& sidecar_path) {

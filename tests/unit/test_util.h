@@ -4,11 +4,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/byte_range.h"
 #include "core/unique_fd.h"
+
+namespace sparseio {
+class Destination;
+}
 
 namespace sparseio::test {
 
@@ -48,6 +53,9 @@ std::vector<std::byte> read_file(const std::string& path);
 // would leave them (how tests simulate a reboot: production reads the boot
 // id only from the kernel). Returns how many session records it rewrote.
 size_t simulate_reboot(const std::string& sidecar_path);
+// The bytes of r in `dest` when all of r is present; nullopt otherwise
+// (through the public contains() and read_raw(), as a reader would).
+std::optional<std::vector<std::byte>> read_present(const Destination& dest, ByteRange r);
 // The data runs of a file as SEEK_DATA/SEEK_HOLE report them.
 std::vector<ByteRange> file_data_runs(const std::string& path);
 // st_blocks * 512.

@@ -12,7 +12,9 @@
 // processes wait for it (or fail at once, Options::wait_for_lock = false),
 // and so does a second handle on the same DST in this process (its error
 // says "another handle in this process"): share one handle instead.
-// Options::on_progress is not called for a handle's calls.
+// Options::on_progress is called for a handle's fetch() and read() as for
+// the free functions (each call on its own, its return false stopping that
+// call only); not for read_at(), which waits for a block at most.
 //
 // Thread safety (as LevelDB's DB): an Object is safe for concurrent access
 // from multiple threads without any external synchronization. Overlapping or
@@ -22,7 +24,8 @@
 //
 // On-demand reads: read_at() of bytes not present fetches the aligned block
 // around them (Options::read_block_size), so a reader doing 4 KiB reads does
-// not pay a round trip for each; a reader that goes sequentially gets a
+// not pay a round trip for each; the block is small for reads far apart
+// and grows while they cluster; a reader that goes sequentially gets a
 // readahead window that grows while the pattern holds (up to
 // Options::readahead_max) and stops when it stops. Present bytes are read
 // from DST without any request.

@@ -52,9 +52,12 @@ struct Options {
   unsigned max_connections = 0;
 
   // --- on-demand reads (Object::read_at) ---
-  // A missing byte fetches the aligned block around it. 0: 64 KiB for a
-  // file; for a URL, what one connection carries in a round trip (TTFB x
-  // bandwidth, as measured), between 64 KiB and 1 MiB.
+  // A missing byte fetches the aligned block around it. Set: always that
+  // block. 0: 64 KiB for a file; for a URL the block follows the reader:
+  // 64 KiB for reads far from each other, growing while they cluster, up to
+  // what one connection carries in a round trip (TTFB x bandwidth, as
+  // measured, between 64 KiB and 1 MiB), which is also the block of a read
+  // near either end of the object (where formats keep their directory).
   uint64_t read_block_size = 0;
   // The largest readahead window of a sequential reader. 0: 4 MiB for a
   // file, 32 MiB for a URL (the bytes go to DST, not to memory).

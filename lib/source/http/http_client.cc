@@ -74,23 +74,12 @@ std::string HttpResult::cause() const {
   return fmt::format("HTTP {}", status_text(response.status()));
 }
 
-HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
-  const unsigned jobs = std::max(1u, options_.jobs);
-  const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, jobs);
-  for (unsigned i = 0; i < n; ++i) {
-    const unsigned share = jobs / n + (i < jobs % n ? 1 : 0);  // connections of this engine
-    engines_.push_back(std::make_unique<CurlEngine>(static_cast<long>(share)));
-  }
-}
+HttpClient::HttpClient(HttpOptions options)
+    : options_(std::move(options)),
+      connections_(options_.pool ? options_.pool
+                                 : std::make_shared<HttpConnectionPool>(std::max(1u, options_.jobs))) {}
 
-HttpClient::~HttpClient() { engines_.clear(); }
-
-CurlEngine& HttpClient::least_loaded_engine() {
-  CurlEngine* best = engines_.front().get();
-  for (const auto& e : engines_)
-    if (e->free_slots() > best->free_slots()) best = e.get();
-  return *best;
-}
+HttpClient::~HttpClient() = default;  // the easy handles, then (with its last owner) the pool
 
 CurlEasy HttpClient::acquire() {
   {
@@ -165,7 +154,7 @@ CurlEasy HttpClient::make_handle() {
   e.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "REDIR_PROTOCOLS_STR");
   e.set(CURLOPT_FOLLOWLOCATION, 0L, "FOLLOWLOCATION");
   e.set(CURLOPT_NOSIGNAL, 1L, "NOSIGNAL");
-  e.set(CURLOPT_SHARE, share_.get(), "SHARE");
+  e.set(CURLOPT_SHARE, connections_->share(), "SHARE");
   e.set(CURLOPT_USERAGENT, "sparseio/" SPARSEIO_VERSION, "USERAGENT");
   e.set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS), "HTTP_VERSION");
   e.set(CURLOPT_BUFFERSIZE, kBufferSize, "BUFFERSIZE");
@@ -240,7 +229,7 @@ HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) 
   HttpResult result;
   try {
     configure(easy, req, headers, ex, error_buffer);
-    result.code = least_loaded_engine().perform(easy.get());
+    result.code = connections_->perform(easy.get());
   } catch (...) {
     release(std::move(easy));
     throw;
@@ -252,6 +241,10 @@ HttpResult HttpClient::perform_once(const HttpRequest& req, ResponseSink& sink) 
       curl_easy_getinfo(easy.get(), CURLINFO_STARTTRANSFER_TIME_T, &first_byte_us) == CURLE_OK &&
       first_byte_us > pretransfer_us)
     result.wait_s = static_cast<double>(first_byte_us - pretransfer_us) / 1e6;
+  long connects = 0;
+  if (curl_easy_getinfo(easy.get(), CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
+    connections_->add_connects(connects);
+  connections_->note_wait(result.wait_s);
   release(std::move(easy));
   result.curl_error = error_buffer;
   result.response = std::move(ex.response);

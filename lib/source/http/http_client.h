@@ -1,5 +1,6 @@
 // One HTTP exchange at a time per caller, many callers at once: configures
-// a pooled easy handle for a request, runs it on the CurlEngine, follows
+// a pooled easy handle for a request, runs it on a CurlEngine of its
+// HttpConnectionPool (its own, or the run's: HttpOptions::pool), follows
 // redirects by hand (only to http/https; -H headers and credentials stay
 // with the origin host) and streams the final response to a ResponseSink.
 #pragma once
@@ -14,7 +15,7 @@
 #include <vector>
 
 #include "core/byte_range.h"
-#include "source/http/curl_engine.h"
+#include "source/http/connection_pool.h"
 #include "source/http/curl_handle.h"
 #include "source/http/http_options.h"
 #include "source/http/http_response.h"
@@ -71,6 +72,7 @@ class HttpClient {
   HttpResult perform(const HttpRequest& req, ResponseSink& sink);
 
   const HttpOptions& options() const { return options_; }
+  HttpConnectionPool& connections() { return *connections_; }
 
  private:
   struct Exchange;
@@ -78,24 +80,19 @@ class HttpClient {
   static size_t on_write(char* data, size_t size, size_t n, void* self);
 
   CurlEasy make_handle();
-  CurlEngine& least_loaded_engine();
   CurlEasy acquire();
   void release(CurlEasy easy);
   HttpResult perform_once(const HttpRequest& req, ResponseSink& sink);
   void configure(CurlEasy& easy, const HttpRequest& req, const CurlSlist& headers, Exchange& ex,
                  char* error_buffer);
 
-  struct GlobalInit {
-    GlobalInit() { curl_global_once(); }
-  };
-  GlobalInit global_init_;  // first: before any libcurl handle
   HttpOptions options_;
-  CurlShare share_;
+  // Member order: the easy handles refer to the pool's share handle and go
+  // first (declared after it); no transfer of this client runs when it is
+  // destroyed (perform blocks until its transfer ended).
+  std::shared_ptr<HttpConnectionPool> connections_;
   std::mutex pool_mu_;
   std::vector<CurlEasy> pool_;  // idle easy handles (keep their settings cheap to reuse)
-  // One engine (thread) per core, up to one per job: receiving, hashing and
-  // writing the bytes of several connections then use every core.
-  std::vector<std::unique_ptr<CurlEngine>> engines_;  // destroyed first
 };
 
 }  // namespace sparseio

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 namespace sparseio {
 
 class HttpResponse;
+class HttpConnectionPool;
 
 // One request header given with -H. `secret` headers (read from a file with
 // -H @FILE, or named Authorization, Cookie, Proxy-Authorization) never have
@@ -31,15 +33,19 @@ struct HttpHeader {
 inline constexpr uint64_t kHttpDefaultChunkSize = 8u << 20;
 
 struct HttpOptions {
-  std::vector<HttpHeader> headers;      // sent with every request to the origin host
-  std::optional<uint64_t> size;         // --size: skip size discovery
-  unsigned retries = 5;                 // retries of a failed request
-  double connect_timeout_s = 30;        // --connect-timeout
-  double stall_timeout_s = 30;          // --timeout: below 1 KiB/s for this long; 0: never
-  std::string cacert;                   // --cacert FILE
-  bool insecure = false;                // --insecure: no TLS verification
-  long max_redirs = 10;                 // --max-redirs
-  unsigned jobs = 8;                    // connection limit (the most transfers at once)
+  std::vector<HttpHeader> headers;  // sent with every request to the origin host
+  std::optional<uint64_t> size;     // --size: skip size discovery
+  unsigned retries = 5;             // retries of a failed request
+  double connect_timeout_s = 30;    // --connect-timeout
+  double stall_timeout_s = 30;      // --timeout: below 1 KiB/s for this long; 0: never
+  std::string cacert;               // --cacert FILE
+  bool insecure = false;            // --insecure: no TLS verification
+  long max_redirs = 10;             // --max-redirs
+  unsigned jobs = 8;                // connection limit (the most transfers at once) of a pool of its own
+  // The connections to use, shared with other sources (api/many: one pool
+  // for a run of many objects, whose cap then bounds them all, and `jobs`
+  // is not used); unset: each HttpClient makes its own of `jobs` connections.
+  std::shared_ptr<HttpConnectionPool> pool;
   double retry_base_delay_s = 0.25;     // first backoff delay (doubles, with jitter)
   double retry_max_delay_s = 30;        // cap of the backoff delay
   double retry_after_max_s = 300;       // cap of an honoured Retry-After

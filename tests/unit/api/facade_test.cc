@@ -173,6 +173,21 @@ TEST_CASE("read hands the bytes of the ranges in the order given") {
   CHECK(sparseio::stat(f.dst).present_bytes >= 22);
 }
 
+TEST_CASE("parse_ranges turns each item of the CLI's grammar into its RangeSpec") {
+  const std::vector<RangeSpec> specs = sparseio::parse_ranges("10-19, 100-, -64, 1K+5");
+  REQUIRE(specs.size() == 4);
+  CHECK(specs[0].kind() == RangeSpec::Kind::kSpan);
+  CHECK(specs[0].offset() == 10);
+  CHECK(specs[0].length() == 10);  // inclusive 10-19
+  CHECK(specs[1].kind() == RangeSpec::Kind::kFrom);
+  CHECK(specs[1].offset() == 100);
+  CHECK(specs[2].kind() == RangeSpec::Kind::kLast);
+  CHECK(specs[2].length() == 64);
+  CHECK(specs[3].kind() == RangeSpec::Kind::kSpan);
+  CHECK(specs[3].offset() == 1024);
+  CHECK(specs[3].length() == 5);
+}
+
 TEST_CASE("a bad range is a UsageError of kind usage and leaves no destination") {
   Fixture f;
   CHECK(kind_of([&] { sparseio::fetch(f.src, f.dst, {RangeSpec::span(10, 0)}); }) ==

@@ -5,16 +5,23 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "core/errors.h"
+#include "engine/scheduler.h"
+#include "source/http/connection_pool.h"
+#include "test_http_server.h"
 #include "test_util.h"
 
 using namespace sparseio;
 using sparseio::test::pattern_bytes;
 using sparseio::test::read_file;
 using sparseio::test::TempDir;
+using sparseio::test::TestHttpRequest;
+using sparseio::test::TestHttpResponse;
+using sparseio::test::TestHttpServer;
 using sparseio::test::write_file;
 
 namespace fs = std::filesystem;
@@ -74,6 +81,74 @@ TEST_CASE("run_fetch_many fetches every object, keeps sidecars in .sparseio/ and
   REQUIRE(s.objects.size() == 2);
   CHECK(s.objects[0].name == "a.bin");
   CHECK(s.objects[0].report->present_bytes == 5000);
+}
+
+namespace {
+
+// Every path is the same 1,000 bytes, with ranges.
+TestHttpResponse ranged_answer(const TestHttpRequest& req) {
+  static const std::vector<std::byte> data = pattern_bytes(3, 1000);
+  TestHttpResponse r;
+  r.headers.emplace_back("Accept-Ranges", "bytes");
+  r.headers.emplace_back("ETag", "\"v1\"");
+  ByteRange want{0, data.size()};
+  if (const auto range = req.header("Range")) {
+    unsigned long long a = 0, b = 0;
+    REQUIRE(std::sscanf(range->c_str(), "bytes=%llu-%llu", &a, &b) == 2);
+    want = {a, std::min<uint64_t>(b + 1, data.size())};
+    r.status = 206;
+    r.headers.emplace_back("Content-Range", "bytes " + std::to_string(a) + "-" +
+                                                std::to_string(want.end - 1) + "/" +
+                                                std::to_string(data.size()));
+  }
+  r.body.assign(reinterpret_cast<const char*>(data.data()) + want.begin, want.size());
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("objects over one host reuse the run's connections instead of opening their own") {
+  TestHttpServer server(ranged_answer);
+  std::vector<std::string> urls;
+  for (int i = 0; i < 8; ++i) urls.push_back(server.url("/o" + std::to_string(i) + ".bin"));
+  TempDir t;
+  ManyCommand cmd;
+  cmd.objects = plan_objects(urls);
+  cmd.directory = t.file("out");
+  cmd.each.ranges = parse_range_list("-100");
+  cmd.at_once = 1;  // one object after the other: each finds the last one's connection idle
+  auto pool = std::make_shared<HttpConnectionPool>(8);
+  cmd.each.http.pool = pool;
+  const ManyReport r = run_fetch_many(cmd);
+  for (const ObjectOutcome& o : r.objects) {
+    REQUIRE_MESSAGE(o.report, o.error);
+    CHECK(o.report->present_bytes == 100);
+  }
+  const std::vector<std::byte> got = read_file(t.file("out/o7.bin")), all = pattern_bytes(3, 1000);
+  REQUIRE(got.size() == 1000);
+  CHECK(std::equal(got.begin() + 900, got.end(), all.begin() + 900));
+  // 16 requests (a HEAD and a GET per object) over one connection, or one
+  // per engine at most: a connection per object would be 8.
+  CHECK(server.requests().size() >= 16);
+  CHECK(server.connections_accepted() <= 2);
+  CHECK(pool->connects() == static_cast<long>(server.connections_accepted()));
+}
+
+TEST_CASE("objects_in_flight: 4 until the link is known to be far, then enough to cover the round trips") {
+  // Local objects, an unknown latency, loopback: the CPU is the limit.
+  CHECK(objects_in_flight(false, 0.1, 64, 2) == kObjectsAtOnce);
+  CHECK(objects_in_flight(true, 0, 64, 2) == kObjectsAtOnce);
+  CHECK(objects_in_flight(true, 0.0005, 64, 2) == kObjectsAtOnce);
+  // 20 ms: 2 cores x (1 + 3 x 20 ms / 4 ms) = 32 objects.
+  CHECK(objects_in_flight(true, 0.020, 64, 2) == 32);
+  // Farther: the connections cap it (an object in flight holds one).
+  CHECK(objects_in_flight(true, 0.100, 64, 2) == 64);
+  CHECK(objects_in_flight(true, 0.100, 16, 2) == 16);
+  // Fewer connections than the floor: never more objects than connections.
+  CHECK(objects_in_flight(true, 0, 2, 2) == 2);
+  CHECK(objects_in_flight(true, 0.1, 1, 8) == 1);
+  // More cores: more objects at a given latency.
+  CHECK(objects_in_flight(true, 0.004, 64, 4) > objects_in_flight(true, 0.004, 64, 2));
 }
 
 TEST_CASE("fail_fast starts no object after the first failure") {

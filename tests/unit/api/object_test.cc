@@ -483,3 +483,65 @@ TEST_CASE("a second handle on the same DST in one process is refused like anothe
     CHECK(std::string(e.what()).find("another handle in this process") != std::string::npos);
   }
 }
+
+TEST_CASE("Options::on_progress is called for a handle's fetch and read, and its false stops that call") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 4096 * K, 19);
+  RangeServer server(data);
+  server.set_delay(std::chrono::milliseconds(20));
+  Options o = quick();
+  o.jobs = 1;  // one 256 KiB piece at a time: 16 round trips for the whole object
+  o.chunk_size = 256 * K;
+  o.progress_interval_s = 0.005;
+  std::mutex mu;
+  std::vector<sparseio::Progress> seen;
+  bool go_on = true;
+  o.on_progress = [&](const sparseio::Progress& p) {
+    std::lock_guard lock(mu);
+    seen.push_back(p);
+    return go_on;
+  };
+  auto obj = Object::open(server.url(), dir.file("dst"), o);
+  SUBCASE("fetch: calls while it runs, the last one with every byte done") {
+    const sparseio::TransferStats f = obj->fetch({RangeSpec::span(0, 1024 * K)});
+    CHECK_FALSE(f.interrupted);
+    std::lock_guard lock(mu);
+    REQUIRE(seen.size() >= 2);
+    CHECK(seen.back().wanted_bytes == 1024 * K);
+    CHECK(seen.back().done_bytes == 1024 * K);
+    CHECK(seen.back().object_size == data.size());
+  }
+  SUBCASE("fetch stopped by the handler: interrupted, what arrived kept") {
+    go_on = false;
+    const sparseio::TransferStats f = obj->fetch();
+    CHECK(f.interrupted);
+    CHECK(f.missing_bytes > 0);
+    CHECK(obj->stat().present_bytes < data.size());
+    CHECK(obj->stat().present_bytes == data.size() - f.missing_bytes);
+  }
+  SUBCASE("read: one progress over all its pieces; stopped, it hands out no more") {
+    uint64_t got = 0;
+    const sparseio::TransferStats r =
+        obj->read({RangeSpec::span(0, 2048 * K)}, [&](std::span<const std::byte> b) { got += b.size(); });
+    CHECK_FALSE(r.interrupted);
+    CHECK(got == 2048 * K);
+    {
+      std::lock_guard lock(mu);
+      REQUIRE(!seen.empty());
+      CHECK(seen.back().wanted_bytes == 2048 * K);
+      CHECK(seen.back().done_bytes == 2048 * K);
+      go_on = false;
+    }
+    got = 0;
+    const sparseio::TransferStats stopped = obj->read({RangeSpec::span(2048 * K, 2048 * K)},
+                                                      [&](std::span<const std::byte> b) { got += b.size(); });
+    CHECK(stopped.interrupted);
+    CHECK(got < 2048 * K);
+  }
+  SUBCASE("read_at calls nothing") {
+    std::vector<std::byte> buf(4 * K);
+    REQUIRE(obj->read_at(100 * K, buf) == buf.size());
+    std::lock_guard lock(mu);
+    CHECK(seen.empty());
+  }
+}

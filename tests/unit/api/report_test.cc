@@ -70,7 +70,7 @@ TEST_CASE("make_report describes a real destination") {
   d->write_extent(10 * B, pattern_bytes(10 * B, 2 * B));  // blocks 10..11
   d->write_extent(20 * B, Bytes(4 * B, std::byte{0}));    // present, but a hole
   d->write_extent(30 * B, pattern_bytes(30 * B, 4 * B));
-  d->delete_extent({30 * B, 34 * B});
+  d->evict({{30 * B, 34 * B}});
   d->sync();
 
   Report r = sparseio::make_report(*d);

@@ -4,6 +4,7 @@
 #include "engine/fetch_coordinator.h"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -16,7 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/block.h"
 #include "core/errors.h"
+#include "core/unique_fd.h"
 #include "source/file_source.h"
 #include "store/sidecar.h"
 #include "test_util.h"
@@ -556,4 +559,78 @@ TEST_CASE("a remote source: requests in flight follow the link, within the cap")
     CHECK(src.most() <= sparseio::kStartConnections);
     CHECK(dst->coverage() == src.delivered());
   }
+}
+
+// Issue 22: a local source in whole 4 MiB chunks takes one copy of each byte
+// (copy_file_range, then the hash and the zero scan read DST in place).
+TEST_CASE(
+    "a local copy in whole chunks: zero blocks become holes, a sparse source stays sparse, claims keep their "
+    "hashes") {
+  const uint64_t M = 1 << 20;
+  const uint64_t size = 12 * M + 5000;
+  TempDir dir;
+  const std::string src_path = dir.file("src"), dst_path = dir.file("dst");
+  Bytes data = pattern_bytes(0, size, 21);
+  std::fill(data.begin() + static_cast<ptrdiff_t>(5 * M),
+            data.begin() + static_cast<ptrdiff_t>(5 * M + 64 * 1024), std::byte{0});  // zero blocks
+  std::fill(data.begin() + static_cast<ptrdiff_t>(9 * M), data.begin() + static_cast<ptrdiff_t>(10 * M),
+            std::byte{0});
+  sparseio::test::write_file(src_path, data);
+  {
+    sparseio::UniqueFd fd = sparseio::test::open_rw(src_path);
+    REQUIRE(sparseio::punch_hole(fd.get(), {9 * M, 10 * M}, 4096, src_path) !=
+            sparseio::PunchResult::kUnsupported);
+  }
+  {
+    FileSource src(src_path);
+    auto dst = Destination::open_for_source(dst_path, src.identity());
+    FetchCoordinator fc(src, *dst, {.jobs = 2, .chunk_size = 4 * M, .coalesce_gap = 0});
+    fc.fetch({{0, size}});
+    CHECK(read_file(dst_path) == data);
+    CHECK(dst->zero_hole_bytes() >= 64 * 1024);
+  }
+  const Ranges runs = sparseio::test::file_data_runs(dst_path);
+  CHECK(runs == Ranges{{0, 5 * M}, {5 * M + 64 * 1024, 9 * M}, {10 * M, size}});
+  // After a reboot every claim is checked against its hash: all survive.
+  REQUIRE(sparseio::test::simulate_reboot(sparseio::Sidecar::path_for(dst_path)) > 0);
+  auto dst = Destination::open_existing(dst_path, false);
+  CHECK(dst->coverage().ranges() == Ranges{{0, size}});
+}
+
+namespace {
+// Cuts its file to `cut` bytes just before the transfer of the first piece
+// that starts at or past `cut`: with one job, between two pieces.
+class ShrinkingSource : public FileSource {
+ public:
+  ShrinkingSource(const std::string& path, uint64_t cut) : FileSource(path), path_(path), cut_(cut) {}
+  void fetch_into(ByteRange r, sparseio::ExtentWriter& out) override {
+    if (r.begin >= cut_) REQUIRE(::truncate(path_.c_str(), static_cast<off_t>(cut_)) == 0);
+    FileSource::fetch_into(r, out);
+  }
+
+ private:
+  std::string path_;
+  uint64_t cut_;
+};
+}  // namespace
+
+TEST_CASE(
+    "a local source that shrinks between whole-chunk pieces is caught; the pieces before stay claimed") {
+  const uint64_t M = 1 << 20;
+  TempDir dir;
+  const std::string src_path = dir.file("src"), dst_path = dir.file("dst");
+  const Bytes data = pattern_bytes(0, 12 * M, 22);
+  sparseio::test::write_file(src_path, data);
+  {
+    ShrinkingSource src(src_path, 8 * M);
+    auto dst = Destination::open_for_source(dst_path, src.identity());
+    FetchCoordinator fc(src, *dst, {.jobs = 1, .chunk_size = 4 * M, .coalesce_gap = 0});
+    CHECK_THROWS_AS(fc.fetch({{0, 12 * M}}), sparseio::SourceChangedError);
+    CHECK(dst->coverage().ranges() == Ranges{{0, 8 * M}});
+  }
+  REQUIRE(sparseio::test::simulate_reboot(sparseio::Sidecar::path_for(dst_path)) > 0);
+  auto dst = Destination::open_existing(dst_path, false);
+  CHECK(dst->coverage().ranges() == Ranges{{0, 8 * M}});
+  const Bytes got = read_file(dst_path);
+  CHECK(std::equal(got.begin(), got.begin() + static_cast<ptrdiff_t>(8 * M), data.begin()));
 }

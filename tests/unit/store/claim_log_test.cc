@@ -1,7 +1,7 @@
 // The claim log's promise under damage (issue 9, defect 4): whatever prefix
 // of the sidecar survives, and whatever single byte of it is corrupted,
 // replay claims only bytes that really are in DST. A random sequence of
-// fetches, punches and compactions runs against a real Destination; the
+// fetches, punches (each a compaction), commits and reopenings runs against a real Destination; the
 // model is the source itself (random bytes that are never zero, so a
 // punched block can never pass for the source's bytes). Then every
 // truncation point and every single-byte corruption (a random non-zero XOR
@@ -80,9 +80,10 @@ void run_random_ops(const std::string& dst, const Bytes& src, std::mt19937_64& r
     } else if (op < 8) {  // punch one or two ranges
       std::vector<ByteRange> evict{r};
       if (rng() % 2) evict.push_back(random_range(rng));
-      dest->claims().evict(evict);
-    } else if (op == 8) {
-      dest->claims().compact();
+      dest->evict(evict);
+    } else if (op == 8) {  // the process ends and another takes over
+      dest.reset();
+      dest = Destination::open_for_source(dst, ident(), opts);
     } else {
       dest->commit();
     }
@@ -173,7 +174,7 @@ TEST_CASE("evict retires the claims in a durable rewrite before punching: no evi
     auto dest = Destination::open_for_source(dst, ident(), opts);
     dest->write_extent(0, src);
     dest->commit();
-    dest->claims().evict({{8192, 16384}});
+    dest->evict({{8192, 16384}});
     CHECK(dest->missing({0, kSize}) == std::vector<ByteRange>{{8192, 16384}});
   }
   // Whatever tail of the log is lost (a power cut after the punch), no

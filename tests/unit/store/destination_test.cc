@@ -33,6 +33,7 @@ using sparseio::test::file_allocated;
 using sparseio::test::file_data_runs;
 using sparseio::test::pattern_bytes;
 using sparseio::test::read_file;
+using sparseio::test::read_present;
 using sparseio::test::TempDir;
 using Bytes = std::vector<std::byte>;
 using Ranges = std::vector<ByteRange>;
@@ -114,35 +115,35 @@ TEST_CASE("seed semantics: read back, last write wins, missing reads and deletes
   auto d = Destination::open_for_source(dst, ident(200000));
   const Bytes a = pattern_bytes(1000, 5000, 1), b = pattern_bytes(3000, 4000, 2);
   d->write_extent(1000, a);
-  CHECK(d->read_extent({1000, 6000}) == a);
-  CHECK(d->read_extent({2000, 3000}) == slice(a, 1000, 2000));
-  CHECK(d->read_extent({999, 6000}) == std::nullopt);
-  CHECK(d->read_extent({1000, 6001}) == std::nullopt);
-  CHECK(d->read_extent({50000, 50001}) == std::nullopt);
-  CHECK(d->read_extent({5, 5}) == Bytes{});
+  CHECK(read_present(*d, {1000, 6000}) == a);
+  CHECK(read_present(*d, {2000, 3000}) == slice(a, 1000, 2000));
+  CHECK(read_present(*d, {999, 6000}) == std::nullopt);
+  CHECK(read_present(*d, {1000, 6001}) == std::nullopt);
+  CHECK(read_present(*d, {50000, 50001}) == std::nullopt);
+  CHECK(read_present(*d, {5, 5}) == Bytes{});
 
   d->write_extent(3000, b);  // overlaps the end of a
   Bytes want = slice(a, 0, 2000);
   want.insert(want.end(), b.begin(), b.end());
-  CHECK(d->read_extent({1000, 7000}) == want);
+  CHECK(read_present(*d, {1000, 7000}) == want);
   CHECK(d->present_bytes() == 6000);
   CHECK(d->present_ranges() == 1);
 
   // Deleting what is missing changes nothing, not even the sidecar.
   d->commit();
   const uint64_t sidecar_size = size_of(dst + ".sparseio");
-  d->delete_extent({100000, 150000});
-  d->delete_extent({7000, 8000});
-  d->delete_extent({300000, 400000});  // past the end
+  d->evict({{100000, 150000}});
+  d->evict({{7000, 8000}});
+  d->evict({{300000, 400000}});  // past the end
   CHECK(size_of(dst + ".sparseio") == sidecar_size);
-  CHECK(d->read_extent({1000, 7000}) == want);
+  CHECK(read_present(*d, {1000, 7000}) == want);
 
   // Writing past the logical size is refused.
   CHECK(!error_of<sparseio::Error>([&] { d->write_extent(199999, pattern_bytes(0, 2)); }).empty());
   CHECK(d->present_bytes() == 6000);
 }
 
-TEST_CASE("delete_extent punches whole blocks and evicts exactly the range") {
+TEST_CASE("evict punches whole blocks and evicts exactly the range") {
   TempDir dir;
   const std::string dst = dir.file("out");
   auto d = Destination::open_for_source(dst, ident(16 * B));
@@ -153,22 +154,22 @@ TEST_CASE("delete_extent punches whole blocks and evicts exactly the range") {
   const uint64_t alloc = file_allocated(dst);
 
   const ByteRange r{B + 100, 7 * B + 1};  // whole blocks 2..6 inside
-  d->delete_extent(r);
+  d->evict({r});
   CHECK(alloc - file_allocated(dst) == 5 * B);
   CHECK(file_data_runs(dst) == Ranges{{0, 2 * B}, {7 * B, 16 * B}});
   CHECK(!d->contains({r.begin, r.begin + 1}));
   CHECK(d->missing({0, 16 * B}) == Ranges{r});
   CHECK(d->present_bytes() == 16 * B - r.size());
-  CHECK(d->read_extent(r) == std::nullopt);
+  CHECK(read_present(*d, r) == std::nullopt);
   // The bytes around it, including the rest of the edge blocks, are intact.
-  CHECK(d->read_extent({0, r.begin}) == slice(data, 0, r.begin));
-  CHECK(d->read_extent({r.end, 16 * B}) == slice(data, r.end, 16 * B));
+  CHECK(read_present(*d, {0, r.begin}) == slice(data, 0, r.begin));
+  CHECK(read_present(*d, {r.end, 16 * B}) == slice(data, r.end, 16 * B));
   CHECK(durable(dst) == d->coverage());
 
   // Rewriting the range makes it present again, with the new bytes.
   const Bytes again = pattern_bytes(0, r.size(), 4);
   d->write_extent(r.begin, again);
-  CHECK(d->read_extent(r) == again);
+  CHECK(read_present(*d, r) == again);
   CHECK(d->present_ranges() == 1);
 }
 
@@ -208,7 +209,7 @@ TEST_CASE("whole zero blocks in written data become holes, yet are present") {
   CHECK(file_data_runs(dst) == want_data.ranges());
   CHECK(d->zero_hole_bytes() == want_holes.total_bytes());
   CHECK(d->contains({off, off + w.size()}));
-  CHECK(d->read_extent({off, off + w.size()}) == w);
+  CHECK(read_present(*d, {off, off + w.size()}) == w);
   CHECK(file_allocated(dst) <= want_data.total_bytes());
 
   // Zeros overwriting data: last write wins, and the blocks become holes.
@@ -216,7 +217,7 @@ TEST_CASE("whole zero blocks in written data become holes, yet are present") {
   d->write_extent(41 * B, Bytes(4 * B, std::byte{0}));
   Bytes expect = pattern_bytes(0, 8 * B, 6);
   std::fill(expect.begin() + B, expect.begin() + 5 * B, std::byte{0});
-  CHECK(d->read_extent({40 * B, 48 * B}) == expect);
+  CHECK(read_present(*d, {40 * B, 48 * B}) == expect);
   CHECK(file_data_runs(dst).back() == ByteRange{45 * B, 48 * B});
 
   // Disabled: zeros are written as data.
@@ -248,7 +249,7 @@ TEST_CASE("claims reach the sidecar only after their data, and survive reopening
     CHECK(durable(dst).empty());  // pending: not claimed on disk yet
     d->commit();
     CHECK(durable(dst) == want);
-    d->delete_extent({70000, 80000});
+    d->evict({{70000, 80000}});
     want.remove({70000, 80000});
     CHECK(durable(dst) == want);  // evictions are recorded at once
     d->write_extent(20000, slice(data, 20000, 30000));
@@ -258,7 +259,7 @@ TEST_CASE("claims reach the sidecar only after their data, and survive reopening
 
   auto d = Destination::open_for_source(dst, ident(100000));
   CHECK(d->coverage() == want);
-  for (const ByteRange& r : want.ranges()) CHECK(d->read_extent(r) == slice(data, r.begin, r.end));
+  for (const ByteRange& r : want.ranges()) CHECK(read_present(*d, r) == slice(data, r.begin, r.end));
   d.reset();
   auto ro = Destination::open_existing(dst, false);
   CHECK(ro->coverage() == want);
@@ -438,7 +439,7 @@ TEST_CASE("a long log is compacted and still replays to the same coverage") {
           d->write_extent(r.begin, Bytes(r.size(), std::byte{0x33}));
           want.insert(r);
         }
-      d->delete_extent({0, 8000});
+      d->evict({{0, 8000}});
       want.remove({0, 8000});
       CHECK(d->coverage() == want);
     }

@@ -222,13 +222,13 @@ class S3ObjectsTest(unittest.TestCase):
         self.put("misc", {"sig.bin": b"s" * 7, "sigma/x.bin": b"x" * 9, "other.bin": b"o"})
         set_auth(True)
         try:
-            p = self.run_s3("fetch", "s3://misc/sig*", self.out, "--json")
+            p = self.run_s3("fetch", "s3://misc/sig*", self.out + "/", "--json")
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertEqual([o["name"] for o in self.report(p)["objects"]], ["sig.bin"])  # '*' stays in a segment
-            p = self.run_s3("fetch", "s3://misc/sig**", self.out, "--json")
+            p = self.run_s3("fetch", "s3://misc/sig**", self.out + "/", "--json")
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertEqual([o["name"] for o in self.report(p)["objects"]], ["sig.bin", "sigma/x.bin"])
-            p = self.run_s3("fetch", "s3://misc/sig*", self.path("other"), secret="wrong")
+            p = self.run_s3("fetch", "s3://misc/sig*", self.path("other") + "/", secret="wrong")
             self.assertEqual(p.returncode, EXIT_MISSING, p.stderr)
             self.assertIn("refused the request signature", p.stderr)
             self.assertIn("LIST", p.stderr)
@@ -241,7 +241,7 @@ class S3ObjectsTest(unittest.TestCase):
     def test_a_glob_fetches_the_matching_keys_named_below_its_literal_folder(self):
         self.put("misc", {"g/a.parquet": b"a" * 10, "g/x/b.parquet": b"b" * 20, "g/c.txt": b"c",
                           "gg/d.parquet": b"d", "g/x/": b""})
-        p = self.run_s3("fetch", "s3://misc/g/**.parquet", self.out, "--json")
+        p = self.run_s3("fetch", "s3://misc/g/**.parquet", self.out + "/", "--json")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual([o["name"] for o in self.report(p)["objects"]], ["a.parquet", "x/b.parquet"])
         self.assertEqual(self.requests(), ["LIST", "GET", "GET"])
@@ -258,7 +258,7 @@ class S3ObjectsTest(unittest.TestCase):
     def test_a_prefix_or_glob_that_lists_nothing_is_exit_6_naming_it(self):
         for src, why in (("s3://misc/nothing/", "no objects under this prefix"),
                          ("s3://misc/g*/none.*", "no key matches the pattern")):
-            p = self.run_s3("fetch", src, self.out)
+            p = self.run_s3("fetch", src, self.out + "/")
             self.assertEqual(p.returncode, EXIT_MISSING, p.stderr)
             self.assertIn(src, p.stderr)
             self.assertIn(why, p.stderr)
@@ -290,7 +290,7 @@ class S3ObjectsTest(unittest.TestCase):
             self.s3.delete_object(Bucket="misc", Key="r/gone.bin")
             self.s3.put_object(Bucket="misc", Key="r/over.bin", Body=b"O" * 100)
         Proxy.hook["after_list"] = race
-        p = self.run_s3("fetch", "s3://misc/r/", self.out, "--json")
+        p = self.run_s3("fetch", "s3://misc/r/", self.out + "/", "--json")
         self.assertEqual(p.returncode, EXIT_CHANGED, p.stderr)
         by_name = {o["name"]: o for o in self.report(p)["objects"]}
         self.assertEqual(by_name["gone.bin"]["error"]["kind"], "source_changed")
@@ -307,7 +307,7 @@ class S3ObjectsTest(unittest.TestCase):
 
     def test_fail_fast_starts_no_object_after_the_first_failure(self):
         self.put("misc", {"f/../bad": b"x", **{f"f/k{i:02d}.bin": b"k" for i in range(24)}})
-        p = self.run_s3("fetch", "s3://misc/f/", self.out, "--json", "--fail-fast")
+        p = self.run_s3("fetch", "s3://misc/f/", self.out + "/", "--json", "--fail-fast")
         self.assertEqual(p.returncode, EXIT_USAGE, p.stderr)
         r = self.report(p)
         self.assertEqual(r["objects"][0]["name"], "../bad")  # listed first: '.' sorts before 'k'

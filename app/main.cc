@@ -360,7 +360,7 @@ int run_command(Cli& c) {
     if (!c.tf.src.empty() && (sources.size() >= 2 || !c.tf.from_list.empty())) {
       const std::string dir = sources.back();
       sources.pop_back();
-      if (is_many_fetch(sources) || !c.tf.from_list.empty()) {
+      if (is_many_fetch(sources, dir) || !c.tf.from_list.empty()) {
         FetchCommand each = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
         each.plan = make_plan_request(c.sel);
         return run_fetch_many_command(sources, c.tf.from_list, dir, std::move(each), c.tf.fail_fast,

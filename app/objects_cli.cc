@@ -41,10 +41,12 @@ int finish(const ManyReport& report, const OutputFlags& out, const char* what) {
 
 }  // namespace
 
-bool is_many_fetch(const std::vector<std::string>& sources) {
+bool is_many_fetch(const std::vector<std::string>& sources, const std::string& dst) {
   if (sources.size() > 1) return true;
   struct stat st {};
-  if (sources.size() == 1 && s3_collection(sources[0])) return true;  // an S3 prefix or glob
+  if (sources.size() == 1 && s3_collection(sources[0]) &&
+      (dst.ends_with('/') || (::stat(dst.c_str(), &st) == 0 && S_ISDIR(st.st_mode))))
+    return true;  // an S3 prefix or glob into a directory
   return sources.size() == 1 && !is_remote(sources[0]) && ::stat(sources[0].c_str(), &st) == 0 &&
          S_ISDIR(st.st_mode);
 }

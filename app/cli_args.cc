@@ -4,7 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <numeric>
+
+#include "plan/selector_match.h"
 
 namespace sparseio::cli {
 
@@ -51,26 +52,11 @@ void one_value_per_option(CLI::App& app) {
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) one_value_per_option(*sub);
 }
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), size_t{0});
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
   size_t best_d = 3;  // more than 2 edits: not a typo of it
   for (const std::string& c : candidates) {
-    size_t d = edit_distance(word, c);
+    size_t d = plan::edit_distance(word, c);
     if (word.size() >= 2 && c.starts_with(word)) d = std::min<size_t>(d, 1);
     if (d < best_d) {
       best_d = d;

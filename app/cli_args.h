@@ -29,11 +29,9 @@ std::vector<std::string> glue_dash_values(const std::vector<std::string>& args);
 // "TEXT" after positionals. Call it once every option has been added.
 void one_value_per_option(CLI::App& app);
 
-// Levenshtein distance (insertions, deletions, substitutions).
-size_t edit_distance(std::string_view a, std::string_view b);
-
-// The candidate closest to `word` (at most 2 edits away, or one that starts
-// with it), or "" when none is close.
+// The candidate closest to `word` (at most 2 edits away by the library's
+// plan::edit_distance, the one --select's suggestions use, or one that
+// starts with it), or "" when none is close.
 std::string closest(std::string_view word, const std::vector<std::string>& candidates);
 
 // Checks what comes before and including the command word; returns a

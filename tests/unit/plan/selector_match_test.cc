@@ -17,6 +17,7 @@ TEST_CASE("edit distance: insertions, deletions, substitutions") {
   CHECK(edit_distance("qty", "quantity") == 5);
   CHECK(edit_distance("price", "prices") == 1);
   CHECK(edit_distance("flaw", "lawn") == 2);
+  CHECK(edit_distance("fecth", "fetch") == 2);  // a swap is two edits (the CLI's typo suggestions)
   CHECK(edit_distance("same", "same") == 0);
 }
 

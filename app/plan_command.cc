@@ -120,7 +120,8 @@ int run_plan_many_command(const PlanFlags& f, const HttpFlags& http, const S3Opt
 
 int run_plan_command(const PlanFlags& f, const HttpFlags& http, const S3Options& s3) {
   if (f.sources.empty() && f.from_list.empty()) throw UsageError("plan needs SRC (or --from LIST)");
-  if (!f.from_list.empty() || is_many_fetch(f.sources)) return run_plan_many_command(f, http, s3);
+  // A plan has no DST: an S3 prefix or glob is always a collection here.
+  if (!f.from_list.empty() || is_many_fetch(f.sources, "./")) return run_plan_many_command(f, http, s3);
   PlanCommand cmd;
   cmd.source = f.sources.front();
   cmd.ranges = range_items(f);

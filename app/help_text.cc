@@ -36,6 +36,8 @@ std::string examples_help(const std::string& command) {
            "    sparseio fetch -r -64K https://host/a.parquet https://host/b.parquet staged/\n"
            "    sparseio fetch -r -64K ./shards/ staged/     # a local directory, recursively\n"
            "    sparseio fetch --from list.txt staged/       # lines: SRC [NAME] [RANGES...]\n"
+           "    sparseio fetch s3://bucket/data/ staged/     # every key under an S3 prefix (LIST)\n"
+           "    sparseio fetch 's3://bucket/data/**.parquet' staged/  # a glob over keys\n"
            "    sparseio stat staged/                        # every object, and the totals\n";
   if (command == "cat")
     return "EXAMPLES:\n"
@@ -68,7 +70,8 @@ std::string examples_help(const std::string& command) {
            "    sparseio plan https://host/train.zip --select 'zip:train/*.jpg' --json > plan.json\n"
            "    sparseio fetch --plan plan.json --shard \"$I/8\" train.zip\n"
            "  Which tensors a sparse copy lacks (they would read as zeros):\n"
-           "    sparseio plan model.safetensors --select safetensors: --json | jq '.ranges[] | select(.present == false)'\n";
+           "    sparseio plan model.safetensors --select safetensors: --json | jq '.ranges[] | "
+           "select(.present == false)'\n";
   if (command == "mount")
     return "EXAMPLES:\n"
            "  Query a remote SQLite database; only the pages the query reads are fetched:\n"

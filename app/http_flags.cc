@@ -72,7 +72,8 @@ void add_http_options(CLI::App* cmd, HttpFlags& f, bool transfer) {
         ->type_name("SIZE")
         ->group(group);
     cmd->add_option("--max-connections", f.max_connections,
-                    "Most requests in flight when -j is not given (default 64; HTTP/2 streams count)")
+                    "Most requests in flight when -j is not given (default 64; HTTP/2 streams count); with "
+                    "many objects, the connections of the whole run")
         ->type_name("N")
         ->check(CLI::Range(1u, 1024u))
         ->group(group);

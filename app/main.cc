@@ -18,6 +18,7 @@
 
 #include "api/commands.h"
 #include "api/many.h"
+#include "api/plan_many.h"
 #include "api/report.h"
 #include "cli_args.h"
 #include "core/errors.h"
@@ -254,6 +255,10 @@ void add_cat_command(Cli& c) {
   c.cat = c.app.add_subcommand(
       "cat", "Write RANGES of SRC to stdout in order, fetched in parallel (missing ones stored in DST)");
   add_transfer(c.cat, c.tf, false);
+  c.cat->add_option("MORE", c.tf.more,
+                    "More sources: with several SRC each is written in turn, in the order given; a last "
+                    "word that is a directory (or ends with /) stores them there as fetch does, else none "
+                    "is stored");
   c.cat->add_flag("--no-store", c.no_store, "Write nothing to disk (DST, if given, is only read)");
   c.cat
       ->add_option("-o,--output", c.cat_output,
@@ -299,6 +304,9 @@ void add_verify_command(Cli& c) {
       ->add_option("SRC", c.tf.src, "Source: a local path, an http:// or https:// URL, or s3://BUCKET/KEY")
       ->required();
   c.verify->add_option("DST", c.tf.dst, "Destination sparse file")->required();
+  c.verify->add_option("MORE", c.tf.more,
+                       "More sources, then a directory DST: each object against DST/NAME (named as fetch "
+                       "names them), with a line for each and the totals");
   add_ranges(c.verify, c.tf, "Only these ranges (default: all present bytes)");
   c.verify->add_flag("--repair", c.repair, "Fetch again the blocks that differ; exit 0 when then identical");
   add_json(c.verify, c.common);
@@ -313,15 +321,46 @@ void add_verify_command(Cli& c) {
   add_logging(c.verify, c.common);
 }
 
+// fetch --plan FILE DIR/ of a version 2 manifest: its objects into DIR,
+// each with its part of the plan (and of --shard, cut across the objects).
+int run_fetch_plan_many(Cli& c, const plan::PlanFile& file) {
+  if (!c.tf.dst.empty() || !c.tf.more.empty() || c.tf.src.empty())
+    throw UsageError(fmt::format("--plan {} names its {} objects' sources: give only the directory DST",
+                                 c.sel.plan_file, file.objects.size()));
+  if (!c.tf.ranges.empty() || !c.tf.ranges_from.empty() || !c.sel.select.empty() || !c.tf.from_list.empty())
+    throw UsageError(
+        fmt::format("--plan {} holds the ranges of each object: -r, --ranges-from, --select and "
+                    "--from do not go with it (plan them in)",
+                    c.sel.plan_file));
+  const PlanRequest req = make_plan_request(c.sel);
+  std::vector<ObjectJob> jobs = jobs_from_plan(file, req.shard);
+  FetchCommand each = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
+  each.plan.manifest = c.sel.plan_file;  // named in messages; each object's part is its job's
+  if (jobs.empty()) {
+    // A shard finer than the plan (N above its bytes / 64 KiB) may hold nothing.
+    fmt::print(stderr, "sparseio: shard {}/{} of {} holds nothing of its {} objects\n", req.shard->index,
+               req.shard->count, c.sel.plan_file, file.objects.size());
+    return kExitOk;
+  }
+  return run_fetch_jobs_command(std::move(jobs), c.tf.src, std::move(each), c.tf.fail_fast, c.common.out);
+}
+
 int run_command(Cli& c) {
   if (*c.fetch) {
+    // The plan is read once (it may be standard input).
+    std::shared_ptr<const plan::Manifest> planned;
+    if (!c.sel.plan_file.empty()) {
+      plan::PlanFile file = plan::load_plan_file(c.sel.plan_file);
+      if (file.version == plan::kManyManifestVersion) return run_fetch_plan_many(c, file);
+      planned = std::make_shared<const plan::Manifest>(std::move(file.objects.front()));
+    }
     std::vector<std::string> sources{c.tf.src};
     if (!c.tf.dst.empty()) sources.push_back(c.tf.dst);
     sources.insert(sources.end(), c.tf.more.begin(), c.tf.more.end());
     if (!c.tf.src.empty() && (sources.size() >= 2 || !c.tf.from_list.empty())) {
       const std::string dir = sources.back();
       sources.pop_back();
-      if (is_many_fetch(sources) || !c.tf.from_list.empty()) {
+      if (is_many_fetch(sources, dir) || !c.tf.from_list.empty()) {
         FetchCommand each = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
         each.plan = make_plan_request(c.sel);
         return run_fetch_many_command(sources, c.tf.from_list, dir, std::move(each), c.tf.fail_fast,
@@ -329,9 +368,10 @@ int run_command(Cli& c) {
       }
     }
     if (!c.tf.from_list.empty()) throw UsageError("--from LIST needs a directory DST");
-    resolve_plan_positionals(c.tf.src, c.tf.dst, c.sel);
+    resolve_plan_positionals(c.tf.src, c.tf.dst, planned.get());
     FetchCommand cmd = cli::with_s3(with_http(make_fetch_command(c.tf), c.hf), c.s3f);
     cmd.plan = make_plan_request(c.sel);
+    cmd.plan.planned = planned;
     return run_fetch_command(std::move(cmd), c.common.out);
   }
   if (*c.cat) {
@@ -340,13 +380,21 @@ int run_command(Cli& c) {
     if (cmd.ranges.empty() && cmd.plan.select.empty())
       throw UsageError("cat needs -r RANGES, --ranges-from FILE or --select FORMAT:WHAT");
     c.common.out.output_dash = c.cat_output == "-";
-    return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
+    std::vector<std::string> words{c.tf.src};
+    if (!c.tf.dst.empty()) words.push_back(c.tf.dst);
+    words.insert(words.end(), c.tf.more.begin(), c.tf.more.end());
+    const CatWords w = split_cat_words(words);
+    if (w.sources.size() == 1 && w.directory.empty()) {  // cat SRC [DST]: as before
+      cmd.destination = w.destination;
+      return run_cat_command(std::move(cmd), c.common.out, !c.no_store);
+    }
+    return run_cat_many_command(w.sources, w.directory, std::move(cmd), c.common.out, !c.no_store);
   }
   if (*c.mount) {
     c.mf.quiet = c.common.out.quiet;
     return run_mount_command(c.mf, c.hf, c.s3f);
   }
-  if (*c.plan) run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));
+  if (*c.plan) return run_plan_command(c.pf, c.hf, cli::make_s3_options(c.s3f));
   if (*c.stat && is_many_destination(c.dst_only))
     return run_stat_many_command(c.dst_only, c.sf.list_ranges, c.common.out);
   if (*c.stat) {
@@ -362,6 +410,14 @@ int run_command(Cli& c) {
     print_report(run_punch(c.dst_only, ranges, !c.punch_no_wait), c.common);
   }
   if (*c.verify) {
+    const bool many = !c.tf.more.empty() || is_many_destination(c.tf.dst);
+    std::vector<std::string> sources{c.tf.src};
+    if (many) {
+      sources.push_back(c.tf.dst);
+      sources.insert(sources.end(), c.tf.more.begin(), c.tf.more.end());
+      c.tf.dst = sources.back();
+      sources.pop_back();
+    }
     FetchCommand f = make_fetch_command(c.tf);
     VerifyCommand cmd{.source = c.tf.src,
                       .destination = c.tf.dst,
@@ -370,6 +426,7 @@ int run_command(Cli& c) {
                       .fetch = f.fetch,
                       .http = make_http_options(c.hf),
                       .s3 = cli::make_s3_options(c.s3f)};
+    if (many) return run_verify_many_command(sources, c.tf.dst, cmd, c.common.out.json, c.common.out.quiet);
     return run_verify_command(cmd, c.common.out.json, c.common.out.quiet);
   }
   return kExitOk;

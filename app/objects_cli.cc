@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -40,37 +41,43 @@ int finish(const ManyReport& report, const OutputFlags& out, const char* what) {
 
 }  // namespace
 
-bool is_many_fetch(const std::vector<std::string>& sources) {
+bool is_many_fetch(const std::vector<std::string>& sources, const std::string& dst) {
   if (sources.size() > 1) return true;
   struct stat st {};
-  if (sources.size() == 1 && s3_collection(sources[0])) return true;  // an S3 prefix or glob
+  if (sources.size() == 1 && s3_collection(sources[0]) &&
+      (dst.ends_with('/') || (::stat(dst.c_str(), &st) == 0 && S_ISDIR(st.st_mode))))
+    return true;  // an S3 prefix or glob into a directory
   return sources.size() == 1 && !is_remote(sources[0]) && ::stat(sources[0].c_str(), &st) == 0 &&
          S_ISDIR(st.st_mode);
 }
 
-int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
-                           const std::string& dir, FetchCommand each, bool fail_fast,
-                           const OutputFlags& out) {
-  ManyCommand cmd;
-  std::vector<ObjectJob> listed;
-  if (!from_list.empty()) {
-    std::ifstream in;
-    if (from_list != "-") {
-      in.open(from_list);
-      if (!in) throw UsageError(errno_message(fmt::format("cannot read --from {}", from_list), errno));
-    }
-    std::stringstream text;
-    text << (from_list == "-" ? std::cin.rdbuf() : in.rdbuf());
-    listed = parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
+std::vector<ObjectJob> read_object_list(const std::string& from_list) {
+  if (from_list.empty()) return {};
+  std::ifstream in;
+  if (from_list != "-") {
+    in.open(from_list);
+    if (!in) throw UsageError(errno_message(fmt::format("cannot read --from {}", from_list), errno));
   }
+  std::stringstream text;
+  text << (from_list == "-" ? std::cin.rdbuf() : in.rdbuf());
+  return parse_object_list(text.str(), from_list == "-" ? "standard input" : from_list);
+}
+
+namespace {
+
+// Runs the objects `make_jobs` names (given the command, once the run is
+// watched: an S3 listing is interrupted like the fetch) into `dir`.
+int run_many(const std::function<std::vector<ObjectJob>(const FetchCommand&)>& make_jobs,
+             const std::string& dir, FetchCommand each, bool fail_fast, const OutputFlags& out) {
+  ManyCommand cmd;
   Watched w(out);
-  w.attach(each);  // an S3 listing is interrupted like the fetch
-  // Usage errors (and a prefix that lists nothing) before anything is created.
+  w.attach(each);
   cmd.directory = dir.size() > 1 && dir.ends_with('/') ? dir.substr(0, dir.size() - 1) : dir;
   cmd.fail_fast = fail_fast;
   ManyReport report;
   try {
-    cmd.objects = plan_objects(sources, std::move(listed), each.http, each.s3);
+    // Usage errors (and a prefix that lists nothing) before anything is created.
+    cmd.objects = make_jobs(each);
     cmd.each = std::move(each);
     report = run_fetch_many(std::move(cmd));
   } catch (...) {
@@ -84,6 +91,22 @@ int run_fetch_many_command(const std::vector<std::string>& sources, const std::s
     return w.interrupted_code();
   }
   return code;
+}
+
+}  // namespace
+
+int run_fetch_many_command(const std::vector<std::string>& sources, const std::string& from_list,
+                           const std::string& dir, FetchCommand each, bool fail_fast,
+                           const OutputFlags& out) {
+  std::vector<ObjectJob> listed = read_object_list(from_list);
+  return run_many(
+      [&](const FetchCommand& e) { return plan_objects(sources, std::move(listed), e.http, e.s3); }, dir,
+      std::move(each), fail_fast, out);
+}
+
+int run_fetch_jobs_command(std::vector<ObjectJob> jobs, const std::string& dir, FetchCommand each,
+                           bool fail_fast, const OutputFlags& out) {
+  return run_many([&](const FetchCommand&) { return std::move(jobs); }, dir, std::move(each), fail_fast, out);
 }
 
 int run_stat_many_command(const std::string& dir, bool list_ranges, const OutputFlags& out) {

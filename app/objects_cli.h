@@ -9,13 +9,24 @@
 #include <vector>
 
 #include "api/commands.h"
+#include "api/many.h"
 #include "transfer.h"
 
 namespace sparseio::cli {
 
 // True when a fetch of `sources` into `dst` is a many-object run: more than
-// one source, or one that is a local directory.
-bool is_many_fetch(const std::vector<std::string>& sources);
+// one source, or one that is a local directory, or an S3 prefix or glob
+// (api/s3_objects.h) into a directory DST (`dst` ends with '/' or is one).
+// Into a file DST, an s3:// SRC is the one object its key names exactly, so
+// that keys ending with '/' or holding '*', '?', '[' or '{' stay fetchable.
+bool is_many_fetch(const std::vector<std::string>& sources, const std::string& dst);
+
+// The objects of a --from LIST (a file, '-': standard input); empty: none.
+std::vector<ObjectJob> read_object_list(const std::string& from_list);
+
+// Fetches `jobs` into `dir` (fetch --plan of a many-object manifest: jobs_from_plan).
+int run_fetch_jobs_command(std::vector<ObjectJob> jobs, const std::string& dir, FetchCommand each,
+                           bool fail_fast, const OutputFlags& out);
 
 // `from_list`: fetch --from LIST (a file, '-': standard input), whose
 // objects come after those of `sources`; empty: none.

@@ -109,6 +109,35 @@ std::string objects_prefix(const StatusView& v, const char* sep) {
 }
 }  // namespace
 
+std::optional<double> estimate_eta(uint64_t done_bytes, uint64_t wanted_bytes, double rate_bps,
+                                   size_t objects_started, size_t objects_total) {
+  double wanted = static_cast<double>(wanted_bytes);
+  if (objects_total > 0 && objects_started > 0 && objects_started < objects_total)
+    wanted = wanted / static_cast<double>(objects_started) * static_cast<double>(objects_total);
+  const double left = std::max(0.0, wanted - static_cast<double>(done_bytes));
+  const bool all_started = objects_total == 0 || objects_started >= objects_total;
+  if (left == 0 && all_started) return 0.0;
+  if (rate_bps <= 0) return std::nullopt;
+  return left / rate_bps;
+}
+
+std::string render_current(const std::vector<std::string>& names, size_t width) {
+  if (names.empty()) return "";
+  std::string out = "now ";
+  size_t shown = 0;
+  for (const std::string& n : names) {
+    const std::string more = fmt::format(" +{}", names.size() - shown - 1);
+    const std::string piece = (shown > 0 ? ", " : "") + n;
+    // Room for this name and, unless it is the last, the count after it.
+    const size_t need = columns(out) + columns(piece) + (shown + 1 < names.size() ? more.size() : 0);
+    if (need > width && shown > 0) break;
+    out += piece;
+    ++shown;
+  }
+  if (shown < names.size()) out += fmt::format(" +{}", names.size() - shown);
+  return out;
+}
+
 std::vector<std::string> render_status(const StatusView& v, size_t width) {
   std::string counters = objects_prefix(v, "  ") +
                          fmt::format("{} / {}  {:>3}%  {}/s  ETA {}  {}/{} conn", short_size(v.done_bytes),
@@ -121,17 +150,19 @@ std::vector<std::string> render_status(const StatusView& v, size_t width) {
   std::vector<std::string> lines;
   if (!v.cells.empty()) lines.push_back(render_map(v.cells, v.unicode));
   lines.push_back(std::move(counters));
+  if (!v.current.empty()) lines.push_back(render_current(v.current, room));
   for (std::string& l : lines)
     if (columns(l) > room && !v.unicode) l.resize(room);
   return lines;
 }
 
 std::string render_plain(const StatusView& v) {
-  return objects_prefix(v, ", ") + fmt::format("{} of {} ({}%), {}/s, ETA {}, {} of {} connections busy",
-                                               short_size(v.done_bytes), short_size(v.wanted_bytes),
-                                               percent(v.done_bytes, v.wanted_bytes),
-                                               short_size(static_cast<uint64_t>(std::max(0.0, v.rate_bps))),
-                                               format_eta(v.eta_s), v.active, v.jobs);
+  return objects_prefix(v, ", ") +
+         fmt::format("{} of {} ({}%), {}/s, ETA {}, {} of {} connections busy", short_size(v.done_bytes),
+                     short_size(v.wanted_bytes), percent(v.done_bytes, v.wanted_bytes),
+                     short_size(static_cast<uint64_t>(std::max(0.0, v.rate_bps))), format_eta(v.eta_s),
+                     v.active, v.jobs) +
+         (v.current.empty() ? "" : ", " + render_current(v.current, 60));
 }
 
 std::string render_frame(const std::vector<std::string>& lines, size_t previous_lines,
@@ -215,9 +246,9 @@ StatusView ProgressDisplay::view_of(const ProgressSnapshot& s, Clock::time_point
   while (samples_.size() > 2 && now - samples_.front().first > kRateWindow) samples_.pop_front();
   const double dt = std::chrono::duration<double>(now - samples_.front().first).count();
   if (dt > 0.2) v.rate_bps = static_cast<double>(s.fetched_bytes - samples_.front().second) / dt;
-  if (v.rate_bps > 0)
-    v.eta_s = static_cast<double>(s.wanted_bytes - std::min(s.wanted_bytes, s.done_bytes)) / v.rate_bps;
-  if (s.done_bytes >= s.wanted_bytes) v.eta_s = 0;
+  v.current = s.current_objects;
+  v.eta_s = estimate_eta(s.done_bytes, s.wanted_bytes, v.rate_bps, s.objects_done + s.current_objects.size(),
+                         s.objects_total);
   return v;
 }
 

@@ -33,8 +33,21 @@ struct StatusView {
   // Many objects (api/many.h): finished and in all; 0 in all: one object.
   // The bytes then are those of the objects started so far.
   size_t objects_done = 0, objects_total = 0;
-  bool unicode = false;  // block characters instead of ASCII
+  std::vector<std::string> current;  // the objects being fetched now (many objects)
+  bool unicode = false;              // block characters instead of ASCII
 };
+
+// Seconds left: the bytes not yet done at `rate_bps` (nullopt while nothing
+// moves). With many objects (`objects_total` > 0) the bytes wanted are
+// those of the objects started so far (`objects_started`), so the total is
+// projected from them (wanted / started × total): without that the ETA
+// of a 200-object run would read seconds while most objects wait to start.
+std::optional<double> estimate_eta(uint64_t done_bytes, uint64_t wanted_bytes, double rate_bps,
+                                   size_t objects_started = 0, size_t objects_total = 0);
+
+// "now part-00012.parquet, part-00013.parquet +30": the objects in flight,
+// as many names as fit in `width` columns, then how many more ("" when none).
+std::string render_current(const std::vector<std::string>& names, size_t width);
 
 // "1.5 MiB": one decimal, binary units, for people (not exact).
 std::string short_size(uint64_t bytes);
@@ -47,8 +60,9 @@ std::string render_map(const std::vector<CellState>& cells, bool unicode);
 // "1:05", "2:03:09" ("--:--" when unknown).
 std::string format_eta(std::optional<double> seconds);
 
-// The two lines of a frame (fill map, then counters), each at most `width`
-// columns; the map has width - 2 cells (map_cells(width)).
+// The lines of a frame (fill map, then counters; with many objects, the
+// counters then the objects in flight), each at most `width` columns; the
+// map has width - 2 cells (map_cells(width)).
 std::vector<std::string> render_status(const StatusView& view, size_t width);
 size_t map_cells(size_t width);
 

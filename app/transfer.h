@@ -3,6 +3,8 @@
 // (SIGINT, SIGTERM, SIGHUP) and the interrupt summary.
 #pragma once
 
+#include <vector>
+
 #include "api/commands.h"
 #include "progress_display.h"
 #include "signal_watch.h"
@@ -58,5 +60,27 @@ int run_fetch_command(FetchCommand cmd, const OutputFlags& out);
 // terminal, output that looks binary is refused (a UsageError) unless
 // out.output_dash, and no status line is drawn over the data.
 int run_cat_command(FetchCommand cmd, const OutputFlags& out, bool store);
+
+// cat SRC1 SRC2 ...: each command's ranges in turn, in the order given, as
+// one stream (an object fails: the error ends the run, since the bytes after
+// it would be misplaced).
+int run_cat_command(std::vector<FetchCommand> cmds, const OutputFlags& out, bool store);
+
+// The words of `cat SRC... [DIR/]`: the last is a directory DST when it ends
+// with '/' or is an existing directory; else two words are SRC DST (as
+// before several sources were taken) unless the second is a URL; else all
+// are sources and nothing is stored.
+struct CatWords {
+  std::vector<std::string> sources;
+  std::string directory;  // empty: none (or, with one source, `destination`)
+  std::string destination;
+};
+CatWords split_cat_words(const std::vector<std::string>& words);
+
+// cat of several sources (or into a directory): each object's ranges in the
+// order given; with `dir`, each stored at DIR/NAME (its sidecar in
+// DIR/.sparseio/) as fetch stores it. `each` carries the ranges and options.
+int run_cat_many_command(const std::vector<std::string>& sources, const std::string& dir, FetchCommand each,
+                         const OutputFlags& out, bool store);
 
 }  // namespace sparseio::cli

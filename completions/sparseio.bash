@@ -28,7 +28,7 @@ _sparseio() {
     stat) opts="$common --ranges --ranges-only --json" ;;
     punch) opts="$common $ranges --no-wait --json" ;;
     verify) opts="$common $ranges $http $s3 -j --jobs --chunk-size --repair --json" ;;
-    plan) opts="$common -r --ranges $http $s3 $select --json" ;;
+    plan) opts="$common -r --ranges $http $s3 $select --json --from" ;;
     mount) opts="$common $http $s3 -j --jobs --chunk-size --sync --coalesce-gap --max-connections --cache --cache-max --read-block-size --readahead-max" ;;
   esac
   case $prev in

@@ -175,10 +175,7 @@ std::vector<ObjectJob> plan_objects(const std::vector<std::string>& sources, std
   return jobs;
 }
 
-ManyReport run_fetch_many(ManyCommand cmd) {
-  const std::string& dir = cmd.directory;
-  if (cmd.each.plan.shard || !cmd.each.plan.manifest.empty())
-    throw UsageError("--plan and --shard take one object; with several, give --select or -r");
+std::string prepare_many_directory(const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode))
@@ -190,12 +187,23 @@ ManyReport run_fetch_many(ManyCommand cmd) {
       throw Error(fmt::format("cannot create directory {}: {}", dir, ec.message()),
                   ErrorKind::kDestinationUnwritable);
   }
-  const std::string sidecars = dir + "/" + std::string(kSidecarDir);
+  std::string sidecars = dir + "/" + std::string(kSidecarDir);
   if (::mkdir(sidecars.c_str(), 0755) != 0 && errno != EEXIST)
     throw_errno(fmt::format("cannot create {}", sidecars), errno, ErrorKind::kDestinationUnwritable);
   if (::lstat(sidecars.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw DestinationConflictError(
         fmt::format("{} is not a directory (a symbolic link?); refusing it", sidecars));
+  return sidecars;
+}
+
+ManyReport run_fetch_many(ManyCommand cmd) {
+  const std::string& dir = cmd.directory;
+  // A plan of many objects comes split into the objects' parts (jobs_from_plan).
+  const bool planned = std::any_of(cmd.objects.begin(), cmd.objects.end(),
+                                   [](const ObjectJob& j) { return j.planned != nullptr; });
+  if (cmd.each.plan.shard || (!cmd.each.plan.manifest.empty() && !planned))
+    throw UsageError("--plan and --shard take one object; with several, plan them first (plan --json)");
+  const std::string sidecars = prepare_many_directory(dir);
 
   ManyReport report;
   report.directory = dir;
@@ -241,7 +249,9 @@ ManyReport run_fetch_many(ManyCommand cmd) {
                cmd.each.fetch.jobs);
   std::mutex mu;               // guards next, running, workers and the wake-ups below
   std::condition_variable cv;  // an object ended, or the latency became known
-  std::shared_ptr<HttpConnectionPool> pool = cmd.each.http.pool;
+  const std::shared_ptr<HttpConnectionPool> caller_pool =
+      cmd.each.http.pool;  // a caller's: its observer stays
+  std::shared_ptr<HttpConnectionPool> pool = caller_pool;
   if (remote && !pool) {
     pool = std::make_shared<HttpConnectionPool>(cap);
     pool->on_latency([&] {
@@ -272,6 +282,7 @@ ManyReport run_fetch_many(ManyCommand cmd) {
       c.source = out.source;
       if (!own_ranges[i].empty()) c.ranges = own_ranges[i];
       c.s3.listed = listed[i];
+      if (cmd.objects[i].planned) c.plan.planned = cmd.objects[i].planned;
       c.fetch.progress = &mine;
       out.path = c.destination = prepare_under(dir, out.name);
       c.dest.sidecar_path = prepare_under(sidecars, out.name + ".sparseio");
@@ -326,7 +337,7 @@ ManyReport run_fetch_many(ManyCommand cmd) {
     lock.unlock();
   }
   if (caller) caller->detach();
-  if (pool) pool->on_latency(nullptr);
+  if (pool && pool != caller_pool) pool->on_latency(nullptr);  // its observer refers to this frame
   return report;
 }
 

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct ObjectJob {
   std::string name;
   std::vector<RangeItem> ranges;
   std::optional<S3Listed> listed;
+  // fetch --plan of many objects (api/plan_many.h): this object's part of
+  // the plan and the identity it was planned against; replaces `ranges`.
+  std::shared_ptr<const plan::Manifest> planned = nullptr;
 };
 
 // Pure: parses a source list (fetch --from LIST): one object a line,
@@ -83,9 +87,10 @@ inline constexpr unsigned kObjectsAtOnce = 4;
 // Round trips an object waits on before its last bytes arrive: discovery
 // (HEAD), planning (a footer or a directory), the GETs of its ranges.
 inline constexpr double kObjectRoundTrips = 3;
-// CPU an object costs the run apart from its bytes (open and lock DST,
-// create the sidecar, plan, commit): measured in-process over 200 Parquet
-// files on the 2-core benchmark machine (scripts/bench --only objects).
+// CPU an object costs the run (discovery, open and lock DST, create the
+// sidecar, plan, fetch 256 KiB, commit): 50 Parquet files behind 20 ms took
+// 0.15 s of user+sys in one run on the 2-core benchmark machine (3 ms
+// each; scripts/bench --only objects --quick), rounded up.
 inline constexpr double kObjectCpuSeconds = 0.004;
 
 // Pure: how many objects to keep in flight. Enough that the cores stay busy
@@ -126,6 +131,11 @@ struct ManyReport {
 // UsageError when DIR exists and is not a directory; an object's failure is
 // its outcome, not an exception.
 ManyReport run_fetch_many(ManyCommand cmd);
+
+// Makes DIR (when missing) and DIR/.sparseio/ and returns the latter.
+// Throws UsageError when DIR exists and is not a directory,
+// DestinationConflictError when .sparseio is not a directory.
+std::string prepare_many_directory(const std::string& dir);
 
 // True when `path` is a directory DST (a directory holding .sparseio/).
 bool is_many_destination(const std::string& path);

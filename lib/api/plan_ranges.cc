@@ -30,7 +30,8 @@ std::vector<ByteRange> ranges_where(const std::vector<plan::PlanItem>& items, bo
   return plan::coalesce(std::move(out));
 }
 
-// Items clipped to `keep` (sorted, disjoint); an item cut in two keeps its label.
+}  // namespace
+
 std::vector<plan::PlanItem> clip_items(const std::vector<plan::PlanItem>& items,
                                        const std::vector<ByteRange>& keep) {
   std::vector<plan::PlanItem> out;
@@ -48,8 +49,6 @@ std::vector<plan::PlanItem> clip_items(const std::vector<plan::PlanItem>& items,
   return out;
 }
 
-}  // namespace
-
 CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const PlanRequest& req,
                                      Source& source, bool for_cat) {
   CommandRanges out;
@@ -57,13 +56,13 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
   std::vector<ByteRange> given = resolve_ranges(items, size);
   for (size_t i = 0; i < given.size(); ++i)
     out.items.push_back({given[i], fmt::format("-r {}", items[i].text), given[i], false});
-  if (!req.manifest.empty()) {
-    plan::Manifest m = plan::load_manifest(req.manifest);
+  if (req.planned || !req.manifest.empty()) {
+    plan::Manifest m = req.planned ? *req.planned : plan::load_manifest(req.manifest);
     const SourceIdentity now = source.identity();
     if (!plan::same_object(m.identity, now))
-      throw SourceChangedError(
-          fmt::format("{} changed since plan {} was made ({}): refusing to fetch a stale plan", source.name(),
-                      req.manifest, describe_identity_change(m.identity, now)));
+      throw SourceChangedError(fmt::format(
+          "{} changed since plan {} was made ({}): refusing to fetch a stale plan", source.name(),
+          req.manifest.empty() ? "(given)" : req.manifest, describe_identity_change(m.identity, now)));
     for (plan::PlanItem& it : m.items) {
       it.payload = it.range;
       out.items.push_back(std::move(it));
@@ -85,7 +84,7 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
     out.planning_reads = reader.take_reads();
     for (plan::PlanItem& it : p.items) out.items.push_back(std::move(it));
   }
-  if (items.empty() && req.manifest.empty() && req.select.empty())
+  if (items.empty() && req.manifest.empty() && !req.planned && req.select.empty())
     out.items.push_back({{0, size}, "the whole object", {0, size}, false});
   if (for_cat) {
     out.output = ranges_of(out.items, !req.select.empty());
@@ -113,9 +112,8 @@ CommandRanges resolve_command_ranges(const std::vector<RangeItem>& items, const 
 }
 
 plan::Manifest run_plan(const PlanCommand& cmd) {
+  // Neither --select nor -r: the whole object (a plan to --shard by bytes).
   std::unique_ptr<Source> source = open_source(cmd.source, cmd.http, cmd.s3);
-  if (cmd.request.select.empty() && cmd.request.manifest.empty() && cmd.ranges.empty())
-    throw UsageError("plan needs --select FORMAT:WHAT (or -r RANGES)");
   CommandRanges r = resolve_command_ranges(cmd.ranges, cmd.request, *source);
   plan::Manifest m;
   m.source = cmd.source;

@@ -3,6 +3,7 @@
 // resolve_command_ranges() where they used to resolve -r items alone.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct PlanRequest {
   std::vector<std::string> select;       // --select FORMAT:WHAT (repeatable)
   std::string manifest;                  // --plan FILE
   std::optional<plan::ShardSpec> shard;  // --shard I/N
+  // One object's part of a plan of many (fetch --plan DIR/, api/plan_many.h),
+  // used instead of loading `manifest` (then only named in messages).
+  std::shared_ptr<const plan::Manifest> planned;
 
   bool any() const { return !select.empty() || !manifest.empty() || shard.has_value(); }
 };
@@ -49,6 +53,11 @@ struct PlanCommand {
   HttpOptions http;
   S3Options s3;
 };
+
+// The items clipped to `keep` (sorted, disjoint); an item cut in two keeps
+// its label, marked " (part)".
+std::vector<plan::PlanItem> clip_items(const std::vector<plan::PlanItem>& items,
+                                       const std::vector<ByteRange>& keep);
 
 // sparseio plan: the labelled items (clipped to the shard, if any) and the
 // source's identity, ready to print as a range list or a manifest.

@@ -28,7 +28,7 @@ import shutil
 import statistics
 import subprocess
 
-from bench_lib.common import KiB, MiB, GiB, Variant, alternate, log
+from bench_lib.common import GiB, MiB, Variant, alternate, log
 from bench_lib.latency import LatencyNginx, fresh_dir, spread
 
 try:  # the paired ratios of issue 22, when the harness has them

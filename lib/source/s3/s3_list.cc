@@ -244,8 +244,11 @@ ListPage parse_list_page(std::string_view xml, const std::string& what) {
 
 std::string list_url(const S3Endpoint& e, const std::string& bucket, const std::string& prefix,
                      const std::string& token) {
-  std::string url =
-      object_url(e, S3Location{bucket, ""}) + "?list-type=2&prefix=" + uri_encode(prefix, false);
+  // The bucket's URL as botocore writes it: https://B.host/ virtual-hosted,
+  // https://host/B path-style.
+  std::string url = object_url(e, S3Location{bucket, ""});
+  if (e.path_style) url.pop_back();
+  url += "?list-type=2&prefix=" + uri_encode(prefix, false);
   if (!token.empty()) url += "&continuation-token=" + uri_encode(token, false);
   return url;
 }

@@ -8,8 +8,10 @@
 #include <vector>
 
 using sparseio::CellState;
+using sparseio::cli::estimate_eta;
 using sparseio::cli::format_eta;
 using sparseio::cli::map_cells;
+using sparseio::cli::render_current;
 using sparseio::cli::render_frame;
 using sparseio::cli::render_map;
 using sparseio::cli::render_plain;
@@ -94,4 +96,33 @@ TEST_CASE("with many objects the line starts with the objects done and in all") 
   const std::vector<std::string> lines = render_status(v, 100);
   REQUIRE(lines.size() == 1);  // no fill map over several objects
   CHECK(lines[0].starts_with("3/10 objects  12.0 MiB / 60.0 MiB"));
+}
+
+TEST_CASE("with many objects a third line names the objects in flight, as many as fit") {
+  StatusView v = sample(0);
+  v.objects_done = 3;
+  v.objects_total = 10;
+  v.current = {"part-00003.parquet", "part-00004.parquet", "part-00005.parquet"};
+  const std::vector<std::string> lines = render_status(v, 100);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1] == "now part-00003.parquet, part-00004.parquet, part-00005.parquet");
+  CHECK(render_current(v.current, 50) == "now part-00003.parquet, part-00004.parquet +1");
+  CHECK(render_current(v.current, 30) == "now part-00003.parquet +2");
+  CHECK(render_current(v.current, 5) == "now part-00003.parquet +2");  // one name at least
+  CHECK(render_current({}, 80).empty());
+  CHECK(
+      render_plain(v).ends_with(", 3 of 8 connections busy, now part-00003.parquet, part-00004.parquet +1"));
+}
+
+TEST_CASE("estimate_eta projects the bytes of objects not started from those started") {
+  // One object: what is left at the rate; done: 0; nothing moving: unknown.
+  CHECK(*estimate_eta(20, 100, 10) == doctest::Approx(8));
+  CHECK(*estimate_eta(100, 100, 0) == 0);
+  CHECK(!estimate_eta(20, 100, 0));
+  // 10 objects of which 2 started, 100 bytes wanted by those: 500 in all.
+  CHECK(*estimate_eta(50, 100, 10, 2, 10) == doctest::Approx(45));
+  // The started ones are done but 8 wait: not finished.
+  CHECK(*estimate_eta(100, 100, 10, 2, 10) == doctest::Approx(40));
+  // Every object started: no projection.
+  CHECK(*estimate_eta(100, 100, 10, 10, 10) == 0);
 }

@@ -95,6 +95,8 @@ TEST_CASE("malformed answers are refused naming the listing and why") {
         std::string::npos);
   CHECK(error_of(page(contents("a & b", "1"), false)).find("bare '&'") != std::string::npos);
   CHECK(error_of(page(contents("a&#0;", "1"), false)).find("U+0") != std::string::npos);
+  // A raw NUL byte in a key (found by the fuzzer): refused, never a key with a NUL.
+  CHECK(error_of(page(contents(std::string("a\0b", 3), "1"), false)).find("a NUL byte") != std::string::npos);
   CHECK(error_of(page(contents("a&#xD800;", "1"), false)).find("cannot carry") != std::string::npos);
   CHECK(error_of(page("", true)).find("no NextContinuationToken") != std::string::npos);
   CHECK(error_of("<ListBucketResult><Contents></Key></Contents></ListBucketResult>")

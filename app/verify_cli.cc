@@ -92,15 +92,7 @@ int run_verify_many_command(const std::vector<std::string>& sources, const std::
     VerifyCommand cmd = each;
     cmd.source = o.job.source;
     cmd.destination = o.path;
-    try {
-      o.outcome = run_verify(cmd);
-    } catch (const Error& e) {
-      o.error_kind = e.kind();
-      o.error = e.what();
-    } catch (const std::exception& e) {
-      o.error_kind = ErrorKind::kFailure;
-      o.error = e.what();
-    }
+    capture_failure(o.error_kind, o.error, [&] { o.outcome = run_verify(cmd); });
     if (o.error_kind) {
       ++failed;
       kind = kind && *kind != *o.error_kind ? ErrorKind::kFailure : *o.error_kind;

@@ -277,7 +277,7 @@ ManyReport run_fetch_many(ManyCommand cmd) {
       std::lock_guard lock(combined.mu);
       combined.active.emplace_back(&mine, &out.name);
     }
-    try {
+    capture_failure(out.error_kind, out.error, [&] {
       FetchCommand c = cmd.each;
       c.source = out.source;
       if (!own_ranges[i].empty()) c.ranges = own_ranges[i];
@@ -287,13 +287,7 @@ ManyReport run_fetch_many(ManyCommand cmd) {
       out.path = c.destination = prepare_under(dir, out.name);
       c.dest.sidecar_path = prepare_under(sidecars, out.name + ".sparseio");
       out.report = run_fetch(std::move(c));
-    } catch (const Error& e) {
-      out.error_kind = e.kind();
-      out.error = e.what();
-    } catch (const std::exception& e) {
-      out.error_kind = ErrorKind::kFailure;
-      out.error = e.what();
-    }
+    });
     if (out.error_kind) failed = true;
     std::lock_guard lock(combined.mu);
     combined.active.erase(std::find_if(combined.active.begin(), combined.active.end(),

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@
 
 #include "api/commands.h"
 #include "api/report.h"
+#include "core/errors.h"
 #include "engine/progress.h"
 
 namespace sparseio {
@@ -121,6 +123,23 @@ struct ObjectOutcome {
   std::string error;                    // its message
   bool attempted = false;               // false: --fail-fast stopped the run before it
 };
+
+// Runs `work` for one object of a many-object command; an exception it
+// throws becomes that object's failure (an Error's kind, else kFailure, and
+// its message) instead of ending the run. The one place fetch, plan and
+// verify of many objects turn a failure into an outcome.
+template <class Work>
+void capture_failure(std::optional<ErrorKind>& kind, std::string& message, Work&& work) {
+  try {
+    work();
+  } catch (const Error& e) {
+    kind = e.kind();
+    message = e.what();
+  } catch (const std::exception& e) {
+    kind = ErrorKind::kFailure;
+    message = e.what();
+  }
+}
 
 struct ManyReport {
   std::string directory;

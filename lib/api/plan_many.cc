@@ -58,17 +58,11 @@ ManyPlan run_plan_many(const PlanManyCommand& cmd) {
       out.source = job.source;
       out.name = job.name;
       out.attempted = true;
-      try {
+      capture_failure(out.error_kind, out.error, [&] {
         PlanCommand one{job.source, job.ranges.empty() ? cmd.ranges : job.ranges, each, cmd.http, cmd.s3};
         planned[i] = run_plan(one);
         planned[i]->name = job.name;
-      } catch (const Error& e) {
-        out.error_kind = e.kind();
-        out.error = e.what();
-      } catch (const std::exception& e) {
-        out.error_kind = ErrorKind::kFailure;
-        out.error = e.what();
-      }
+      });
     }
   };
   {

@@ -151,7 +151,15 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
     // Only gaps that can join this piece matter: the rest of a fragmented
     // range would make every piece cost O(gaps).
     uint64_t reach = start + max_piece + coalesce_gap;
-    std::vector<ByteRange> gaps = dest_.missing({start, std::min(w.end, reach < start ? w.end : reach)});
+    const uint64_t probe_end = std::min(w.end, reach < start ? w.end : reach);
+    std::vector<ByteRange> gaps = dest_.missing({start, probe_end});
+    if (gaps.empty()) {
+      // Another call claimed these bytes between the two reads of DST (seen
+      // under ASan: front() of an empty vector); a punch cannot, as it waits
+      // for every transfer. Go on past them.
+      b.cursor = probe_end;
+      continue;
+    }
     ByteRange gap = gaps.front();
     // Leave bytes another transfer is already fetching to that transfer.
     auto it = in_flight_.upper_bound(gap.begin);

@@ -72,7 +72,7 @@ SchedulerOptions scheduler_options(const FetchOptions& o, const Source& source) 
   s.coalesce_gap = o.coalesce_gap.value_or(0);
   s.chunk_size = o.chunk_size;
   s.split_tail = source.remote();
-  s.cores = o.watch_cpu && source.remote() && o.jobs == 0 ? usable_cores() : 0;
+  s.cores = source.remote() && o.jobs == 0 ? usable_cores() : 0;
   s.latency_hint_s = source.latency_hint_s();  // 0 for a local source
   return s;
 }
@@ -102,16 +102,18 @@ void log_schedule(const SchedulerSummary& s) {
 
 }  // namespace
 
-FetchCoordinator::FetchCoordinator(Source& source, Destination& dest, FetchOptions options)
+FetchCoordinator::FetchCoordinator(Source& source, Destination& dest, FetchOptions options,
+                                   CpuClock cpu_clock)
     : source_(source),
       dest_(dest),
       options_(resolve(options, source)),
+      cpu_clock_(cpu_clock),
       scheduler_(scheduler_options(options_, source)),
       pool_(scheduler_.max_in_flight()) {}
 
 FetchCoordinator::~FetchCoordinator() = default;
 
-double FetchCoordinator::cpu_seconds() {
+double process_cpu_seconds() {
   timespec ts{};
   if (::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
@@ -203,7 +205,7 @@ ByteRange FetchCoordinator::take_piece(Batch& b) {
     b.remaining -= std::min(b.remaining, piece.size() - extra);
     scheduler_.add_piece(piece.size() - extra, extra);
     const double t = now();
-    const double cpu = scheduler_.wants_cpu(t) ? cpu_seconds() : 0;
+    const double cpu = scheduler_.wants_cpu(t) ? cpu_clock_() : 0;
     if (scheduler_.on_start(t, static_cast<unsigned>(in_flight_.size()), progress_.load(), cpu))
       limit_changed();
     return piece;
@@ -266,7 +268,7 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
     b.stopped = true;
   }
   const double t = now();
-  const double cpu = scheduler_.wants_cpu(t) ? cpu_seconds() : 0;
+  const double cpu = scheduler_.wants_cpu(t) ? cpu_clock_() : 0;
   const bool grew = scheduler_.on_finish(t, static_cast<unsigned>(in_flight_.size()), progress_.load(),
                                          ttfb_s, written.size(), body_s, cpu);
   if (grew || b.stopped) limit_changed();

@@ -41,11 +41,6 @@ struct FetchOptions {
   unsigned jobs = 0;
   unsigned max_connections = 0;  // 0: kDefaultMaxConnections
   uint64_t chunk_size = 0;       // largest piece; 0: the source's default
-  // Whether the scheduler tries no raise while the process keeps half the
-  // cores busy (ConcurrencyControl::kCpuBoundShare). Off only in tests that
-  // judge the growth by throughput alone, with a source whose CPU cost is
-  // not a real source's.
-  bool watch_cpu = true;
   // Missing pieces closer than this are fetched as one. Unset: follow the
   // link for a remote source (TTFB × bandwidth), 0 for a local one.
   std::optional<uint64_t> coalesce_gap = std::nullopt;
@@ -63,9 +58,19 @@ struct FetchCall {
   ProgressMonitor* progress = nullptr;  // attached while this call runs, instead of options.progress
 };
 
+// CPU seconds the whole process used so far: the scheduler tries no raise
+// while the process keeps half the cores busy (ConcurrencyControl::
+// kCpuBoundShare).
+using CpuClock = double (*)();
+double process_cpu_seconds();  // CLOCK_PROCESS_CPUTIME_ID; 0 when unreadable
+
 class FetchCoordinator {
  public:
-  FetchCoordinator(Source& source, Destination& dest, FetchOptions options = {});
+  // `cpu_clock` is a seam for tests that judge the growth by throughput
+  // alone: their fake source costs CPU a network would not (a clock that
+  // stays at 0 says the process never kept the cores busy).
+  FetchCoordinator(Source& source, Destination& dest, FetchOptions options = {},
+                   CpuClock cpu_clock = process_cpu_seconds);
   ~FetchCoordinator();
   FetchCoordinator(const FetchCoordinator&) = delete;
   FetchCoordinator& operator=(const FetchCoordinator&) = delete;
@@ -117,10 +122,9 @@ class FetchCoordinator {
   ProgressSnapshot snapshot(const Batch& batch, uint64_t requested, uint64_t reused, size_t cells);
   // For a source without range support: all of the batch as one piece.
   void fetch_in_one_stream(Batch& batch);
-  double now() const;           // seconds since construction
-  static double cpu_seconds();  // CPU time of the whole process so far (for the scheduler)
-  void throttled();             // a source's push-back, for the scheduler
-  void limit_changed();         // wakes the loops waiting for a slot; requires mu_
+  double now() const;    // seconds since construction
+  void throttled();      // a source's push-back, for the scheduler
+  void limit_changed();  // wakes the loops waiting for a slot; requires mu_
   // The error of a failed transfer of bytes overlapping `r`, if one is
   // remembered. Requires mu_.
   std::exception_ptr failure_within(ByteRange r) const;
@@ -128,6 +132,7 @@ class FetchCoordinator {
   Source& source_;
   Destination& dest_;
   FetchOptions options_;
+  CpuClock cpu_clock_;
 
   mutable std::mutex mu_;
   std::condition_variable changed_;    // a piece finished

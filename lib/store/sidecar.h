@@ -85,7 +85,6 @@ class Sidecar {
 
   const SidecarHeader& header() const { return header_; }
   const std::string& path() const { return path_; }
-  uint64_t record_count() const { return records_; }
 
   // Append records. Not thread-safe: the caller serializes appends.
   void append_present(ByteRange r, uint32_t flags = 0, uint64_t hash = 0) { append('P', r, flags, hash); }

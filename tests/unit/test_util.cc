@@ -94,27 +94,57 @@ std::optional<std::vector<std::byte>> read_present(const Destination& dest, Byte
   return out;
 }
 
+namespace {
+
+// A sidecar's bytes with where its records start and the seed of their checksums.
+struct SidecarLog {
+  std::vector<std::byte> bytes;
+  size_t records_at = 0;
+  uint64_t seed = 0;
+};
+
+SidecarLog read_sidecar(const std::string& sidecar_path) {
+  namespace codec = sparseio::sidecar_codec;
+  SidecarLog log{read_file(sidecar_path)};
+  if (log.bytes.size() < codec::kFixedHeader)
+    throw std::runtime_error("no sidecar header in " + sidecar_path);
+  codec::HeaderLength hl = codec::header_length(std::span(log.bytes).first(codec::kFixedHeader));
+  if (!hl.error.empty() || hl.length > log.bytes.size())
+    throw std::runtime_error("bad sidecar " + sidecar_path);
+  if (!codec::decode_header(std::span(log.bytes).first(hl.length), log.seed))
+    throw std::runtime_error("bad sidecar header in " + sidecar_path);
+  log.records_at = hl.length;
+  return log;
+}
+
+}  // namespace
+
 size_t simulate_reboot(const std::string& sidecar_path) {
   namespace codec = sparseio::sidecar_codec;
-  std::vector<std::byte> log = read_file(sidecar_path);
-  if (log.size() < codec::kFixedHeader) throw std::runtime_error("no sidecar header in " + sidecar_path);
-  codec::HeaderLength hl = codec::header_length(std::span(log).first(codec::kFixedHeader));
-  if (!hl.error.empty() || hl.length > log.size()) throw std::runtime_error("bad sidecar " + sidecar_path);
-  uint64_t seed = 0;
-  if (!codec::decode_header(std::span(log).first(hl.length), seed))
-    throw std::runtime_error("bad sidecar header in " + sidecar_path);
+  SidecarLog log = read_sidecar(sidecar_path);
   size_t sessions = 0;
-  for (size_t at = hl.length; at + codec::kRecordSize <= log.size(); at += codec::kRecordSize) {
-    std::optional<codec::Record> r = codec::decode_record(&log[at], seed);
+  for (size_t at = log.records_at; at + codec::kRecordSize <= log.bytes.size(); at += codec::kRecordSize) {
+    std::optional<codec::Record> r = codec::decode_record(&log.bytes[at], log.seed);
     if (!r) break;  // a torn tail: replay stops here too
     if (r->type != codec::kSession) continue;
     r->range = {0x5eb0075eb0075eb0, 0x0000000000000001};  // no kernel's boot id
-    auto rec = codec::encode_record(*r, seed);
-    std::copy(rec.begin(), rec.end(), log.begin() + static_cast<std::ptrdiff_t>(at));
+    auto rec = codec::encode_record(*r, log.seed);
+    std::copy(rec.begin(), rec.end(), log.bytes.begin() + static_cast<std::ptrdiff_t>(at));
     ++sessions;
   }
-  write_file(sidecar_path, log);
+  write_file(sidecar_path, log.bytes);
   return sessions;
+}
+
+size_t sidecar_records(const std::string& sidecar_path) {
+  namespace codec = sparseio::sidecar_codec;
+  const SidecarLog log = read_sidecar(sidecar_path);
+  size_t records = 0;
+  for (size_t at = log.records_at; at + codec::kRecordSize <= log.bytes.size(); at += codec::kRecordSize) {
+    if (!codec::decode_record(&log.bytes[at], log.seed)) break;
+    ++records;
+  }
+  return records;
 }
 
 }  // namespace sparseio::test

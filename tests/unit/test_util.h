@@ -53,6 +53,11 @@ std::vector<std::byte> read_file(const std::string& path);
 // would leave them (how tests simulate a reboot: production reads the boot
 // id only from the kernel). Returns how many session records it rewrote.
 size_t simulate_reboot(const std::string& sidecar_path);
+// How many records the sidecar at `path` holds, counted from the file up to
+// the first one that fails its checksum (a record past the logical size
+// counts: replay's other checks are not repeated). Tests measure the log
+// themselves; Sidecar keeps its count private.
+size_t sidecar_records(const std::string& sidecar_path);
 // The bytes of r in `dest` when all of r is present; nullopt otherwise
 // (through the public contains() and read_raw(), as a reader would).
 std::optional<std::vector<std::byte>> read_present(const Destination& dest, ByteRange r);

@@ -455,6 +455,11 @@ class LatencySource : public CountingSource {
   unsigned now_ = 0, most_ = 0;
 };
 
+namespace {
+// A CPU clock that stays at 0: the scheduler judges growth by throughput alone.
+double no_cpu_used() { return 0; }
+}  // namespace
+
 TEST_CASE("a remote source: requests in flight follow the link, within the cap") {
   Fixture f(32 << 20, 21);
   Ranges want;  // 400 requests: 76 KB apart, more than the least coalescing gap
@@ -470,7 +475,7 @@ TEST_CASE("a remote source: requests in flight follow the link, within the cap")
     // 64 KiB pieces: the coalescing gap stays at its 64 KiB floor (a quarter
     // of a piece, at least the floor), below the 76 KB between the ranges,
     // so all 400 are requests of their own.
-    FetchCoordinator fc(src, *dst, {.max_connections = 32, .chunk_size = 64 << 10, .watch_cpu = false});
+    FetchCoordinator fc(src, *dst, {.max_connections = 32, .chunk_size = 64 << 10}, no_cpu_used);
     FetchStats s = fc.fetch(want);
     CHECK(s.schedule.adaptive_concurrency);
     CHECK(src.most() <= 32);
@@ -503,7 +508,7 @@ TEST_CASE("a remote source: requests in flight follow the link, within the cap")
     Ranges small;        // 300 ranges of 4 KiB, 16 KiB apart (within the 64 KiB least gap)
     for (uint64_t i = 0; i < 300; ++i) small.push_back({i * 20480, i * 20480 + 4096});
     auto dst = Destination::open_for_source(f.dir.file("dst"), src.identity());
-    FetchCoordinator fc(src, *dst, {.max_connections = 8, .chunk_size = 1 << 20, .watch_cpu = false});
+    FetchCoordinator fc(src, *dst, {.max_connections = 8, .chunk_size = 1 << 20}, no_cpu_used);
     FetchStats s = fc.fetch(small);
     const uint64_t wanted = 300 * 4096;
     CHECK(s.schedule.adaptive_coalescing);

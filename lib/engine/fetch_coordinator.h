@@ -120,6 +120,7 @@ class FetchCoordinator {
   double now() const;           // seconds since construction
   static double cpu_seconds();  // CPU time of the whole process so far (for the scheduler)
   void throttled();             // a source's push-back, for the scheduler
+  class PieceLink;              // one transfer's LinkObserver: its first byte, its push-back
   void limit_changed();         // wakes the loops waiting for a slot; requires mu_
   // The error of a failed transfer of bytes overlapping `r`, if one is
   // remembered. Requires mu_.

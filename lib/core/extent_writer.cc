@@ -1,4 +1,5 @@
-// The buffered copy behind ExtentWriter::copy_from_fd and Source::fetch_into.
+// The buffered copy behind ExtentWriter::copy_from_fd and Source::fetch_into,
+// and the test for a writer's stop.
 #include "core/extent_writer.h"
 
 #include <fmt/format.h>
@@ -30,6 +31,17 @@ void copy_through_buffer(ByteRange r, const PositionedRead& read, const std::str
           fmt::format("{} shrank during the run: it ends at offset {}, before {}", name, pos + got, r.end));
     out.write(pos, std::span<const std::byte>(buf.data(), got));
     pos += got;
+  }
+}
+
+bool is_writer_stopped(const std::exception_ptr& e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const WriterStopped&) {
+    return true;
+  } catch (...) {
+    return false;
   }
 }
 

@@ -10,8 +10,21 @@
 #include <string>
 
 #include "core/byte_range.h"
+#include "core/errors.h"
 
 namespace sparseio {
+
+// Thrown by a writer that wants no more bytes (the reader of a stream went
+// away): unlike any other exception out of write(), it says nothing against
+// the bytes: what the writer took before is the object's, so a source keeps
+// (and lets its caller record) what it delivered, and passes this on.
+class WriterStopped : public Error {
+ public:
+  explicit WriterStopped(const std::string& why) : Error(why) {}
+};
+
+// True when `e` is a WriterStopped.
+bool is_writer_stopped(const std::exception_ptr& e);
 
 // Implementations must tolerate concurrent calls for disjoint ranges from
 // several threads.

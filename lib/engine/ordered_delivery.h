@@ -24,13 +24,15 @@
 
 #include "core/byte_range.h"
 #include "core/errors.h"
+#include "core/extent_writer.h"
 
 namespace sparseio {
 
-// Thrown to producers when the consumer stopped reading (cancel()).
-class DeliveryCancelled : public Error {
+// Thrown to producers when the consumer stopped reading (cancel()): a
+// WriterStopped, so a source keeps what reached DST before it.
+class DeliveryCancelled : public WriterStopped {
  public:
-  DeliveryCancelled() : Error("the reader stopped reading") {}
+  DeliveryCancelled() : WriterStopped("the reader stopped reading") {}
 };
 
 class OrderedDelivery {

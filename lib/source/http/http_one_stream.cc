@@ -128,7 +128,9 @@ void HttpSource::fetch_in_one_stream(ByteRange r, ExtentWriter& out) {
     const uint64_t before = pos;
     HttpResult res = client_->perform(req, sink);
     if (res.error) {
-      out.discard_from(before);  // found invalid part-way: record none of this answer
+      // Found invalid part-way: record none of this answer (unless the writer
+      // only stopped taking bytes: those it took are good).
+      if (!is_writer_stopped(res.error)) out.discard_from(before);
       std::rethrow_exception(res.error);
     }
     pos = sink.flush();  // a cut-short body keeps its valid prefix

@@ -313,8 +313,9 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out, LinkObserver& link) 
     HttpResult res = client_->perform(req, sink);
     if (res.error) {
       // Found invalid (or unwritable) part-way: none of this response's bytes
-      // may be recorded, even those already written.
-      out.discard_from(want.begin);
+      // may be recorded, even those already written. A writer that stopped
+      // taking bytes (the reader went away) said nothing against them.
+      if (!is_writer_stopped(res.error)) out.discard_from(want.begin);
       std::rethrow_exception(res.error);
     }
     pos = sink.flush();  // a cut-short body keeps its prefix

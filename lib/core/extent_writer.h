@@ -43,14 +43,6 @@ class ExtentWriter {
   // `r` of the object equals the same offsets of local file `fd` (named `path`).
   // The default reads through a buffer and calls write().
   virtual void copy_from_fd(int fd, const std::string& path, ByteRange r);
-
-  // Feedback about the link for the scheduler (engine/scheduler.h); a
-  // source that knows nothing of links never calls them.
-  // The response's headers arrived: the request's time to first byte.
-  virtual void response_started() {}
-  // The server pushed back (429, 503, S3's SlowDown) or the connection
-  // failed; the source retries after this.
-  virtual void throttled() {}
 };
 
 // Reads positioned bytes into a buffer; returns fewer than asked only at the

@@ -123,6 +123,24 @@ double FetchCoordinator::now() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_).count();
 }
 
+// What one piece's transfer tells the scheduler about the link: when the
+// first answer's headers arrived (its time to first byte, fed to the
+// scheduler with the piece's end) and each push-back (passed on at once).
+class FetchCoordinator::PieceLink final : public LinkObserver {
+ public:
+  explicit PieceLink(FetchCoordinator& fc) : fc_(fc) {}
+  void response_started() override {
+    if (!first_byte_) first_byte_ = std::chrono::steady_clock::now();
+  }
+  void throttled() override { fc_.throttled(); }
+  // When the response's headers arrived, if they did (after retries: the first's).
+  std::optional<std::chrono::steady_clock::time_point> first_byte() const { return first_byte_; }
+
+ private:
+  FetchCoordinator& fc_;
+  std::optional<std::chrono::steady_clock::time_point> first_byte_;
+};
+
 void FetchCoordinator::throttled() {
   std::lock_guard lock(mu_);
   if (scheduler_.on_throttle(now()))
@@ -226,7 +244,8 @@ uint64_t FetchCoordinator::unreceived_in_flight() const {
 void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   std::atomic<uint64_t> head{piece.begin};
   PieceWriter writer(dest_, piece, &b.written, &head);
-  writer.watch_link(&progress_, [this] { throttled(); });
+  writer.count_all_bytes_in(&progress_);
+  PieceLink link(*this);
   const auto started = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
@@ -234,7 +253,7 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   }
   std::exception_ptr error;
   try {
-    source_.fetch_into(piece, writer);
+    source_.fetch_into(piece, writer, link);
     if (writer.done() != piece.end)
       throw Error(fmt::format("{} delivered {} of {} bytes at offset {}", source_.name(),
                               writer.done() - piece.begin, piece.size(), piece.begin));
@@ -250,7 +269,7 @@ void FetchCoordinator::transfer(Batch& b, ByteRange piece) {
   }
   const auto ended = std::chrono::steady_clock::now();
   double ttfb_s = -1, body_s = 0;
-  if (auto first = writer.first_byte()) {
+  if (auto first = link.first_byte()) {
     ttfb_s = std::chrono::duration<double>(*first - started).count();
     body_s = std::chrono::duration<double>(ended - *first).count();
   }

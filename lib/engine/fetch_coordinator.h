@@ -124,6 +124,7 @@ class FetchCoordinator {
   void fetch_in_one_stream(Batch& batch);
   double now() const;    // seconds since construction
   void throttled();      // a source's push-back, for the scheduler
+  class PieceLink;       // one transfer's LinkObserver: its first byte, its push-back
   void limit_changed();  // wakes the loops waiting for a slot; requires mu_
   // The error of a failed transfer of bytes overlapping `r`, if one is
   // remembered. Requires mu_.

@@ -9,8 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <functional>
 #include <optional>
 #include <vector>
 
@@ -88,21 +86,9 @@ class PieceWriter : public ExtentWriter {
       throw;
     }
   }
-  // Feedback about the link for the scheduler: `all_bytes` counts the bytes
-  // of every piece (its throughput), `on_throttle` passes a source's
-  // push-back on. Unset: the feedback goes nowhere.
-  void watch_link(std::atomic<uint64_t>* all_bytes, std::function<void()> on_throttle) {
-    all_bytes_ = all_bytes;
-    on_throttle_ = std::move(on_throttle);
-  }
-  void response_started() override {
-    if (!first_byte_) first_byte_ = std::chrono::steady_clock::now();
-  }
-  void throttled() override {
-    if (on_throttle_) on_throttle_();
-  }
-  // When the response's headers arrived (the time to first byte), if they did.
-  std::optional<std::chrono::steady_clock::time_point> first_byte() const { return first_byte_; }
+  // `all_bytes` also counts the bytes written, of every piece (the
+  // scheduler's throughput). Unset: only this piece's are counted.
+  void count_all_bytes_in(std::atomic<uint64_t>* all_bytes) { all_bytes_ = all_bytes; }
 
   uint64_t done() const { return done_; }
   // The hash of [piece.begin, done()), when every byte went through here.
@@ -134,8 +120,6 @@ class PieceWriter : public ExtentWriter {
   std::atomic<uint64_t>* written_;
   std::atomic<uint64_t>* head_;
   std::atomic<uint64_t>* all_bytes_ = nullptr;
-  std::function<void()> on_throttle_;
-  std::optional<std::chrono::steady_clock::time_point> first_byte_;
   std::optional<ContentHasher> hash_{std::in_place};
   bool hashed_ = true;
 };

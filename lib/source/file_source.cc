@@ -48,7 +48,7 @@ size_t FileSource::read_at(uint64_t offset, std::span<std::byte> buf) {
   return pread_full(fd_.get(), buf, offset, path_);
 }
 
-void FileSource::fetch_into(ByteRange r, ExtentWriter& out) {
+void FileSource::fetch_into(ByteRange r, ExtentWriter& out, LinkObserver&) {
   uint64_t pos = r.begin;
   for (const ByteRange& data : data_extents(fd_.get(), r, path_)) {
     if (data.begin > pos) out.write_zeros({pos, data.begin});

@@ -19,7 +19,9 @@ class FileSource : public Source {
   uint64_t size() const override { return identity_.size; }
   SourceIdentity identity() const override { return identity_; }
   size_t read_at(uint64_t offset, std::span<std::byte> buf) override;
-  void fetch_into(ByteRange r, ExtentWriter& out) override;
+  using Source::fetch_into;
+  // A local file says nothing of a link.
+  void fetch_into(ByteRange r, ExtentWriter& out, LinkObserver& link) override;
   int fd() const { return fd_.get(); }
 
  private:

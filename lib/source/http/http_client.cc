@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <string_view>
 #include <thread>
 
+#include "core/ascii.h"
 #include "core/errors.h"
 #include "core/log.h"
 #include "source/http/http_headers.h"
@@ -22,12 +22,6 @@ constexpr size_t kErrorBodyMax = 64 * 1024;  // S3's XML errors are < 1 KiB
 // Error answers whose body an on_response hook gets to read.
 bool explainable_error(long status) {
   return status >= 400 && status < 500 && status != 408 && status != 412 && status != 416 && status != 429;
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-         });
 }
 
 bool is_redirect(long status) {
@@ -191,7 +185,7 @@ void HttpClient::configure(CurlEasy& e, const HttpRequest& req, const CurlSlist&
   // waited started a whole round trip late: of the 4 pieces of a 1 MiB
   // block, one started after the others' answers (object_test; unzip -l
   // through the mount paid a round trip for it at 20 and 100 ms).
-  e.set(CURLOPT_PIPEWAIT, starts_with_nocase(req.url, "https://") ? 1L : 0L, "PIPEWAIT");
+  e.set(CURLOPT_PIPEWAIT, absl::StartsWithIgnoreCase(req.url, "https://") ? 1L : 0L, "PIPEWAIT");
   if (req.head)
     e.set(CURLOPT_NOBODY, 1L, "NOBODY");
   else

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/ascii.h"
 #include "core/errors.h"
 
 namespace sparseio {
@@ -23,8 +24,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 // Headers sparseio sets itself to make range requests safe.
 constexpr std::array<std::string_view, 7> kReserved{
     "Range",          "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
@@ -33,10 +32,7 @@ constexpr std::array<std::string_view, 7> kReserved{
 }  // namespace
 
 bool header_name_equals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
+  return absl::EqualsIgnoreCase(absl_view(a), absl_view(b));
 }
 
 bool is_sensitive_header(std::string_view name) {

@@ -5,6 +5,7 @@
 
 #include <limits>
 
+#include "core/ascii.h"
 #include "source/http/http_headers.h"
 
 namespace sparseio {
@@ -15,13 +16,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 }  // namespace
@@ -43,7 +37,8 @@ bool HttpResponse::add_line(std::string_view line) {
   }
   size_t colon = t.find(':');
   if (colon == std::string_view::npos) return false;  // obsolete line folding: ignored
-  headers_.emplace_back(lower(trim(t.substr(0, colon))), std::string(trim(t.substr(colon + 1))));
+  headers_.emplace_back(absl::AsciiStrToLower(absl_view(trim(t.substr(0, colon)))),
+                        std::string(trim(t.substr(colon + 1))));
   return false;
 }
 
@@ -73,7 +68,9 @@ std::optional<uint64_t> parse_decimal(std::string_view text) {
 
 std::optional<ContentRange> parse_content_range(std::string_view value) {
   std::string_view v = trim(value);
-  if (v.size() < 6 || lower(v.substr(0, 5)) != "bytes" || (v[5] != ' ' && v[5] != '\t')) return std::nullopt;
+  if (v.size() < 6 || absl::AsciiStrToLower(absl_view(v.substr(0, 5))) != "bytes" ||
+      (v[5] != ' ' && v[5] != '\t'))
+    return std::nullopt;
   v = trim(v.substr(6));
   size_t slash = v.find('/');
   if (slash == std::string_view::npos) return std::nullopt;

@@ -47,11 +47,11 @@ struct HttpSource::Found {
 // (block-aligned). Runs on the engine thread; flush() after the transfer.
 class HttpSource::RangeSink : public ResponseSink {
  public:
-  RangeSink(const HttpSource& src, ByteRange want, ExtentWriter& out)
-      : src_(src), want_(want), out_(out), body_(out, want.begin, want.size()) {}
+  RangeSink(const HttpSource& src, ByteRange want, ExtentWriter& out, LinkObserver& link)
+      : src_(src), want_(want), link_(link), body_(out, want.begin, want.size()) {}
 
   Action on_headers(const HttpResponse& r) override {
-    out_.response_started();  // the scheduler's time to first byte
+    link_.response_started();  // the scheduler's time to first byte
     status_ = r.status();
     if (status_ == 412)
       src_.changed(fmt::format("the server answered 412 Precondition Failed to {}",
@@ -137,7 +137,7 @@ class HttpSource::RangeSink : public ResponseSink {
 
   const HttpSource& src_;
   ByteRange want_;
-  ExtentWriter& out_;
+  LinkObserver& link_;
   AlignedForwarder body_;
   long status_ = 0;
   uint64_t body_end_ = 0;
@@ -296,14 +296,14 @@ void HttpSource::settle_identity(const HttpResponse& validators) {
             redact_url(target_) == name_ ? "" : fmt::format(", at {}", redact_url(target_)));
 }
 
-void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
+void HttpSource::fetch_into(ByteRange r, ExtentWriter& out, LinkObserver& link) {
   if (r.end > size_)
     throw Error(fmt::format("{}: bytes {}-{} are past the end ({} bytes)", name_, r.begin, r.end - 1, size_));
   if (!ranges_) return fetch_in_one_stream(r, out);
   uint64_t pos = r.begin;
   retry_loop([&](bool fresh) {
     const ByteRange want{pos, r.end};
-    RangeSink sink(*this, want, out);
+    RangeSink sink(*this, want, out, link);
     HttpRequest req;
     req.url = target_;
     req.range = want;
@@ -332,9 +332,9 @@ void HttpSource::fetch_into(ByteRange r, ExtentWriter& out) {
       a.cause = fmt::format("HTTP {}", status_text(sink.status()));
       a.retry_after = sink.retry_after();
       // The scheduler backs off when the server pushes back.
-      if (sink.status() == 429 || sink.status() == 503) out.throttled();
+      if (sink.status() == 429 || sink.status() == 503) link.throttled();
     } else if (auto cause = transport_failure(res)) {
-      out.throttled();  // and when a connection fails
+      link.throttled();  // and when a connection fails
       a.cause = *cause;
       if (a.progressed) a.cause += fmt::format(" (after {} bytes, kept)", pos - want.begin);
       a.fresh_connection = needs_fresh_connection(res.code, res.curl_error);

@@ -49,8 +49,10 @@ class HttpSource : public Source {
   size_t read_at(uint64_t offset, std::span<std::byte> buf) override;
   // One ranged GET (more after retries: a body cut short keeps its prefix
   // and only the rest is asked for again). Throws SourceChangedError when
-  // the object changed, Error otherwise.
-  void fetch_into(ByteRange r, ExtentWriter& out) override;
+  // the object changed, Error otherwise. `link` hears each answer's first
+  // byte, and each 429, 503 or failed connection.
+  using Source::fetch_into;
+  void fetch_into(ByteRange r, ExtentWriter& out, LinkObserver& link) override;
   uint64_t default_chunk_size() const override { return kHttpDefaultChunkSize; }
   // False when the server ignores Range (found by discovery): then only
   // ranges from offset 0 can be fetched, in one streaming GET.

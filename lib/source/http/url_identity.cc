@@ -3,17 +3,11 @@
 #include <initializer_list>
 #include <vector>
 
+#include "core/ascii.h"
 #include "source/http/http_headers.h"
 
 namespace sparseio {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
   for (std::string_view n : names)
@@ -52,7 +46,7 @@ bool is_signature_parameter(std::string_view name, bool azure_sas) {
 std::string url_identity(std::string_view url) {
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);
-  const std::string scheme = lower(url.substr(0, scheme_end));
+  const std::string scheme = absl::AsciiStrToLower(absl_view(url.substr(0, scheme_end)));
   std::string_view rest = url.substr(scheme_end + 3);
   rest = rest.substr(0, rest.find('#'));  // the fragment is never sent
 
@@ -69,7 +63,7 @@ std::string url_identity(std::string_view url) {
   }
   if (port.empty() || (scheme == "http" && port == "80") || (scheme == "https" && port == "443")) port = {};
 
-  std::string out = scheme + "://" + lower(host);
+  std::string out = scheme + "://" + absl::AsciiStrToLower(absl_view(host));
   if (!port.empty()) out += ":" + std::string(port);
   const size_t q = tail.find('?');
   out += tail.substr(0, q);

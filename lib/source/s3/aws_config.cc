@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/ascii.h"
 #include "core/errors.h"
 
 namespace sparseio::s3 {
@@ -17,13 +18,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 std::string expand_home(const std::string& path, const AwsEnvironment& env) {
@@ -53,7 +47,7 @@ IniFile parse_aws_ini(std::string_view text) {
     if (section == nullptr) continue;  // keys before any section: ignored, as botocore does
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string key = lower(trim(line.substr(0, eq)));
+    std::string key = absl::AsciiStrToLower(absl_view(trim(line.substr(0, eq))));
     std::string value(trim(line.substr(eq + 1)));
     if (indented && !nested.empty()) {
       (*section)[nested + "." + key] = value;

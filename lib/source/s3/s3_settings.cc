@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.h"
 #include "core/errors.h"
 #include "core/unique_fd.h"
 
@@ -18,13 +19,6 @@ extern char** environ;
 
 namespace sparseio::s3 {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // A bucket name that can be the first label of a host name: 3-63 of
 // [a-z0-9-], starting and ending alphanumeric, no dots (a dot breaks the
@@ -44,7 +38,7 @@ UrlParts split_url(const std::string& url) {
   UrlParts p;
   size_t sep = url.find("://");
   if (sep == std::string::npos) return p;
-  p.scheme = lower(url.substr(0, sep));
+  p.scheme = absl::AsciiStrToLower(url.substr(0, sep));
   size_t host_end = url.find('/', sep + 3);
   p.host = url.substr(sep + 3, host_end == std::string::npos ? std::string::npos : host_end - sep - 3);
   if (host_end != std::string::npos) p.rest = url.substr(host_end);
@@ -59,11 +53,13 @@ bool is_ip_host(std::string host) {
   return inet_pton(AF_INET, host.c_str(), &a) == 1;
 }
 
-bool truthy(const std::string& v) { return lower(v) == "true"; }
+bool truthy(const std::string& v) { return absl::AsciiStrToLower(v) == "true"; }
 
 }  // namespace
 
-bool is_s3_uri(const std::string& spec) { return spec.size() >= 5 && lower(spec.substr(0, 5)) == "s3://"; }
+bool is_s3_uri(const std::string& spec) {
+  return spec.size() >= 5 && absl::AsciiStrToLower(spec.substr(0, 5)) == "s3://";
+}
 
 S3Location parse_s3_uri(const std::string& uri) {
   if (!is_s3_uri(uri)) throw UsageError(fmt::format("{}: not an s3://BUCKET/KEY URI", uri));
@@ -218,7 +214,7 @@ S3Endpoint resolve_endpoint(const S3Options& o, const AwsProfile& profile, const
   }
 
   // Addressing style.
-  std::string style = lower(profile.get("s3.addressing_style"));
+  std::string style = absl::AsciiStrToLower(profile.get("s3.addressing_style"));
   if (o.path_style) style = "path";
   const bool ip = is_ip_host(split_url(e.url).host);
   if (style == "path")

@@ -141,9 +141,9 @@ size_t S3Source::read_at(uint64_t offset, std::span<std::byte> buf) {
   return http_->read_at(offset, buf);
 }
 
-void S3Source::fetch_into(ByteRange r, ExtentWriter& out) {
+void S3Source::fetch_into(ByteRange r, ExtentWriter& out, LinkObserver& link) {
   s3::AdaptiveLimit::Slot slot(state_->limit);
-  http_->fetch_into(r, out);
+  http_->fetch_into(r, out, link);
 }
 
 }  // namespace sparseio

@@ -43,7 +43,8 @@ class S3Source : public Source {
   uint64_t size() const override;
   SourceIdentity identity() const override;
   size_t read_at(uint64_t offset, std::span<std::byte> buf) override;
-  void fetch_into(ByteRange r, ExtentWriter& out) override;
+  using Source::fetch_into;
+  void fetch_into(ByteRange r, ExtentWriter& out, LinkObserver& link) override;
   uint64_t default_chunk_size() const override { return kHttpDefaultChunkSize; }
   bool remote() const override { return true; }  // the scheduler adapts to the link, as for URLs
   double latency_hint_s() const override;        // the discovery HEAD's wait

@@ -10,6 +10,7 @@
 #include <array>
 #include <ctime>
 
+#include "core/ascii.h"
 #include "core/errors.h"
 
 namespace sparseio::s3 {
@@ -38,13 +39,6 @@ Digest hmac(std::string_view key, std::string_view data) {
 }
 
 std::string_view view(const Digest& d) { return {reinterpret_cast<const char*>(d.data()), d.size()}; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // Trims the value and folds each run of spaces into one, as SigV4 says.
 std::string canonical_value(std::string_view v) {
@@ -106,7 +100,7 @@ Signature sign_v4(const SigningRequest& req, const Credentials& creds, const Sig
 
   // Headers: lower-case names, sorted; repeated names joined with ','.
   std::vector<std::pair<std::string, std::string>> headers;
-  for (const auto& [k, v] : req.headers) headers.emplace_back(lower(k), canonical_value(v));
+  for (const auto& [k, v] : req.headers) headers.emplace_back(absl::AsciiStrToLower(k), canonical_value(v));
   std::stable_sort(headers.begin(), headers.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string canonical_headers, signed_headers;

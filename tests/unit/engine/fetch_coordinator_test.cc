@@ -58,7 +58,8 @@ class CountingSource : public sparseio::Source {
   sparseio::SourceIdentity identity() const override { return inner_.identity(); }
   size_t read_at(uint64_t offset, std::span<std::byte> buf) override { return inner_.read_at(offset, buf); }
 
-  void fetch_into(ByteRange r, sparseio::ExtentWriter& out) override {
+  using sparseio::Source::fetch_into;
+  void fetch_into(ByteRange r, sparseio::ExtentWriter& out, sparseio::LinkObserver&) override {
     {
       std::lock_guard lock(mu_);
       calls_.push_back(r);
@@ -154,7 +155,7 @@ class LyingSource : public sparseio::Source {
   sparseio::SourceIdentity identity() const override { return inner_.identity(); }
   size_t read_at(uint64_t offset, std::span<std::byte> buf) override { return inner_.read_at(offset, buf); }
 
-  void fetch_into(ByteRange r, sparseio::ExtentWriter& out) override {
+  void fetch_into(ByteRange r, sparseio::ExtentWriter& out, sparseio::LinkObserver&) override {
     if (lie_at_ < r.begin || lie_at_ >= r.end) return inner_.fetch_into(r, out);
     Bytes buf(r.end - r.begin);
     inner_.read_at(r.begin, buf);
@@ -430,15 +431,15 @@ class LatencySource : public CountingSource {
   using CountingSource::CountingSource;
   bool remote() const override { return true; }
   double latency_hint_s() const override { return hint_s; }
-  void fetch_into(ByteRange r, sparseio::ExtentWriter& out) override {
+  void fetch_into(ByteRange r, sparseio::ExtentWriter& out, sparseio::LinkObserver& link) override {
     {
       std::lock_guard lock(m_);
       most_ = std::max(most_, ++now_);
     }
     std::this_thread::sleep_for(ttfb);
-    if (r.begin < push_back_below) out.throttled();
-    out.response_started();
-    CountingSource::fetch_into(r, out);
+    if (r.begin < push_back_below) link.throttled();
+    link.response_started();
+    CountingSource::fetch_into(r, out, link);
     std::lock_guard lock(m_);
     --now_;
   }
@@ -608,9 +609,9 @@ namespace {
 class ShrinkingSource : public FileSource {
  public:
   ShrinkingSource(const std::string& path, uint64_t cut) : FileSource(path), path_(path), cut_(cut) {}
-  void fetch_into(ByteRange r, sparseio::ExtentWriter& out) override {
+  void fetch_into(ByteRange r, sparseio::ExtentWriter& out, sparseio::LinkObserver& link) override {
     if (r.begin >= cut_) REQUIRE(::truncate(path_.c_str(), static_cast<off_t>(cut_)) == 0);
-    FileSource::fetch_into(r, out);
+    FileSource::fetch_into(r, out, link);
   }
 
  private:

@@ -45,7 +45,7 @@ class MemorySource : public sparseio::Source {
     std::copy_n(data_.begin() + static_cast<ptrdiff_t>(offset), n, buf.begin());
     return n;
   }
-  void fetch_into(ByteRange r, sparseio::ExtentWriter& out) override {
+  void fetch_into(ByteRange r, sparseio::ExtentWriter& out, sparseio::LinkObserver&) override {
     if (!ranged_ && r.begin != 0) throw sparseio::Error("ranges not supported");
     ++calls;
     for (uint64_t pos = r.begin; pos < r.end;) {

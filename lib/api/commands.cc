@@ -73,12 +73,6 @@ bool holds_all(const Destination& dest, const std::vector<ByteRange>& ranges) {
   return true;
 }
 
-namespace {
-
-// DST opened only for reading when it already holds every wanted byte of this
-// source, else nullptr (then it is opened for writing, which says what is
-// wrong). As cat does: a read-only cache (chmod a-w, a read-only mount) that
-// is complete is a success, not "cannot open destination" (issue 24).
 std::unique_ptr<Destination> open_if_complete(const FetchCommand& cmd, const Source& source,
                                               const std::vector<ByteRange>& ranges) {
   std::unique_ptr<Destination> ro;
@@ -91,6 +85,8 @@ std::unique_ptr<Destination> open_if_complete(const FetchCommand& cmd, const Sou
     return nullptr;
   return ro;
 }
+
+namespace {
 
 // The bytes planning read (a Parquet footer, a zip directory) are bytes the
 // fetch wants too: stored and claimed here, they are not asked for again
@@ -129,7 +125,7 @@ Report run_fetch(FetchCommand cmd) {
   std::unique_ptr<Destination> dest = open_if_complete(cmd, *source, ranges);
   const bool writable = dest == nullptr;
   if (writable) dest = open_destination(cmd, *source);
-  ObjectCore core(std::move(source), std::move(dest), fetch);
+  ObjectCore core(std::move(source), std::move(dest), fetch, writable);
   const uint64_t kept = keep_planning_reads(core.dest(), planned.planning_reads, ranges);
   planned.planning_reads.clear();
   FetchStats stats = core.coordinator().fetch(ranges);

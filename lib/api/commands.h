@@ -70,6 +70,14 @@ std::unique_ptr<Destination> open_existing_to_read(const FetchCommand& cmd);
 // Whether `dest` holds every byte of `ranges` (parts past its end do not count).
 bool holds_all(const Destination& dest, const std::vector<ByteRange>& ranges);
 
+// DST opened only for reading when it already holds every wanted byte of
+// `source` (same identity), else nullptr: then it is opened for writing
+// (open_destination), which says what is wrong. A read-only cache (chmod
+// a-w, a read-only mount) that is complete is a success, not "cannot open
+// destination" (issue 24).
+std::unique_ptr<Destination> open_if_complete(const FetchCommand& cmd, const Source& source,
+                                              const std::vector<ByteRange>& ranges);
+
 }  // namespace sparseio
 
 namespace sparseio {

@@ -1,21 +1,22 @@
-// The public facade (<sparseio/sparseio.h>): the free functions, each a
-// command of api/commands.h with the public, stable types turned into the
-// command layer's and back by api/public_types (the one place of every
-// conversion). Everything a program
-// can call is here or in core/log.cc and core/errors.cc; the rest of the
-// library is hidden (compiled with -fvisibility=hidden).
-#include <fmt/format.h>
-
+// The public facade (<sparseio/sparseio.h>): the free functions. Those that
+// take a source (fetch, read, verify) are thin wrappers over the handle:
+// each opens a sparseio::Object (api/object_access.h: as Object::open, but
+// a DST only read is neither created nor locked), makes its one call and
+// closes it, so that there is one path, free function -> Object ->
+// ObjectCore -> engine. stat and punch touch no source and read or punch
+// DST alone (api/commands.h). The public types are turned into the command
+// layer's and back by api/public_types (the one place of every conversion).
+// Everything a program can call is here, in api/object.cc or in core/log.cc
+// and core/errors.cc; the rest of the library is hidden (compiled with
+// -fvisibility=hidden).
+#include <chrono>
 #include <string>
 
-#include "api/cat.h"
 #include "api/commands.h"
-#include "api/progress_watch.h"
+#include "api/object_access.h"
 #include "api/public_types.h"
-#include "api/verify_command.h"
 #include "core/range_list.h"
 #include "sparseio/sparseio.h"
-#include "store/destination.h"
 #include "version.h"
 
 namespace sparseio {
@@ -26,11 +27,15 @@ std::vector<RangeSpec> parse_ranges(std::string_view text) { return to_specs(par
 
 AllocationReport fetch(const std::string& source, const std::string& destination,
                        const std::vector<RangeSpec>& ranges, const Options& options) {
-  FetchCommand cmd = to_command(source, destination, ranges, options);
-  ProgressWatch watch(options);  // its last call (the final state) comes before the return
-  watch.attach(cmd);
-  watch.start();
-  return to_public(run_fetch(std::move(cmd)));
+  // elapsed_s is the call's wall time, discovery included (as run_fetch's).
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<Object> object = ObjectAccess::open_to_read(source, destination, ranges, options);
+  TransferStats transfer = object->fetch(ranges);
+  object->sync();  // here, where a failure to record is the caller's error
+  AllocationReport report = object->stat();
+  transfer.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.transfer = transfer;
+  return report;
 }
 
 AllocationReport stat(const std::string& destination, bool list_ranges) {
@@ -44,35 +49,12 @@ AllocationReport punch(const std::string& destination, const std::vector<RangeSp
 
 VerifySummary verify(const std::string& source, const std::string& destination,
                      const std::vector<RangeSpec>& ranges, const Options& options) {
-  FetchCommand transfer = to_command(source, destination, ranges, options);
-  VerifyCommand cmd;
-  cmd.source = source;
-  cmd.destination = destination;
-  cmd.ranges = std::move(transfer.ranges);
-  cmd.fetch = transfer.fetch;
-  cmd.http = transfer.http;
-  cmd.s3 = transfer.s3;
-  return to_public(run_verify(cmd));
+  return ObjectAccess::open_to_verify(source, destination, options)->verify(ranges);
 }
 
 TransferStats read(const std::string& source, const std::string& destination,
                    const std::vector<RangeSpec>& ranges, const ByteSink& sink, const Options& options) {
-  // A streaming read: the sink gets each piece's bytes as they arrive.
-  FetchCommand cmd = to_command(source, destination, ranges, options);
-  ProgressWatch watch(options);
-  watch.attach(cmd);
-  watch.start();
-  std::unique_ptr<CatStream> cat = CatStream::open(std::move(cmd));
-  bool stopped = false;
-  try {
-    for (std::span<const std::byte> s = cat->next(); !s.empty(); s = cat->next()) sink(s);
-  } catch (const InterruptedError&) {
-    stopped = true;  // a transfer saw the stop on_progress asked for
-  }
-  cat->close();
-  TransferStats stats = to_stats(cat->stats());
-  stats.interrupted = stats.interrupted || stopped;
-  return stats;
+  return ObjectAccess::open_to_read(source, destination, ranges, options)->read(ranges, sink);
 }
 
 }  // namespace sparseio

@@ -26,10 +26,12 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "api/object_access.h"
 #include "api/object_core.h"
 #include "api/progress_watch.h"
 #include "api/public_types.h"
 #include "api/punch_gate.h"
+#include "api/verify_command.h"
 #include "core/errors.h"
 #include "core/log.h"
 #include "engine/read_block.h"
@@ -80,7 +82,11 @@ uint64_t align_up(uint64_t v, uint64_t a, uint64_t limit) {
 
 // Hidden: a member of an exported class would otherwise be exported too.
 struct __attribute__((visibility("hidden"))) Object::Impl {
-  Impl(const std::string& source, const std::string& destination, const Options& options);
+  // `open` opens the core for the handle's command (ObjectCore::open, or
+  // one of ObjectAccess's openers).
+  using CoreOpener = std::function<std::unique_ptr<ObjectCore>(const FetchCommand& cmd)>;
+  Impl(const std::string& source, const std::string& destination, const Options& options,
+       const CoreOpener& open);
   ~Impl() { control_.request_stop(); }
 
   // The largest block of a read (ReadBlocks' max_block): fixed by
@@ -116,12 +122,13 @@ struct __attribute__((visibility("hidden"))) Object::Impl {
   WorkerPool prefetch_{kPrefetchThreads};
 };
 
-Object::Impl::Impl(const std::string& source, const std::string& destination, const Options& options)
+Object::Impl::Impl(const std::string& source, const std::string& destination, const Options& options,
+                   const CoreOpener& open)
     : source_spec_(source), destination_spec_(destination), options_(options) {
   FetchCommand cmd = to_command(source, destination, {}, options);
   cmd.fetch.control = &control_;
   cmd.http.control = &control_;
-  core_ = ObjectCore::open(cmd);
+  core_ = open(cmd);
   ReadaheadOptions ra;
   ra.initial_window = 2 * read_block();
   ra.max_window = options.readahead_max > 0  ? options.readahead_max
@@ -167,6 +174,15 @@ void Object::Impl::throw_if_changed() const {
 
 FetchStats Object::Impl::fetch_locked(const std::vector<ByteRange>& ranges, const FetchCall& call) {
   throw_if_changed();
+  if (!core_->writable()) {
+    // ObjectAccess opened DST read-only because it held every byte asked for.
+    for (const ByteRange& r : ranges)
+      if (std::vector<ByteRange> gaps = core_->dest().missing(r); !gaps.empty())
+        throw Error(fmt::format("{}: bytes {}-{} are missing and it was opened only to be read",
+                                destination_spec_, gaps.front().begin, gaps.front().end - 1),
+                    ErrorKind::kDestinationUnwritable);
+    return FetchStats{};
+  }
   try {
     if (!core_->source().supports_ranges()) {
       // A server that ignores Range streams from offset 0 only: up to the
@@ -202,7 +218,27 @@ void Object::Impl::prefetch(ByteRange r, std::shared_ptr<std::atomic<uint64_t>> 
 
 std::unique_ptr<Object> Object::open(const std::string& source, const std::string& destination,
                                      const Options& options) {
-  return std::unique_ptr<Object>(new Object(std::make_unique<Impl>(source, destination, options)));
+  return std::unique_ptr<Object>(new Object(std::make_unique<Impl>(
+      source, destination, options, [](const FetchCommand& cmd) { return ObjectCore::open(cmd); })));
+}
+
+std::unique_ptr<Object> ObjectAccess::open_to_read(const std::string& source, const std::string& destination,
+                                                   const std::vector<RangeSpec>& ranges,
+                                                   const Options& options) {
+  const std::vector<RangeItem> items = to_items(ranges);  // a bad span is a UsageError before anything opens
+  return std::unique_ptr<Object>(
+      new Object(std::make_unique<Object::Impl>(source, destination, options, [&items](FetchCommand cmd) {
+        cmd.ranges = items;
+        return ObjectCore::open_to_read(cmd);
+      })));
+}
+
+std::unique_ptr<Object> ObjectAccess::open_to_verify(const std::string& source,
+                                                     const std::string& destination, const Options& options) {
+  return std::unique_ptr<Object>(
+      new Object(std::make_unique<Object::Impl>(source, destination, options, [](const FetchCommand& cmd) {
+        return ObjectCore::open_existing(cmd, false);
+      })));
 }
 
 Object::Object(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -326,10 +362,25 @@ void Object::punch(const std::vector<RangeSpec>& ranges) {
   impl_->core_->dest().evict(gone);
 }
 
+VerifySummary Object::verify(const std::vector<RangeSpec>& ranges) {
+  Impl& m = *impl_;
+  const std::vector<RangeItem> items = to_items(ranges);
+  std::shared_lock gate(m.gate_);  // no punch takes bytes while they are compared
+  try {
+    return to_public(verify_core(*m.core_, items));
+  } catch (const SourceChangedError& e) {
+    std::lock_guard lock(m.changed_mu_);
+    if (m.changed_.empty()) m.changed_ = e.what();
+    throw;
+  }
+}
+
 AllocationReport Object::stat(bool list_ranges) const {
   return to_public(impl_->core_->report(std::nullopt, list_ranges));
 }
 
-void Object::sync() { impl_->core_->dest().sync(); }
+void Object::sync() {
+  if (impl_->core_->writable()) impl_->core_->dest().sync();
+}
 
 }  // namespace sparseio

@@ -4,47 +4,47 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/object_core.h"
 #include "core/errors.h"
-#include "store/under_dir.h"
 
 namespace sparseio {
 
-VerifyOutcome run_verify(const VerifyCommand& cmd) {
-  // Writable (and locked) only to repair.
-  const std::string sidecar = find_sidecar(cmd.destination);  // beside DST, or in DIR/.sparseio/
-  std::unique_ptr<Destination> dest = Destination::open_existing(cmd.destination, cmd.repair, true, sidecar);
-  FetchCommand transfer;
-  transfer.source = cmd.source;
-  transfer.fetch = cmd.fetch;
-  transfer.destination = cmd.destination;  // an S3 object: the version DST was started from
-  transfer.dest.sidecar_path = sidecar;
-  transfer.http = cmd.http;
-  transfer.s3 = cmd.s3;
-  FetchOptions fetch;
-  std::unique_ptr<Source> source = open_transfer_source(transfer, fetch);
+VerifyOutcome verify_core(ObjectCore& core, const std::vector<RangeItem>& ranges, bool repair) {
+  Source& source = core.source();
+  Destination& dest = core.dest();
   std::vector<ByteRange> wanted =
-      cmd.ranges.empty() ? dest->coverage().ranges() : resolve_ranges(cmd.ranges, dest->logical_size());
+      ranges.empty() ? dest.coverage().ranges() : resolve_ranges(ranges, dest.logical_size());
   VerifyOutcome outcome;
-  outcome.source_changed = !identity_matches(dest->header().identity, source->identity());
+  outcome.source_changed = core.source_changed();
   StreamOptions stream;
-  stream.jobs = fetch.jobs;
-  stream.chunk_size = fetch.chunk_size;
-  outcome.result = verify_ranges(*source, *dest, wanted, stream);
-  if (!cmd.repair || outcome.result.identical()) return outcome;
+  stream.jobs = core.fetch_options().jobs;
+  stream.chunk_size = core.fetch_options().chunk_size;
+  outcome.result = verify_ranges(source, dest, wanted, stream);
+  if (!repair || outcome.result.identical()) return outcome;
 
   if (outcome.source_changed)
     throw SourceChangedError(fmt::format(
         "cannot repair {}: the source changed since it was started ({}); fetch it with --restart instead",
-        cmd.destination, describe_identity_change(dest->header().identity, source->identity())));
+        dest.path(), describe_identity_change(dest.header().identity, source.identity())));
   // Evict first, so that no record claims the wrong bytes while the right
   // ones are fetched (a kill in between leaves them missing, not wrong).
   outcome.repaired = outcome.result.differing_blocks;
-  dest->evict(outcome.repaired);
-  FetchCoordinator coordinator(*source, *dest, fetch);
-  outcome.repair_stats = coordinator.fetch(outcome.repaired);
-  dest->sync();
-  outcome.after_repair = verify_ranges(*source, *dest, outcome.repaired, stream);
+  dest.evict(outcome.repaired);
+  outcome.repair_stats = core.coordinator().fetch(outcome.repaired);
+  dest.sync();
+  outcome.after_repair = verify_ranges(source, dest, outcome.repaired, stream);
   return outcome;
+}
+
+VerifyOutcome run_verify(const VerifyCommand& cmd) {
+  FetchCommand transfer;
+  transfer.source = cmd.source;
+  transfer.destination = cmd.destination;  // an S3 object: the version DST was started from
+  transfer.fetch = cmd.fetch;
+  transfer.http = cmd.http;
+  transfer.s3 = cmd.s3;
+  std::unique_ptr<ObjectCore> core = ObjectCore::open_existing(transfer, cmd.repair);
+  return verify_core(*core, cmd.ranges, cmd.repair);
 }
 
 std::string format_verify_json(const VerifyCommand& cmd, const VerifyOutcome& o) {

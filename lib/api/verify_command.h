@@ -32,8 +32,18 @@ struct VerifyOutcome {
   bool identical() const { return result.identical() || (!repaired.empty() && after_repair.identical()); }
 };
 
-// Throws SourceChangedError for a repair when the source changed since DST
-// was started (its bytes cannot be mixed with the old version's).
+class ObjectCore;
+
+// The one comparison (and repair) of `sparseio verify`, of many objects'
+// verify, of the handle's Object::verify and so of the free verify: the
+// present bytes of `ranges` (empty: every byte DST holds) of core's DST
+// against core's source, read with its jobs and chunk size. `repair` needs
+// a writable core; it throws SourceChangedError when the source changed
+// since DST was started (its bytes cannot be mixed with the old version's).
+VerifyOutcome verify_core(ObjectCore& core, const std::vector<RangeItem>& ranges, bool repair = false);
+
+// Opens cmd's core (ObjectCore::open_existing: writable and locked only to
+// repair) and runs verify_core.
 VerifyOutcome run_verify(const VerifyCommand& cmd);
 
 // One JSON object: what was compared, what differed (ranges, inclusive

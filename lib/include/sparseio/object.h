@@ -5,10 +5,11 @@
 //   std::vector<std::byte> buf(4096);
 //   size_t n = obj->read_at(1 << 20, buf);   // fetched on demand, then cached in DST
 //
-// Opening does, once per handle, what every free function used to do per
-// call: discover the source (size and identity), open or create DST and its
-// sidecar, compare the recorded identity, replay the claims and take the
-// lock. The handle then holds the lock until it is destroyed: other
+// Opening does, once per handle, what each of the free functions fetch,
+// read and verify of <sparseio/sparseio.h> does per call (each opens a
+// handle, makes its one call and closes it: one path): discover the source (size and
+// identity), open or create DST and its sidecar, compare the recorded
+// identity, replay the claims and take the lock. The handle then holds the lock until it is destroyed: other
 // processes wait for it (or fail at once, Options::wait_for_lock = false),
 // and so does a second handle on the same DST in this process (its error
 // says "another handle in this process"): share one handle instead.
@@ -86,6 +87,13 @@ class SPARSEIO_API Object {
   // byte fetches it again.
   void punch(const std::vector<RangeSpec>& ranges);
 
+  // Compares the present bytes of `ranges` (no ranges: every byte DST
+  // holds) with the source, reading them from it again; writes nothing.
+  // Bytes asked for but not present are counted missing, not compared.
+  // Safe while other threads read (a punch waits for it). Throws
+  // SourceChangedError when the source changed since the handle was opened.
+  VerifySummary verify(const std::vector<RangeSpec>& ranges = {});
+
   // The allocation report of DST now (with its present ranges when asked).
   AllocationReport stat(bool list_ranges = false) const;
 
@@ -95,6 +103,9 @@ class SPARSEIO_API Object {
  private:
   struct Impl;
   explicit Object(std::unique_ptr<Impl> impl);
+  // The library's own openers (lib/api/object_access.h), for the free
+  // functions that wrap the handle (a DST they only read is not locked).
+  friend struct ObjectAccess;
   std::unique_ptr<Impl> impl_;
 };
 

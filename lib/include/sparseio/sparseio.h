@@ -7,6 +7,11 @@
 //   sparseio::AllocationReport r = sparseio::fetch(
 //       "https://host/big.parquet", "big.parquet", {sparseio::RangeSpec::last(64 << 10)});
 //
+// fetch, read and verify are each one call on a sparseio::Object
+// (<sparseio/object.h>) opened and closed for it: a program that makes many
+// calls on one object opens the handle once instead (no discovery, sidecar
+// replay or lock per call). stat and punch need no source.
+//
 // Every operation throws sparseio::Error (<sparseio/error.h>) with a one-line
 // message naming the path, URL or range at fault, and a kind() a program can
 // act on. The library never prints: see set_log_handler (<sparseio/log.h>).
@@ -36,6 +41,10 @@ SPARSEIO_API const char* version();
 // Makes `ranges` of `source` present in the sparse file `destination` (no
 // ranges: the whole object), transferring only what is missing. The
 // destination has the source's size; what was never fetched is a hole.
+// Object::fetch, with the ranges checked against the source before the
+// destination is touched (a bad one leaves nothing behind); a destination
+// that already holds them all is only read (not locked, read access is
+// enough).
 SPARSEIO_API AllocationReport fetch(const std::string& source, const std::string& destination,
                                     const std::vector<RangeSpec>& ranges = {}, const Options& options = {});
 
@@ -49,12 +58,16 @@ SPARSEIO_API AllocationReport punch(const std::string& destination, const std::v
                                     const Options& options = {});
 
 // Compares the present bytes of `ranges` of `destination` (no ranges: all it
-// holds) with `source`.
+// holds) with `source`: Object::verify, on a destination that must exist and
+// is read without its lock (a fetch running elsewhere is not waited for). A
+// source that changed since the destination was started is compared as it
+// is now and reported (VerifySummary::source_changed), not refused.
 SPARSEIO_API VerifySummary verify(const std::string& source, const std::string& destination,
                                   const std::vector<RangeSpec>& ranges = {}, const Options& options = {});
 
 // Read-through access: makes `ranges` present in `destination` as fetch
-// does, then hands their bytes to `sink`, in the order given.
+// does, then hands their bytes to `sink`, in the order given (Object::read).
+// A destination that holds them all already is only read.
 using ByteSink = std::function<void(std::span<const std::byte> bytes)>;
 SPARSEIO_API TransferStats read(const std::string& source, const std::string& destination,
                                 const std::vector<RangeSpec>& ranges, const ByteSink& sink,

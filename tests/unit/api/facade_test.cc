@@ -158,6 +158,52 @@ TEST_CASE("verify finds a destination identical, then a byte changed behind its 
   CHECK(diff.first_differences == Ranges{{300 * K, 300 * K + 1}});
 }
 
+TEST_CASE("verify reports a source changed since DST was started, and needs an existing DST") {
+  Fixture f;
+  sparseio::fetch(f.src, f.dst, {RangeSpec::span(0, 64 * K)});
+  // A new version of the source (other bytes, another mtime): reported, not refused.
+  sparseio::test::write_file(f.src, pattern_bytes(0, kSize, 4));
+  const struct timespec times[2] = {{1, 0}, {1, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, f.src.c_str(), times, 0) == 0);
+  sparseio::VerifySummary v = sparseio::verify(f.src, f.dst);
+  CHECK(v.source_changed);
+  CHECK(v.compared_bytes == 64 * K);
+  CHECK(v.differing_bytes > 0);
+
+  const std::string none = f.dir.file("none.bin");
+  CHECK_THROWS_AS(sparseio::verify(f.src, none), sparseio::Error);
+  struct stat st {};
+  CHECK(::stat(none.c_str(), &st) != 0);  // verify creates nothing
+}
+
+TEST_CASE("read of bytes all present and verify need no lock; a read that must fetch does") {
+  Fixture f;
+  sparseio::fetch(f.src, f.dst, {RangeSpec::span(0, 64 * K)});
+  int fd = ::open(f.dst.c_str(), O_RDONLY | O_CLOEXEC);  // another process's lock, as above
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+  sparseio::Options o;
+  o.wait_for_lock = false;
+  std::vector<std::byte> got;
+  const auto keep = [&](std::span<const std::byte> b) { got.insert(got.end(), b.begin(), b.end()); };
+  const sparseio::TransferStats t = sparseio::read(f.src, f.dst, {RangeSpec::span(100, 50)}, keep, o);
+  CHECK(got == std::vector<std::byte>(f.data.begin() + 100, f.data.begin() + 150));
+  CHECK(t.fetched_bytes == 0);
+  CHECK(sparseio::verify(f.src, f.dst, {}, o).identical());
+  CHECK(sparseio::fetch(f.src, f.dst, {RangeSpec::span(0, 64 * K)}, o).present_bytes == 64 * K);
+  CHECK(kind_of([&] { sparseio::read(f.src, f.dst, {RangeSpec::span(64 * K, 1)}, keep, o); }) ==
+        sparseio::ErrorKind::kBusy);
+  ::close(fd);
+}
+
+TEST_CASE("a read with a range past the end is a usage error and leaves no destination") {
+  Fixture f;
+  CHECK(kind_of([&] { sparseio::read(f.src, f.dst, {RangeSpec::from(kSize)}, [](auto) {}); }) ==
+        sparseio::ErrorKind::kUsage);
+  struct stat st {};
+  CHECK(::stat(f.dst.c_str(), &st) != 0);
+}
+
 TEST_CASE("read hands the bytes of the ranges in the order given") {
   Fixture f;
   std::vector<std::byte> got;

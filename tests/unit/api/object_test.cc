@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <latch>
 #include <mutex>
 #include <random>
@@ -467,6 +468,39 @@ TEST_CASE("fetch, read in the order given, punch and stat through one handle") {
   sparseio::AllocationReport s = obj->stat(true);
   REQUIRE(!s.ranges.empty());
   CHECK(s.ranges.front().begin == 64 * K);
+}
+
+TEST_CASE("a handle's verify compares what DST holds with the source while reads go on") {
+  TempDir dir;
+  const std::vector<std::byte> data = pattern_bytes(0, 1024 * K, 23);
+  sparseio::test::write_file(dir.file("src"), data);
+  auto obj = Object::open(dir.file("src"), dir.file("dst"));
+  obj->fetch({RangeSpec::span(0, 256 * K)});
+  std::atomic<bool> reading{true};
+  std::thread reader([&] {  // reads the other half meanwhile: fetched through the same handle
+    std::vector<std::byte> buf(4 * K);
+    for (uint64_t at = 512 * K; reading && at < 1024 * K; at += buf.size()) obj->read_at(at, buf);
+  });
+  const sparseio::VerifySummary same = obj->verify({RangeSpec::span(0, 256 * K)});
+  CHECK(same.identical());
+  CHECK(same.compared_bytes == 256 * K);
+  const sparseio::VerifySummary half = obj->verify({RangeSpec::span(128 * K, 256 * K)});
+  CHECK(half.compared_bytes == 128 * K);
+  CHECK(half.missing_bytes == 128 * K);
+  reading = false;
+  reader.join();
+  {  // one byte of DST changed behind the library's back
+    std::vector<std::byte> bad = {~data[200 * K]};
+    std::FILE* out = std::fopen(dir.file("dst").c_str(), "r+b");
+    REQUIRE(out != nullptr);
+    std::fseek(out, 200 * K, SEEK_SET);
+    std::fwrite(bad.data(), 1, 1, out);
+    std::fclose(out);
+  }
+  const sparseio::VerifySummary diff = obj->verify();
+  CHECK(diff.differing_bytes == 1);
+  CHECK(diff.first_differences == std::vector<ByteRange>{{200 * K, 200 * K + 1}});
+  CHECK_FALSE(diff.source_changed);
 }
 
 TEST_CASE("a second handle on the same DST in one process is refused like another process") {
